@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# xtcp: one flat Makefile. Outputs go to build/; `make V=1` shows commands.
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+B        := build
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
+LDLIBS   := -lxdp -lbpf -lelf -lz
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+	      -Iinclude -Ibpf -I$(ARCH_INC)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+BPF_OBJS := $(B)/bpf/xtcp.bpf.o
+SKELS    := $(B)/xtcp.skel.h
+XTCP_SRCS := $(wildcard user/*.c)
+XTCP_OBJS := $(XTCP_SRCS:%.c=$(B)/%.o)
+HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+TEST_LIB   := $(B)/tests/lib/frames.o
+
+.SECONDARY:
+.PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
+all: $(B)/xtcp $(UNIT_TESTS) $(BPF_TESTS)
+
+help:
+	@echo "make            build everything into $(B)/"
+	@echo "make deps       install what a fresh Debian 12 lacks (root), mount bpffs"
+	@echo "make demo       throwaway netns pair: attach, real client, SYN flood, counters"
+	@echo "make test       every test layer (unit; bpf, netns as root)"
+	@echo "make test-unit | test-bpf | test-netns   one layer"
+	@echo "make clean      remove $(B)/"
+	@echo "V=1             show commands; CC=clang to build userspace with clang"
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/%.skel.h: $(B)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+$(B)/user/%.o: user/%.c $(HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iuser -c $< -o $@
+
+$(B)/xtcp: $(XTCP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(B)/flood.skel.h: $(B)/bpf/flood.bpf.o
+$(B)/xtcp-flood: user/flood/main.c $(B)/flood.skel.h $(B)/user/log.o $(HDRS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(B)/user/log.o -o $@ $(LDLIBS)
+
+$(TEST_LIB): tests/lib/frames.c tests/lib/frames.h $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@
+
+$(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(TEST_LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+test: all
+	$(Q)tests/run.sh all
+
+test-unit: all
+	$(Q)tests/run.sh unit
+
+test-bpf: all
+	$(Q)tests/run.sh bpf
+
+test-netns: all
+	$(Q)tests/run.sh netns
+
+clean:
+	$(call msg,CLEAN,$(B))
+	$(Q)rm -rf $(B)

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Internet checksum (RFC 1071) for the XDP program: sums of raw 16-bit
+ * words, so byte order takes care of itself; folded and inverted at the end.
+ */
+#ifndef XTCP_BPF_CSUM_H
+#define XTCP_BPF_CSUM_H
+
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+
+/* Longest TCP segment whose checksum a SYN gets checked over. */
+#define CSUM_MAX_BYTES 1520
+
+static __always_inline __u16 csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* Sum of a stack buffer of constant, even length. */
+static __always_inline __u64 csum_buf(const void *buf, int len, __u64 sum)
+{
+	const __u16 *w = buf;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < len / 2; i++)
+		sum += w[i];
+	return sum;
+}
+
+/* Pseudo-header sum (RFC 9293 3.1, RFC 8200 8.1); addresses as in the key. */
+static __always_inline __u64 csum_pseudo(const __be32 *src, const __be32 *dst,
+					 int v6, __u32 tcp_len)
+{
+	__u64 sum = bpf_htons(IPPROTO_TCP) + bpf_htons((__u16)tcp_len);
+
+	if (v6) {
+		sum += (__u64)src[0] + src[1] + src[2] + src[3];
+		sum += (__u64)dst[0] + dst[1] + dst[2] + dst[3];
+	} else {
+		sum += (__u64)src[3] + dst[3];
+	}
+	return sum;
+}
+
+struct csum_walk {
+	void *data;
+	void *data_end;
+	__u32 off;	/* next word, from the start of the frame */
+	__u32 left;	/* bytes still to add */
+	__u64 sum;
+};
+
+/* One 32-bit word of a long sum; the last 1..3 bytes are padded with zero. */
+static long csum_step(__u32 i, void *arg)
+{
+	struct csum_walk *w = arg;
+	__u8 *b = w->data + (w->off & 0x7ff);
+	__u8 word[4] = {};
+
+	if (w->left >= 4) {
+		if ((void *)(b + 4) > w->data_end)
+			return 1;
+		__builtin_memcpy(word, b, 4);
+		w->left -= 4;
+	} else {
+		if ((void *)(b + 3) <= w->data_end && w->left == 3) {
+			word[2] = b[2];
+			word[1] = b[1];
+			word[0] = b[0];
+		} else if ((void *)(b + 2) <= w->data_end && w->left == 2) {
+			word[1] = b[1];
+			word[0] = b[0];
+		} else if ((void *)(b + 1) <= w->data_end && w->left == 1) {
+			word[0] = b[0];
+		}
+		w->left = 0;
+	}
+	w->sum += *(__u32 *)word;
+	w->off += 4;
+	return w->left == 0;
+}
+
+/*
+ * Add len bytes of the packet from off to *sum. Up to 60 even bytes (every
+ * header without payload: each SYN in a flood) are summed unrolled, each
+ * word at a constant offset the verifier can check; longer runs go through
+ * bpf_loop, one word per step, at most CSUM_MAX_BYTES. Returns 0 if the
+ * frame is shorter than off + len.
+ */
+static __always_inline int csum_pkt(void *data, void *data_end, __u32 off,
+				    __u32 len, __u64 *sum)
+{
+	struct csum_walk w = { .data = data, .data_end = data_end,
+			       .off = off, .left = len, .sum = *sum };
+	__u8 *b = data + (off & 0xff);
+	__u64 s = *sum;
+	__u32 i;
+
+	if (len <= 60 && !(len & 1)) {
+#pragma unroll
+		for (i = 0; i < 30; i++) {
+			if (i * 2 >= len)
+				break;
+			if (b + i * 2 + 2 > (__u8 *)data_end)
+				return 0;
+			s += *(__u16 *)(b + i * 2);
+		}
+		*sum = s;
+		return 1;
+	}
+	if (len > CSUM_MAX_BYTES || off + len > (__u32)(data_end - data))
+		return 0;
+	bpf_loop((len + 3) / 4, csum_step, &w, 0);
+	if (w.left)
+		return 0;
+	*sum = w.sum;
+	return 1;
+}
+
+#endif /* XTCP_BPF_CSUM_H */

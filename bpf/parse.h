@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Header parsing for the XDP program. Each parser advances over one header,
+ * checks every byte it reads against data_end, and fills the per-packet
+ * context. What is parsed, and its limits:
+ *   Ethernet, at most one 802.1Q or 802.1ad tag (a second tag is "not IP");
+ *   IPv4 with options (ihl 5..15), IPv6 with up to XTCP_V6_EXT_MAX extension
+ *   headers walked only to learn whether they hide TCP to a served port;
+ *   TCP with doff 5..15 and its options (MSS, window scale, SACK-permitted,
+ *   timestamps; others skipped by their length).
+ */
+#ifndef XTCP_BPF_PARSE_H
+#define XTCP_BPF_PARSE_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xtcp/abi.h"
+
+#define XTCP_V6_EXT_MAX 4
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WINDOW 3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_TIMESTAMP 8
+
+/* TCP flag bits of byte 13 of the header. */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+
+/* What the returns of the stages mean beside an enum xtcp_stat. */
+#define XTCP_CONTINUE (-1)
+
+struct tcp_opts {
+	__u32 tsval;
+	__u32 tsecr;
+	__u16 mss;	/* 0: no MSS option */
+	__u8 wscale;	/* XTCP_WSCALE_NONE: no window scale option */
+	__u8 sack;
+	__u8 ts;
+};
+
+/* Per-packet context, filled by the parsers and read by the stages. */
+struct pkt {
+	struct xdp_md *ctx;
+	void *data;
+	void *data_end;
+	__u32 l3_off;		/* ETH_HLEN, or ETH_HLEN + 4 behind a tag */
+	__u32 l4_off;		/* start of the TCP header */
+	__u32 ip_hlen;		/* IPv4 ihl * 4, or 40 */
+	__u32 tcp_len;		/* TCP header + payload, per the IP length */
+	__u32 tcp_hlen;		/* doff * 4 */
+	__u32 seq;		/* host order */
+	__u32 ack;
+	__u16 window;
+	__u8 v6;
+	__u8 flags;		/* TH_* */
+	__u8 tos;		/* IPv4 TOS / IPv6 traffic class */
+	__s16 pending_drop;	/* drop that applies once the port is served */
+	struct xtcp_flow_key fk;
+	struct tcp_opts opt;
+};
+
+/* Ethernet and one VLAN tag. Returns the L3 ethertype (host order). */
+static __always_inline int parse_eth(struct pkt *p)
+{
+	struct ethhdr *eth = p->data;
+	__u16 proto;
+
+	if ((void *)(eth + 1) > p->data_end)
+		return XTCP_STAT_pass_not_ip;
+	proto = bpf_ntohs(eth->h_proto);
+	p->l3_off = ETH_HLEN;
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		__be16 *inner = p->data + ETH_HLEN + 2;
+
+		if ((void *)(inner + 1) > p->data_end)
+			return XTCP_STAT_pass_not_ip;
+		proto = bpf_ntohs(*inner);
+		p->l3_off = ETH_HLEN + 4;
+	}
+	if (proto == ETH_P_IP)
+		p->v6 = 0;
+	else if (proto == ETH_P_IPV6)
+		p->v6 = 1;
+	else
+		return XTCP_STAT_pass_not_ip;
+	return XTCP_CONTINUE;
+}
+
+static __always_inline int parse_ipv4(struct pkt *p, __u32 *ip_len)
+{
+	struct iphdr *iph = p->data + p->l3_off;
+	__u16 frag;
+
+	if ((void *)(iph + 1) > p->data_end || iph->version != 4 ||
+	    iph->ihl < 5)
+		return XTCP_STAT_pass_malformed_ip;
+	if (iph->protocol != IPPROTO_TCP)
+		return XTCP_STAT_pass_not_tcp;
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & IP_OFFSET)
+		return XTCP_STAT_pass_frag;
+	p->ip_hlen = iph->ihl * 4;
+	p->l4_off = p->l3_off + p->ip_hlen;
+	p->tos = iph->tos;
+	*ip_len = bpf_ntohs(iph->tot_len);
+	p->fk.client[0] = 0;
+	p->fk.client[1] = 0;
+	p->fk.client[2] = bpf_htonl(0xffff);
+	p->fk.client[3] = iph->saddr;
+	p->fk.server[0] = 0;
+	p->fk.server[1] = 0;
+	p->fk.server[2] = bpf_htonl(0xffff);
+	p->fk.server[3] = iph->daddr;
+	/* A first fragment still shows its ports: dropped only if served. */
+	p->pending_drop = frag & IP_MF ? XTCP_STAT_drop_ip_frag : XTCP_CONTINUE;
+	return XTCP_CONTINUE;
+}
+
+/*
+ * IPv6: extension headers are walked (at most XTCP_V6_EXT_MAX) only to find
+ * out whether TCP hides behind them; if it does, the packet is dropped once
+ * its port turns out to be served, so no header can bypass the cookie.
+ */
+static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
+{
+	struct ipv6hdr *ip6 = p->data + p->l3_off;
+	__u32 off = p->l3_off + sizeof(*ip6);
+	int ext = 0, i;
+	__u8 next;
+
+	if ((void *)(ip6 + 1) > p->data_end || ip6->version != 6)
+		return XTCP_STAT_pass_malformed_ip;
+	next = ip6->nexthdr;
+	p->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
+	*ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	__builtin_memcpy(p->fk.client, &ip6->saddr, 16);
+	__builtin_memcpy(p->fk.server, &ip6->daddr, 16);
+
+#pragma unroll
+	for (i = 0; i < XTCP_V6_EXT_MAX; i++) {
+		__u8 *h = p->data + (off & 0x3ff);
+
+		if (next == IPPROTO_TCP)
+			break;
+		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
+		    next != IPPROTO_FRAGMENT && next != IPPROTO_DSTOPTS &&
+		    next != IPPROTO_AH && next != IPPROTO_MH)
+			return XTCP_STAT_pass_not_tcp;
+		if ((void *)(h + 8) > p->data_end)
+			return XTCP_STAT_pass_malformed_ip;
+		if (next == IPPROTO_FRAGMENT) {
+			if (bpf_ntohs(*(__be16 *)(h + 2)) & 0xfff8)
+				return XTCP_STAT_pass_frag;
+			off += 8;
+		} else if (next == IPPROTO_AH) {
+			off += (h[1] + 2) * 4;
+		} else {
+			off += (h[1] + 1) * 8;
+		}
+		next = h[0];
+		ext = 1;
+	}
+	if (next != IPPROTO_TCP)
+		return XTCP_STAT_pass_not_tcp;
+	p->ip_hlen = off - p->l3_off;
+	p->l4_off = off;
+	p->pending_drop = ext ? XTCP_STAT_drop_ipv6_ext : XTCP_CONTINUE;
+	return XTCP_CONTINUE;
+}
+
+/*
+ * The TCP header's fixed part. Runs once the destination port is known to
+ * be served; every length is checked against both the IP length and the
+ * frame.
+ */
+static __always_inline int parse_tcp(struct pkt *p, __u32 ip_len)
+{
+	struct tcphdr *th = p->data + (p->l4_off & 0xff);
+	__u32 frame_len = p->data_end - p->data;
+
+	if ((void *)(th + 1) > p->data_end)
+		return XTCP_STAT_drop_tcp_trunc;
+	if (ip_len < p->ip_hlen + sizeof(*th) || p->l3_off + ip_len > frame_len)
+		return XTCP_STAT_drop_ip_len;
+	p->tcp_len = ip_len - p->ip_hlen;
+	p->tcp_hlen = th->doff * 4;
+	if (th->doff < 5 || p->tcp_hlen > p->tcp_len)
+		return XTCP_STAT_drop_tcp_doff;
+	p->flags = ((__u8 *)th)[13];
+	p->seq = bpf_ntohl(th->seq);
+	p->ack = bpf_ntohl(th->ack_seq);
+	p->window = bpf_ntohs(th->window);
+	return XTCP_CONTINUE;
+}
+
+/* State of one walk over the TCP options, shared with the bpf_loop step. */
+struct opt_walk {
+	struct pkt *p;
+	__u32 off;	/* next option, from the start of the frame */
+	__u32 end;	/* end of the TCP header */
+	int ret;	/* XTCP_CONTINUE, or the drop reason */
+};
+
+/*
+ * One TCP option (RFC 9293 3.1, RFC 7323, RFC 2018). Unknown kinds are
+ * skipped by their length; a known kind with a wrong length is ignored, as
+ * Linux does; an option whose length byte or body runs past the header is an
+ * error. Returns 1 to stop the walk.
+ */
+static long parse_tcp_opt(__u32 i, void *arg)
+{
+	struct opt_walk *w = arg;
+	struct pkt *p = w->p;
+	__u32 off = w->off;
+	__u8 *o = p->data + (off & 0xff);
+	__u8 kind, len;
+
+	if (off >= w->end)
+		return 1;
+	if ((void *)(o + 1) > p->data_end)
+		goto bad;
+	kind = o[0];
+	if (kind == TCPOPT_EOL)
+		return 1;
+	if (kind == TCPOPT_NOP) {
+		w->off = off + 1;
+		return 0;
+	}
+	if (off + 2 > w->end || (void *)(o + 2) > p->data_end)
+		goto bad;
+	len = o[1];
+	if (len < 2 || off + len > w->end)
+		goto bad;
+	if (kind == TCPOPT_MSS && len == 4) {
+		if ((void *)(o + 4) > p->data_end)
+			goto bad;
+		p->opt.mss = ((__u16)o[2] << 8) | o[3];
+	} else if (kind == TCPOPT_WINDOW && len == 3) {
+		if ((void *)(o + 3) > p->data_end)
+			goto bad;
+		/* RFC 7323 2.3: a shift above 14 is used as 14 */
+		p->opt.wscale = o[2] > 14 ? 14 : o[2];
+	} else if (kind == TCPOPT_SACK_PERM && len == 2) {
+		p->opt.sack = 1;
+	} else if (kind == TCPOPT_TIMESTAMP && len == 10) {
+		if ((void *)(o + 10) > p->data_end)
+			goto bad;
+		p->opt.ts = 1;
+		p->opt.tsval = ((__u32)o[2] << 24) | ((__u32)o[3] << 16) |
+			       ((__u32)o[4] << 8) | o[5];
+		p->opt.tsecr = ((__u32)o[6] << 24) | ((__u32)o[7] << 16) |
+			       ((__u32)o[8] << 8) | o[9];
+	}
+	w->off = off + len;
+	return 0;
+bad:
+	w->ret = XTCP_STAT_drop_tcp_opt;
+	return 1;
+}
+
+/*
+ * All TCP options: at most 40 bytes, so at most 40 options. bpf_loop, not a
+ * plain loop: unrolled, the NOP and length branches multiply verifier
+ * states until "BPF program is too large. Processed 1000001 insn".
+ */
+static __always_inline int parse_tcp_opts(struct pkt *p)
+{
+	struct opt_walk w = {
+		.p = p,
+		.off = p->l4_off + sizeof(struct tcphdr),
+		.end = p->l4_off + p->tcp_hlen,
+		.ret = XTCP_CONTINUE,
+	};
+
+	p->opt.mss = 0;
+	p->opt.wscale = XTCP_WSCALE_NONE;
+	p->opt.sack = 0;
+	p->opt.ts = 0;
+	p->opt.tsval = 0;
+	p->opt.tsecr = 0;
+	bpf_loop(40, parse_tcp_opt, &w, 0);
+	return w.ret;
+}
+
+#endif /* XTCP_BPF_PARSE_H */

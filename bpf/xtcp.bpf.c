@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The xtcp XDP program: answers SYNs to served ports with cookie SYN-ACKs
+ * (no state kept), validates third ACKs, and hands proven flows to AF_XDP
+ * sockets. Everything else passes to the kernel untouched.
+ *
+ *   parse ─┬─ not ours ────────────────────────────► XDP_PASS
+ *          ├─ malformed, to a served port ─────────► XDP_DROP (by reason)
+ *          ├─ flow known ──────────────────────────► redirect xsks[queue]
+ *          ├─ SYN ─► SYN-ACK, ISN = cookie ────────► XDP_TX
+ *          └─ ACK ─► cookie valid ─► insert flow ──► redirect xsks[queue]
+ *                    else ─────────────────────────► XDP_DROP, or RST (XDP_TX)
+ *
+ * One exit counts each packet under exactly one enum xtcp_stat.
+ */
+#include <linux/bpf.h>
+#include <linux/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xtcp/abi.h"
+#include "xtcp/cookie.h"
+#include "parse.h"
+#include "csum.h"
+#include "reply.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xtcp_config);
+} xtcp_config SEC(".maps");
+
+/* Served destination ports: value 1 at index port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} xtcp_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xtcp_keys);
+} xtcp_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xtcp_keycache);
+} xtcp_keycache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XTCP_MAX_FLOWS);
+	__type(key, struct xtcp_flow_key);
+	__type(value, struct xtcp_flow);
+} xtcp_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XTCP_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xtcp_xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xtcp_stats);
+} xtcp_stats SEC(".maps");
+
+/* The XDP verdict each outcome implies (the action column of XTCP_STATS). */
+static __always_inline int stat_action(int stat)
+{
+	switch (stat) {
+#define XTCP_STAT_CASE(name, action, desc)				\
+	case XTCP_STAT_##name:						\
+		return XDP_##action;
+	XTCP_STATS(XTCP_STAT_CASE)
+#undef XTCP_STAT_CASE
+	}
+	return XDP_DROP;
+}
+
+static __always_inline void stat_count(int stat)
+{
+	__u64 *c, idx = (__u32)stat;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&xtcp_stats, &zero);
+	/*
+	 * Pin idx to one register: else clang bounds a copy and indexes with
+	 * the original ("R0 unbounded memory access").
+	 */
+	asm volatile("" : "+r"(idx));
+	if (c && idx < XTCP_STAT__MAX)
+		c[idx]++;
+}
+
+/*
+ * This CPU's keys for `period` and `period - 1`, derived from the master
+ * secret when the period or the master changed (see include/xtcp/cookie.h).
+ * Per-CPU, so no CPU ever reads a key another is writing.
+ */
+static __always_inline struct xtcp_keycache *period_keys(__u32 period)
+{
+	struct xtcp_keycache *kc;
+	struct xtcp_keys *keys;
+	__u32 zero = 0;
+
+	keys = bpf_map_lookup_elem(&xtcp_keys, &zero);
+	kc = bpf_map_lookup_elem(&xtcp_keycache, &zero);
+	if (!keys || !kc || !keys->generation)
+		return NULL;
+	if (kc->generation == keys->generation && kc->period == period)
+		return kc;
+	if (kc->generation == keys->generation && kc->period + 1 == period) {
+		kc->prev[0] = kc->cur[0];
+		kc->prev[1] = kc->cur[1];
+	} else {
+		xtcp_cookie_key(keys->master, period - 1, kc->prev);
+	}
+	xtcp_cookie_key(keys->master, period, kc->cur);
+	kc->period = period;
+	kc->generation = keys->generation;
+	return kc;
+}
+
+/* The milliseconds the TSval clock runs on: CLOCK_TAI, as the engine's. */
+static __always_inline __u32 ts_now_ms(__u64 tai_ns)
+{
+	return (__u32)(tai_ns / 1000000);
+}
+
+/* Stage: served port? Consulted first, so others' traffic is never touched. */
+static __always_inline int stage_port(struct pkt *p)
+{
+	__be16 *ports = p->data + (p->l4_off & 0xff);
+	__u32 dport;
+	__u8 *served;
+
+	if ((void *)(ports + 2) > p->data_end)
+		return XTCP_STAT_drop_tcp_trunc;
+	p->fk.client_port = ports[0];
+	p->fk.server_port = ports[1];
+	dport = bpf_ntohs(ports[1]);
+	served = bpf_map_lookup_elem(&xtcp_ports, &dport);
+	if (!served || !*served)
+		return XTCP_STAT_pass_port;
+	return p->pending_drop;
+}
+
+/* RFC 1071 checks of a SYN before answering it: a SYN is small. */
+static __always_inline int syn_checksums(struct pkt *p)
+{
+	__u64 sum = 0;
+
+	if (!p->v6 &&
+	    (!csum_pkt(p->data, p->data_end, p->l3_off, p->ip_hlen, &sum) ||
+	     csum_fold(sum) != 0xffff))
+		return XTCP_STAT_drop_ip_csum;
+	if (p->tcp_len > CSUM_MAX_BYTES)
+		return XTCP_STAT_drop_syn_long;
+	sum = csum_pseudo(p->fk.client, p->fk.server, p->v6, p->tcp_len);
+	if (!csum_pkt(p->data, p->data_end, p->l4_off, p->tcp_len, &sum) ||
+	    csum_fold(sum) != 0xffff)
+		return XTCP_STAT_drop_tcp_csum;
+	return XTCP_CONTINUE;
+}
+
+/* Our SYN-ACK options, in the order Linux writes them. */
+static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
+					 int ts, int sack, int ws, __u8 wscale,
+					 __u32 tsval, __u32 tsecr)
+{
+	__u8 *o = r->opts;
+
+	o[0] = TCPOPT_MSS;
+	o[1] = 4;
+	o[2] = mss >> 8;
+	o[3] = mss & 0xff;
+	r->mss_first = 1;
+	r->optlen = 4;
+	if (!ts)
+		return;
+	o[4] = sack ? TCPOPT_SACK_PERM : TCPOPT_NOP;
+	o[5] = sack ? 2 : TCPOPT_NOP;
+	o[6] = TCPOPT_TIMESTAMP;
+	o[7] = 10;
+	*(__be32 *)&o[8] = bpf_htonl(tsval);
+	*(__be32 *)&o[12] = bpf_htonl(tsecr);
+	r->optlen = 16;
+	if (!ws)
+		return;
+	o[16] = TCPOPT_NOP;
+	o[17] = TCPOPT_WINDOW;
+	o[18] = 3;
+	o[19] = wscale;
+	r->optlen = 20;
+}
+
+/*
+ * Stage: a SYN. Answer with a SYN-ACK whose ISN is the cookie (RFC 9293
+ * 3.10.7.2 for what a listener sends); nothing is stored.
+ */
+static __always_inline int stage_syn(struct pkt *p,
+				     const struct xtcp_config *cfg)
+{
+	struct reply r = {};
+	struct xtcp_keycache *kc;
+	__u64 now = bpf_ktime_get_tai_ns();
+	__u32 period = xtcp_cookie_period(now), mss_idx, cookie, tsval = 0;
+	int ret, ecn, ws;
+
+	ret = parse_tcp_opts(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	ret = syn_checksums(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	kc = period_keys(period);
+	if (!kc)
+		return XTCP_STAT_drop_internal;
+
+	mss_idx = xtcp_mss_index(p->v6, p->opt.mss);
+	cookie = xtcp_cookie_make(kc->cur, period, &p->fk, p->v6,
+				  p->seq, mss_idx);
+	/* Window scale, SACK and ECN can only be remembered in the TSval. */
+	ws = p->opt.ts && p->opt.wscale != XTCP_WSCALE_NONE;
+	ecn = p->opt.ts && (cfg->flags & XTCP_CFG_ECN) &&
+	      (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR);
+	if (p->opt.ts)
+		tsval = xtcp_ts_encode(ts_now_ms(now), p->opt.wscale,
+				       p->opt.sack, ecn);
+
+	r.seq = cookie;
+	r.ack = p->seq + 1;
+	r.flags = TH_SYN | TH_ACK | (ecn ? TH_ECE : 0);
+	r.window = cfg->window;
+	syn_ack_opts(&r, p->v6 ? cfg->mss6 : cfg->mss4, p->opt.ts,
+		     p->opt.sack, ws, cfg->wscale, tsval, p->opt.tsval);
+	ret = reply_build(p, &r);
+	return ret == XTCP_CONTINUE ? XTCP_STAT_syn_ack : ret;
+}
+
+/*
+ * Prepend the metadata every redirected frame carries. Done last: it moves
+ * data_meta, and no packet pointer is used after it.
+ */
+static __always_inline int put_meta(struct pkt *p, const struct xtcp_meta *m)
+{
+	struct xtcp_meta *meta;
+	void *data;
+
+	if (bpf_xdp_adjust_meta(p->ctx, -(int)sizeof(*meta)))
+		return XTCP_STAT_drop_meta;
+	meta = (void *)(long)p->ctx->data_meta;
+	data = (void *)(long)p->ctx->data;
+	if ((void *)(meta + 1) > data)
+		return XTCP_STAT_drop_meta;
+	__builtin_memcpy(meta, m, sizeof(*meta));
+	return XTCP_CONTINUE;
+}
+
+/* Is there an AF_XDP socket on this queue? Also arms the redirect. */
+static __always_inline int xsk_arm(struct pkt *p)
+{
+	if (bpf_redirect_map(&xtcp_xsks, p->ctx->rx_queue_index, XDP_DROP) !=
+	    XDP_REDIRECT)
+		return XTCP_STAT_drop_no_xsk;
+	return XTCP_CONTINUE;
+}
+
+/* Stage: a segment of a flow the engine owns. */
+static __always_inline int stage_flow(struct pkt *p)
+{
+	struct xtcp_meta m = { .magic = XTCP_META_MAGIC };
+	int ret = xsk_arm(p);
+
+	if (ret == XTCP_CONTINUE)
+		ret = put_meta(p, &m);
+	return ret == XTCP_CONTINUE ? XTCP_STAT_flow : ret;
+}
+
+/* RFC 9293 3.10.7.1: a bad ACK to a closed port gets <SEQ=SEG.ACK><CTL=RST>. */
+static __always_inline int bad_ack(struct pkt *p, const struct xtcp_config *cfg,
+				   int stat)
+{
+	struct reply r = {};
+	int ret;
+
+	if (!(cfg->flags & XTCP_CFG_BAD_ACK_RST))
+		return stat;
+	r.seq = p->ack;
+	r.flags = TH_RST;
+	ret = reply_build(p, &r);
+	return ret == XTCP_CONTINUE ? XTCP_STAT_rst_bad_ack : ret;
+}
+
+/*
+ * Stage: an ACK with no flow. If ack - 1 is a valid cookie for this tuple
+ * and seq - 1, the handshake is complete: insert the flow and hand the
+ * segment (it may carry data or a FIN) to the engine with what the SYN
+ * negotiated.
+ */
+static __always_inline int stage_ack(struct pkt *p,
+				     const struct xtcp_config *cfg)
+{
+	struct xtcp_meta m = { .magic = XTCP_META_MAGIC };
+	struct xtcp_flow flow = {};
+	struct xtcp_syn_opts so;
+	struct xtcp_keycache *kc;
+	__u32 period = xtcp_cookie_period(bpf_ktime_get_tai_ns()), mss_idx = 0;
+	int ret;
+
+	ret = parse_tcp_opts(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	kc = period_keys(period);
+	if (!kc)
+		return XTCP_STAT_drop_internal;
+	ret = xtcp_cookie_check(kc->cur, kc->prev, period, &p->fk, p->v6,
+				p->seq - 1, p->ack - 1, &mss_idx);
+	if (ret == XTCP_COOKIE_EXPIRED)
+		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
+	if (ret != XTCP_COOKIE_OK)
+		return bad_ack(p, cfg, XTCP_STAT_drop_bad_cookie);
+
+	ret = xsk_arm(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	flow.queue = p->ctx->rx_queue_index;
+	flow.created_ns = bpf_ktime_get_ns();
+	ret = bpf_map_update_elem(&xtcp_flows, &p->fk, &flow, BPF_NOEXIST);
+	if (ret && ret != -EEXIST)	/* EEXIST: a retransmitted third ACK */
+		return XTCP_STAT_drop_flows_full;
+
+	xtcp_syn_opts_decode(p->v6, mss_idx, p->opt.ts, p->opt.tsecr, &so);
+	m.iss = p->ack - 1;
+	m.irs = p->seq - 1;
+	m.ts_val = p->opt.tsval;
+	m.ts_ecr = p->opt.tsecr;
+	m.mss = so.mss;
+	m.snd_wscale = so.wscale;
+	m.rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE :
+						       cfg->wscale;
+	m.flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
+		  (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0);
+	ret = put_meta(p, &m);
+	return ret == XTCP_CONTINUE ? XTCP_STAT_flow_new : ret;
+}
+
+/* Which stage a served segment goes to, by its flags and the flows map. */
+static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg)
+{
+	__u8 f = p->flags;
+
+	if ((f & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN))
+		return XTCP_STAT_drop_syn_fin;
+	if ((f & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST))
+		return XTCP_STAT_drop_syn_rst;
+	/* A known flow owns everything, a SYN on it too (RFC 5961 4). */
+	if (bpf_map_lookup_elem(&xtcp_flows, &p->fk))
+		return stage_flow(p);
+	if (f & TH_SYN)
+		return f & TH_ACK ? XTCP_STAT_drop_syn_ack : stage_syn(p, cfg);
+	if (f & TH_RST)
+		return XTCP_STAT_drop_rst;
+	if (!(f & TH_ACK))
+		return XTCP_STAT_drop_not_ack;
+	return stage_ack(p, cfg);
+}
+
+static __always_inline int process(struct pkt *p)
+{
+	struct xtcp_config *cfg;
+	__u32 zero = 0, ip_len = 0;
+	int ret;
+
+	ret = parse_eth(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	ret = p->v6 ? parse_ipv6(p, &ip_len) : parse_ipv4(p, &ip_len);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	ret = stage_port(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	ret = parse_tcp(p, ip_len);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	cfg = bpf_map_lookup_elem(&xtcp_config, &zero);
+	if (!cfg)
+		return XTCP_STAT_drop_internal;
+	return classify(p, cfg);
+}
+
+SEC("xdp")
+int xtcp_xdp(struct xdp_md *ctx)
+{
+	struct pkt p = {
+		.ctx = ctx,
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.pending_drop = XTCP_CONTINUE,
+	};
+	int stat = process(&p);
+
+	stat_count(stat);
+	return stat_action(stat);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one ABI between the XDP program and userspace: map value layouts,
+ * the metadata the XDP program puts in front of redirected frames, and the
+ * list of per-CPU counters. Compiled by clang -target bpf and by the host
+ * compilers; every struct that crosses the boundary is fixed-width and
+ * checked with _Static_assert.
+ */
+#ifndef XTCP_ABI_H
+#define XTCP_ABI_H
+
+#include <linux/types.h>
+
+/* Pin root: maps live under XTCP_PIN_ROOT/IFNAME/<map>. */
+#define XTCP_PIN_ROOT "/sys/fs/bpf/xtcp"
+
+/* Bounds of the maps; the flows bound is also the engine's connection cap. */
+#define XTCP_MAX_QUEUES 64
+#define XTCP_MAX_FLOWS 65536
+
+/* struct xtcp_config.flags */
+#define XTCP_CFG_ECN (1U << 0)		/* answer ECN-setup SYNs with ECE (RFC 3168 6.1.1) */
+#define XTCP_CFG_BAD_ACK_RST (1U << 1)	/* answer ACKs with a bad cookie with RST */
+
+/* Entry 0 of the `config` array map: set at attach, read per packet. */
+struct xtcp_config {
+	__u16 mss4;	/* MSS we advertise on IPv4 (never above MTU - 40) */
+	__u16 mss6;	/* MSS we advertise on IPv6 (never above MTU - 60) */
+	__u16 window;	/* SYN-ACK receive window, unscaled (RFC 7323 2.2) */
+	__u8 wscale;	/* our shift, offered when the client offers one */
+	__u8 flags;	/* XTCP_CFG_* */
+};
+_Static_assert(sizeof(struct xtcp_config) == 8, "xtcp_config ABI");
+
+/*
+ * Entry 0 of the `keys` array map. Cookie keys are not stored: each
+ * period's key is derived from the master secret (see cookie.h), so the XDP
+ * program rotates keys itself and servers sharing a master accept each
+ * other's cookies. `generation` changes whenever `master` does, which
+ * invalidates every CPU's cached period keys.
+ */
+struct xtcp_keys {
+	__u64 master[2];
+	__u64 generation;
+};
+_Static_assert(sizeof(struct xtcp_keys) == 24, "xtcp_keys ABI");
+
+/* Entry 0 of the per-CPU `keycache` map: period keys derived on this CPU. */
+struct xtcp_keycache {
+	__u64 generation;	/* of the master these keys came from; 0 = empty */
+	__u32 period;		/* the period `cur` belongs to */
+	__u32 pad;
+	__u64 cur[2];		/* key of `period` */
+	__u64 prev[2];		/* key of `period - 1` */
+};
+_Static_assert(sizeof(struct xtcp_keycache) == 48, "xtcp_keycache ABI");
+
+/*
+ * Key of the `flows` hash map. Addresses are IPv6 or IPv4-mapped IPv6
+ * (::ffff:a.b.c.d), so one map serves both families; "client" is the
+ * remote end, "server" the address and port we serve.
+ */
+struct xtcp_flow_key {
+	__be32 client[4];
+	__be32 server[4];
+	__be16 client_port;
+	__be16 server_port;
+};
+_Static_assert(sizeof(struct xtcp_flow_key) == 36, "xtcp_flow_key ABI");
+
+/* Value of the `flows` map: inserted by XDP, deleted by the engine. */
+struct xtcp_flow {
+	__u32 queue;		/* RX queue the handshake completed on */
+	__u32 flags;		/* reserved for the engine */
+	__u64 created_ns;	/* bpf_ktime_get_ns() at insert */
+};
+_Static_assert(sizeof(struct xtcp_flow) == 16, "xtcp_flow ABI");
+
+/* struct xtcp_meta.flags */
+#define XTCP_META_NEW (1U << 0)		/* this frame completed the handshake */
+#define XTCP_META_SACK (1U << 1)	/* client sent SACK-permitted */
+#define XTCP_META_TS (1U << 2)		/* timestamps negotiated */
+#define XTCP_META_ECN (1U << 3)		/* ECN negotiated */
+#define XTCP_META_MAGIC 0x7854		/* "xT" */
+#define XTCP_WSCALE_NONE 0xf		/* no window scaling negotiated */
+
+/*
+ * Metadata in front of every frame redirected to AF_XDP (XDP data_meta,
+ * at most 32 bytes). `magic` is last so the engine finds it right before
+ * the frame. For XTCP_META_NEW frames it carries what the SYN negotiated,
+ * decoded from the cookie, so the engine needs no second validation.
+ */
+struct xtcp_meta {
+	__u32 iss;		/* our ISN: the cookie */
+	__u32 irs;		/* client ISN */
+	__u32 ts_val;		/* client TSval in this segment (TS.Recent) */
+	__u32 ts_ecr;		/* TSecr: our SYN-ACK TSval echoed back */
+	__u16 mss;		/* client MSS, from the cookie's MSS table */
+	__u8 snd_wscale;	/* client's shift, XTCP_WSCALE_NONE if none */
+	__u8 rcv_wscale;	/* our shift, XTCP_WSCALE_NONE if none */
+	__u8 flags;		/* XTCP_META_* */
+	__u8 pad;
+	__u16 magic;		/* XTCP_META_MAGIC */
+};
+_Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
+
+/*
+ * Every packet the XDP program sees ends in exactly one of these outcomes,
+ * counted per CPU. X(name, action, description): the action is the XDP
+ * verdict the outcome implies. Order is ABI: the `stats` value is a struct
+ * with one __u64 per outcome, in this order, so bpftool prints names.
+ */
+#define XTCP_STATS(X)							\
+	X(pass_not_ip, PASS, "not IPv4 or IPv6 (ARP, LLDP, ...)")	\
+	X(pass_not_tcp, PASS, "IP but not TCP (ICMP, UDP, ...)")	\
+	X(pass_port, PASS, "TCP to a port not served")			\
+	X(pass_frag, PASS, "non-first IP fragment (no ports to see)")	\
+	X(pass_malformed_ip, PASS, "IP header the kernel will reject")	\
+	X(syn_ack, TX, "SYN answered with a cookie SYN-ACK")		\
+	X(syn_ack_no_mss, TX, "SYN-ACK without MSS option (no tailroom)") \
+	X(rst_bad_ack, TX, "bad third ACK answered with RST")		\
+	X(flow, REDIRECT, "segment of a known flow to AF_XDP")		\
+	X(flow_new, REDIRECT, "valid third ACK: flow created")		\
+	X(drop_bad_cookie, DROP, "ACK with an invalid cookie")		\
+	X(drop_cookie_expired, DROP, "ACK with an expired cookie")	\
+	X(drop_not_ack, DROP, "no flow, no SYN, no ACK (FIN, null)")	\
+	X(drop_rst, DROP, "RST or RST|ACK with no flow")		\
+	X(drop_syn_ack, DROP, "SYN|ACK to a served port")		\
+	X(drop_syn_fin, DROP, "SYN with FIN")				\
+	X(drop_syn_rst, DROP, "SYN with RST")				\
+	X(drop_syn_long, DROP, "SYN too long to checksum")		\
+	X(drop_ip_csum, DROP, "SYN with a bad IPv4 header checksum")	\
+	X(drop_tcp_csum, DROP, "SYN with a bad TCP checksum")		\
+	X(drop_ip_len, DROP, "IP length disagrees with the frame")	\
+	X(drop_ip_frag, DROP, "IPv4 fragment to a served port")		\
+	X(drop_ipv6_ext, DROP, "IPv6 extension header, served port")	\
+	X(drop_tcp_trunc, DROP, "frame ends inside the TCP header")	\
+	X(drop_tcp_doff, DROP, "TCP data offset below 5 or past the end") \
+	X(drop_tcp_opt, DROP, "TCP option runs past the header")	\
+	X(drop_no_xsk, DROP, "no AF_XDP socket on the RX queue")	\
+	X(drop_flows_full, DROP, "flows map full")			\
+	X(drop_meta, DROP, "no room for metadata")			\
+	X(drop_resize, DROP, "frame could not be resized for reply")	\
+	X(drop_internal, DROP, "map lookup failed (cannot happen)")
+
+enum xtcp_stat {
+#define XTCP_STAT_ENUM(name, action, desc) XTCP_STAT_##name,
+	XTCP_STATS(XTCP_STAT_ENUM)
+#undef XTCP_STAT_ENUM
+	XTCP_STAT__MAX
+};
+
+/* Value of entry 0 of the per-CPU `stats` array map. */
+struct xtcp_stats {
+#define XTCP_STAT_FIELD(name, action, desc) __u64 name;
+	XTCP_STATS(XTCP_STAT_FIELD)
+#undef XTCP_STAT_FIELD
+};
+_Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
+	       "xtcp_stats ABI: one __u64 per outcome, no padding");
+
+#endif /* XTCP_ABI_H */

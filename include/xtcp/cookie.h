@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The SYN cookie: one definition, compiled into the XDP program (which makes
+ * and checks cookies) and into the host (the engine decodes with it, the
+ * tests check it). No state is kept for a SYN: everything the engine needs
+ * to rebuild the connection rides in the SYN-ACK's sequence number and, when
+ * the client uses timestamps, in the low bits of its TSval.
+ *
+ * Sequence number (ISN) of every SYN-ACK:
+ *
+ *   31                                             5 4   3 2      0
+ *  +-----------------------------------------------+-------+--------+
+ *  | MAC: low 27 bits of SipHash-2-4 under K[p] of |  p&3  |  MSS   |
+ *  | (client addr, server addr, ports, client ISN, |       | index  |
+ *  |  MSS index, family)                           |       |        |
+ *  +-----------------------------------------------+-------+--------+
+ *
+ *  p     the cookie period: CLOCK_TAI / 60 s. A cookie of period p is
+ *        accepted during p and p+1 (an age of at most two minutes) and
+ *        refused after, as Linux bounds its own cookies.
+ *  K[p]  the period key, derived rather than stored:
+ *          K[p] = SipHash(master, p || 0) || SipHash(master, p || 1)
+ *        so the XDP program rotates its own keys without a daemon, two CPUs
+ *        deriving at once agree, and machines sharing the master (ECMP,
+ *        anycast) accept each other's cookies.
+ *  MSS   index into a per-family table of common MSS values, rounded down.
+ *
+ * TSval of a SYN-ACK whose SYN carried timestamps (as Linux does):
+ *
+ *   31                                 6   5     4    3         0
+ *  +------------------------------------+-----+------+-----------+
+ *  | milliseconds of CLOCK_TAI          | ECN | SACK | wscale    |
+ *  +------------------------------------+-----+------+-----------+
+ *  wscale 0xf means "no window scaling". The client echoes the TSval in the
+ *  third ACK's TSecr. Without timestamps there is nowhere to keep these, so
+ *  the SYN-ACK offers no window scaling, SACK or ECN (again as Linux does).
+ */
+#ifndef XTCP_COOKIE_H
+#define XTCP_COOKIE_H
+
+#include <linux/types.h>
+#include "xtcp/abi.h"
+#include "xtcp/siphash.h"
+
+#define XTCP_COOKIE_PERIOD_NS 60000000000ULL
+#define XTCP_COOKIE_MAC_BITS 27
+#define XTCP_COOKIE_MSS_BITS 3
+#define XTCP_COOKIE_MSS_SLOTS (1U << XTCP_COOKIE_MSS_BITS)
+
+#define XTCP_TS_WSCALE_MASK 0x0fU
+#define XTCP_TS_SACK 0x10U
+#define XTCP_TS_ECN 0x20U
+#define XTCP_TS_OPT_BITS 6
+#define XTCP_TS_OPT_MASK ((1U << XTCP_TS_OPT_BITS) - 1)
+#define XTCP_WSCALE_MAX 14	/* RFC 7323 2.3 */
+
+enum xtcp_cookie_result {
+	XTCP_COOKIE_OK = 0,
+	XTCP_COOKIE_BAD,	/* MAC does not match: forged or altered */
+	XTCP_COOKIE_EXPIRED,	/* older than the previous period */
+};
+
+/* What a SYN negotiated, as the cookie and TSval carry it back. */
+struct xtcp_syn_opts {
+	__u16 mss;	/* client MSS, rounded down to a table value */
+	__u8 wscale;	/* client shift, XTCP_WSCALE_NONE when not offered */
+	__u8 sack;
+	__u8 ts;
+	__u8 ecn;
+};
+
+/*
+ * MSS tables: index 0 is the RFC 9293 3.7.1 default the peer must assume
+ * without an MSS option; the rest are what common paths produce
+ * (PPPoE, tunnels, Ethernet, jumbo frames).
+ */
+XTCP_INLINE __u16 xtcp_mss_value(int v6, __u32 idx)
+{
+	/*
+	 * A switch, not a static table: clang 14 emits a function-scope
+	 * static array into .rodata.cst32 with BTF the kernel refuses
+	 * ("DATASEC .rodata ... Invalid size").
+	 */
+	switch (idx & (XTCP_COOKIE_MSS_SLOTS - 1)) {
+	case 0: return v6 ? 1220 : 536;
+	case 1: return v6 ? 1280 : 1220;
+	case 2: return v6 ? 1340 : 1300;
+	case 3: return v6 ? 1380 : 1360;
+	case 4: return 1400;
+	case 5: return v6 ? 1420 : 1440;
+	case 6: return v6 ? 1440 : 1460;
+	default: return v6 ? 8940 : 8960;
+	}
+}
+
+/* The largest table entry not above the client's MSS (never round up). */
+XTCP_INLINE __u32 xtcp_mss_index(int v6, __u32 mss)
+{
+	__u32 idx = 0, i;
+
+#ifdef __bpf__
+#pragma unroll
+#endif
+	for (i = 1; i < XTCP_COOKIE_MSS_SLOTS; i++)
+		if (xtcp_mss_value(v6, i) <= mss)
+			idx = i;
+	return idx;
+}
+
+XTCP_INLINE __u32 xtcp_cookie_period(__u64 tai_ns)
+{
+	return (__u32)(tai_ns / XTCP_COOKIE_PERIOD_NS);
+}
+
+/* K[period], see the top of this file. */
+XTCP_INLINE void xtcp_cookie_key(const __u64 master[2], __u32 period,
+				 __u64 key[2])
+{
+	__u64 m0 = period, m1 = (__u64)period | (1ULL << 32);
+
+	key[0] = xtcp_siphash(master, &m0, 1);
+	key[1] = xtcp_siphash(master, &m1, 1);
+}
+
+/* The 27-bit MAC of one cookie. */
+XTCP_INLINE __u32 xtcp_cookie_mac(const __u64 key[2],
+				  const struct xtcp_flow_key *fk, int v6,
+				  __u32 client_isn, __u32 mss_idx)
+{
+	__u64 ports = (__u64)fk->client_port | (__u64)fk->server_port << 16 |
+		      (__u64)client_isn << 32;
+	__u64 tail = (__u64)mss_idx | (v6 ? 6ULL : 4ULL) << 8;
+	__u64 h;
+
+	if (v6) {
+		__u64 m[6] = {
+			(__u64)fk->client[0] | (__u64)fk->client[1] << 32,
+			(__u64)fk->client[2] | (__u64)fk->client[3] << 32,
+			(__u64)fk->server[0] | (__u64)fk->server[1] << 32,
+			(__u64)fk->server[2] | (__u64)fk->server[3] << 32,
+			ports, tail,
+		};
+		h = xtcp_siphash(key, m, 6);
+	} else {
+		__u64 m[3] = {
+			(__u64)fk->client[3] | (__u64)fk->server[3] << 32,
+			ports, tail,
+		};
+		h = xtcp_siphash(key, m, 3);
+	}
+	return (__u32)h & ((1U << XTCP_COOKIE_MAC_BITS) - 1);
+}
+
+/* The SYN-ACK ISN for a SYN with sequence number client_isn. */
+XTCP_INLINE __u32 xtcp_cookie_make(const __u64 key[2], __u32 period,
+				   const struct xtcp_flow_key *fk, int v6,
+				   __u32 client_isn, __u32 mss_idx)
+{
+	__u32 mac = xtcp_cookie_mac(key, fk, v6, client_isn, mss_idx);
+
+	return mac << (32 - XTCP_COOKIE_MAC_BITS) | (period & 3) << 3 |
+	       (mss_idx & (XTCP_COOKIE_MSS_SLOTS - 1));
+}
+
+/*
+ * Check the cookie of a third ACK: cookie = SEG.ACK - 1 and client_isn =
+ * SEG.SEQ - 1. key_cur is K[now], key_prev K[now - 1]. On XTCP_COOKIE_OK,
+ * *mss_idx is the MSS index the SYN-ACK was built with.
+ */
+XTCP_INLINE int xtcp_cookie_check(const __u64 key_cur[2],
+				  const __u64 key_prev[2], __u32 now,
+				  const struct xtcp_flow_key *fk, int v6,
+				  __u32 client_isn, __u32 cookie, __u32 *mss_idx)
+{
+	__u32 age = (now - (cookie >> 3)) & 3;
+	__u32 idx = cookie & (XTCP_COOKIE_MSS_SLOTS - 1);
+	__u32 mac;
+
+	if (age > 1)
+		return XTCP_COOKIE_EXPIRED;
+	mac = xtcp_cookie_mac(age ? key_prev : key_cur, fk, v6, client_isn,
+			      idx);
+	if (mac != cookie >> (32 - XTCP_COOKIE_MAC_BITS))
+		return XTCP_COOKIE_BAD;
+	*mss_idx = idx;
+	return XTCP_COOKIE_OK;
+}
+
+/*
+ * TSval for the SYN-ACK: the clock with the options in its low bits,
+ * never ahead of the clock (a peer's PAWS would reject a TSval from the
+ * future once the engine's own TSvals follow).
+ */
+XTCP_INLINE __u32 xtcp_ts_encode(__u32 now_ms, __u8 wscale, int sack, int ecn)
+{
+	__u32 opts = (wscale & XTCP_TS_WSCALE_MASK) |
+		     (sack ? XTCP_TS_SACK : 0) | (ecn ? XTCP_TS_ECN : 0);
+	__u32 tsval = (now_ms & ~XTCP_TS_OPT_MASK) | opts;
+
+	if ((__s32)(tsval - now_ms) > 0)
+		tsval -= 1U << XTCP_TS_OPT_BITS;
+	return tsval;
+}
+
+/*
+ * Rebuild what the SYN negotiated from the cookie's MSS index and, when the
+ * third ACK carries timestamps, its TSecr.
+ */
+XTCP_INLINE void xtcp_syn_opts_decode(int v6, __u32 mss_idx, int ts,
+				      __u32 tsecr, struct xtcp_syn_opts *o)
+{
+	o->mss = xtcp_mss_value(v6, mss_idx);
+	o->ts = ts ? 1 : 0;
+	o->wscale = ts ? (__u8)(tsecr & XTCP_TS_WSCALE_MASK) : XTCP_WSCALE_NONE;
+	if (o->wscale > XTCP_WSCALE_MAX && o->wscale != XTCP_WSCALE_NONE)
+		o->wscale = XTCP_WSCALE_MAX;	/* RFC 7323 2.3: clamp */
+	o->sack = ts && (tsecr & XTCP_TS_SACK) ? 1 : 0;
+	o->ecn = ts && (tsecr & XTCP_TS_ECN) ? 1 : 0;
+}
+
+#endif /* XTCP_COOKIE_H */

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xtcp stats IFACE: every XDP outcome counter, summed over CPUs; --json for
+ * scripts, --watch for per-second rates (like xdp-bench).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "counters.h"
+#include "log.h"
+#include "pins.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xtcp stats IFACE [--json] [--watch [--interval S] [--count N]]\n"
+"\n"
+"Print the XDP program's counters on IFACE: one per outcome, every packet\n"
+"counted once.\n"
+"\n"
+"  -j, --json           machine-readable output\n"
+"  -w, --watch          print rates per second until interrupted\n"
+"  -i, --interval S     seconds between samples with --watch (default 1)\n"
+"  -c, --count N        stop after N samples with --watch\n"
+"  -h, --help           this text\n");
+}
+
+static void print_table(const char *ifname, const struct xtcp_stats *s,
+			long flows)
+{
+	int i;
+
+	printf("%s: XDP counters\n", ifname);
+	for (i = 0; i < XTCP_STAT__MAX; i++)
+		printf("  %-22s %14llu  %s\n", counter_names[i],
+		       (unsigned long long)((const __u64 *)s)[i],
+		       counter_descs[i]);
+	printf("  %-22s %14ld  %s\n", "flows", flows,
+	       "entries in the flows map now");
+}
+
+static void print_json(const char *ifname, const struct xtcp_stats *s,
+		       long flows)
+{
+	int i;
+
+	printf("{\"ifname\":\"%s\",\"xdp\":{", ifname);
+	for (i = 0; i < XTCP_STAT__MAX; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
+		       (unsigned long long)((const __u64 *)s)[i]);
+	printf("},\"flows\":%ld}\n", flows);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int watch(const char *ifname, double interval, long count, bool json)
+{
+	struct xtcp_stats prev, cur;
+	struct timespec ts = { (time_t)interval,
+			       (long)((interval - (time_t)interval) * 1e9) };
+	double t0 = now_s(), t1;
+	int i, err = counters_read(ifname, &prev);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!err && !stop && count-- != 0) {
+		nanosleep(&ts, NULL);
+		err = counters_read(ifname, &cur);
+		if (err)
+			break;
+		t1 = now_s();
+		if (json)
+			printf("{\"ifname\":\"%s\",\"interval\":%.3f,\"rates\":{",
+			       ifname, t1 - t0);
+		for (i = 0; i < XTCP_STAT__MAX; i++) {
+			__u64 d = ((__u64 *)&cur)[i] - ((__u64 *)&prev)[i];
+			double rate = d / (t1 - t0);
+
+			if (json)
+				printf("%s\"%s\":%.1f", i ? "," : "",
+				       counter_names[i], rate);
+			else if (d)
+				printf("%-22s %14.0f/s %16llu\n",
+				       counter_names[i], rate,
+				       (unsigned long long)((__u64 *)&cur)[i]);
+		}
+		printf(json ? "}}\n" : "\n");
+		fflush(stdout);
+		prev = cur;
+		t0 = t1;
+	}
+	return err;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool json = false, do_watch = false;
+	double interval = 1;
+	long count = -1, flows;
+	struct xtcp_stats s;
+	unsigned long v;
+	const char *ifname;
+	char *end;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jwi:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'w':
+			do_watch = true;
+			break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (*end || !(interval >= 0.1 && interval <= 3600)) {
+				pr_err("--interval %s: not seconds from 0.1 to 3600",
+				       optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'c':
+			if (parse_uint("--count", optarg, 1, 1000000000, &v))
+				return EXIT_FAILURE;
+			count = (long)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind != argc - 1) {
+		pr_err("stats: %s", optind >= argc ? "no interface given" :
+						     "one interface only");
+		return EXIT_FAILURE;
+	}
+	ifname = argv[optind];
+	if (check_ifname(ifname) || require_root("stats") ||
+	    pins_check_bpffs())
+		return EXIT_FAILURE;
+	err = do_watch ? watch(ifname, interval, count, json) :
+			 counters_read(ifname, &s);
+	if (err == -ENOENT) {
+		pr_err("%s: xtcp is not attached", ifname);
+		return EXIT_FAILURE;
+	}
+	if (err) {
+		pr_err("%s: reading counters failed: %s", ifname, strerror(-err));
+		return EXIT_FAILURE;
+	}
+	if (do_watch)
+		return EXIT_SUCCESS;
+	flows = counters_flows(ifname);
+	if (json)
+		print_json(ifname, &s, flows);
+	else
+		print_table(ifname, &s, flows);
+	return EXIT_SUCCESS;
+}

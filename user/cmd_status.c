@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* xtcp status: every interface xtcp is attached to, and how. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "counters.h"
+#include "log.h"
+#include "pins.h"
+
+struct iface_status {
+	const char *ifname;
+	int ifindex;
+	int attached;
+	__u32 prog_id;
+	const char *mode;
+	struct xtcp_config cfg;
+	char ports[512];
+	long flows;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xtcp status [--json]\n"
+"\n"
+"List the interfaces xtcp is attached to: mode, program, ports, MSS, flows.\n"
+"\n"
+"  -j, --json    machine-readable output\n"
+"  -h, --help    this text\n");
+}
+
+static void read_ports(const char *ifname, char *buf, size_t len)
+{
+	int fd = pins_open(ifname, PIN_PORTS);
+	size_t used = 0;
+	__u32 port;
+	__u8 v;
+
+	buf[0] = 0;
+	if (fd < 0)
+		return;
+	for (port = 1; port < 65536 && used + 8 < len; port++)
+		if (!bpf_map_lookup_elem(fd, &port, &v) && v)
+			used += snprintf(buf + used, len - used, "%s%u",
+					 used ? "," : "", port);
+	close(fd);
+}
+
+static void read_status(struct iface_status *st)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 zero = 0;
+	int fd;
+
+	st->ifindex = if_nametoindex(st->ifname);
+	st->attached = pins_attached(st->ifname);
+	st->mode = "none";
+	if (st->ifindex && !bpf_xdp_query(st->ifindex, 0, &q)) {
+		st->prog_id = q.prog_id;
+		st->mode = q.attach_mode == XDP_ATTACHED_DRV ? "native" :
+			   q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
+			   q.attach_mode == XDP_ATTACHED_HW ? "offload" :
+			   q.attach_mode == XDP_ATTACHED_NONE ? "none" : "multi";
+	}
+	fd = pins_open(st->ifname, PIN_CONFIG);
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &st->cfg);
+		close(fd);
+	}
+	read_ports(st->ifname, st->ports, sizeof(st->ports));
+	st->flows = counters_flows(st->ifname);
+}
+
+static void print_status(const struct iface_status *st, bool json, bool first)
+{
+	const struct xtcp_config *c = &st->cfg;
+	bool rst = c->flags & XTCP_CFG_BAD_ACK_RST, ecn = c->flags & XTCP_CFG_ECN;
+
+	if (json) {
+		printf("%s{\"ifname\":\"%s\",\"ifindex\":%d,\"attached\":%s,"
+		       "\"mode\":\"%s\",\"prog_id\":%u,\"ports\":[%s],"
+		       "\"mss4\":%u,\"mss6\":%u,\"wscale\":%u,\"window\":%u,"
+		       "\"bad_ack\":\"%s\",\"ecn\":%s,\"flows\":%ld}",
+		       first ? "" : ",", st->ifname, st->ifindex,
+		       st->attached ? "true" : "false", st->mode, st->prog_id,
+		       st->ports, c->mss4, c->mss6, c->wscale, c->window,
+		       rst ? "rst" : "drop", ecn ? "true" : "false", st->flows);
+		return;
+	}
+	printf("%s: %s", st->ifname,
+	       st->attached ? "attached" : "stale pins (nothing attached)");
+	if (st->attached)
+		printf(" %s, prog id %u", st->mode, st->prog_id);
+	printf("\n    ports %s  mss %u/%u (IPv4/IPv6)  wscale %u  window %u"
+	       "  bad-ack %s  ecn %s  flows %ld\n",
+	       st->ports[0] ? st->ports : "-", c->mss4, c->mss6, c->wscale,
+	       c->window, rst ? "rst" : "drop", ecn ? "on" : "off", st->flows);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct dirent *de;
+	bool json = false;
+	int c, n = 0;
+	DIR *d;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind != argc) {
+		pr_err("status: takes no arguments");
+		return EXIT_FAILURE;
+	}
+	if (require_root("status") || pins_check_bpffs())
+		return EXIT_FAILURE;
+	if (json)
+		printf("[");
+	d = opendir(XTCP_PIN_ROOT);
+	while (d && (de = readdir(d))) {
+		struct iface_status st = { .ifname = de->d_name };
+
+		if (de->d_name[0] == '.')
+			continue;
+		read_status(&st);
+		print_status(&st, json, n++ == 0);
+	}
+	if (d)
+		closedir(d);
+	if (json)
+		printf("]\n");
+	else if (!n)
+		printf("xtcp is not attached to any interface\n");
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Sum the per-CPU XDP counters and count flows, from the pinned maps. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "counters.h"
+#include "pins.h"
+
+const char *const counter_names[XTCP_STAT__MAX] = {
+#define XTCP_STAT_NAME(name, action, desc) #name,
+	XTCP_STATS(XTCP_STAT_NAME)
+#undef XTCP_STAT_NAME
+};
+
+const char *const counter_descs[XTCP_STAT__MAX] = {
+#define XTCP_STAT_DESC(name, action, desc) desc,
+	XTCP_STATS(XTCP_STAT_DESC)
+#undef XTCP_STAT_DESC
+};
+
+int counters_read(const char *ifname, struct xtcp_stats *sum)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, cpu, i, err = 0;
+	struct xtcp_stats *percpu;
+	__u32 zero = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	fd = pins_open(ifname, PIN_STATS);
+	if (fd < 0)
+		return fd;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, percpu)) {
+		err = -errno;
+		goto out_free;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < XTCP_STAT__MAX; i++)
+			((__u64 *)sum)[i] += ((__u64 *)&percpu[cpu])[i];
+out_free:
+	free(percpu);
+out_close:
+	close(fd);
+	return err;
+}
+
+long counters_flows(const char *ifname)
+{
+	struct xtcp_flow_key key, next;
+	int fd = pins_open(ifname, PIN_FLOWS);
+	void *prev = NULL;
+	long n = 0;
+
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	close(fd);
+	return n;
+}

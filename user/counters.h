@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Reading what an attached xtcp counts, from its pinned maps. */
+#ifndef XTCP_COUNTERS_H
+#define XTCP_COUNTERS_H
+
+#include "xtcp/abi.h"
+
+extern const char *const counter_names[XTCP_STAT__MAX];
+extern const char *const counter_descs[XTCP_STAT__MAX];
+
+int counters_read(const char *ifname, struct xtcp_stats *sum);
+long counters_flows(const char *ifname);
+
+#endif /* XTCP_COUNTERS_H */

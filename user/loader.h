@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Loading, configuring and attaching the XDP program to one interface, and
+ * taking it away again. `xtcp attach` uses it with a pinned link that
+ * outlives the process; an engine can hold the link itself instead.
+ */
+#ifndef XTCP_LOADER_H
+#define XTCP_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "xtcp/abi.h"
+
+struct xtcp;
+
+struct loader_opts {
+	const char *ifname;
+	__u32 xdp_flags;		/* XDP_FLAGS_DRV_MODE or _SKB_MODE */
+	__u16 ports[64];		/* served ports */
+	int nports;
+	__u16 mss;			/* 0: from the MTU */
+	__u16 window;
+	__u8 wscale;
+	__u8 cfg_flags;			/* XTCP_CFG_* */
+	bool have_secret;		/* else a random master secret */
+	__u64 secret[2];
+};
+
+struct loader {
+	struct xtcp *skel;
+	int ifindex;
+	int link_fd;
+};
+
+int loader_attach(const struct loader_opts *o, struct loader *l);
+int loader_pin(struct loader *l, const char *ifname);
+void loader_close(struct loader *l);
+int loader_detach(const char *ifname);
+
+#endif /* XTCP_LOADER_H */

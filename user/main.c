@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xtcp: SYN-flood-proof TCP serving. The command line, in the manner of ip
+ * and bpftool: `xtcp [-v] COMMAND [ARGS]`, each command with --help.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+	{ "attach", cmd_attach, "answer SYNs on an interface from XDP" },
+	{ "detach", cmd_detach, "take xtcp off an interface" },
+	{ "stats", cmd_stats, "counters of an attached interface" },
+	{ "status", cmd_status, "interfaces xtcp is attached to" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: xtcp [-v|--verbose] COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\n`xtcp COMMAND --help` describes each.\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum log_level level = LOG_INFO;
+	size_t i;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			level = LOG_DEBUG;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			usage(stdout);
+			return EXIT_SUCCESS;
+		} else {
+			fprintf(stderr, "xtcp: %s: unknown option\n", argv[1]);
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+		argc--;
+		argv++;
+	}
+	log_init("xtcp", level);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "xtcp: %s: unknown command\n", argv[1]);
+	usage(stderr);
+	return EXIT_FAILURE;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The bpffs layout of an attached xtcp: paths, checks, removal. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+
+#include "xtcp/abi.h"
+#include "log.h"
+#include "pins.h"
+
+/* 0 if /sys/fs/bpf is a bpf filesystem, else -ENOENT with a message. */
+int pins_check_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
+		pr_err("/sys/fs/bpf: no bpf filesystem mounted "
+		       "(mount -t bpf bpf /sys/fs/bpf, or make deps)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int pins_dir(const char *ifname, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", XTCP_PIN_ROOT, ifname);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_path(const char *ifname, const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s/%s", XTCP_PIN_ROOT, ifname, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* fd of a pinned object of ifname's xtcp, or a negative errno. */
+int pins_open(const char *ifname, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = pins_path(ifname, name, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * 1 if xtcp is attached to ifname (its pinned link holds), 0 if not; pins
+ * left by a crash, whose link is gone, count as not attached.
+ */
+int pins_attached(const char *ifname)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins_open(ifname, PIN_LINK), ret;
+
+	if (fd < 0)
+		return 0;
+	/* a link whose interface went away reports ifindex 0 */
+	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex;
+	close(fd);
+	return ret;
+}
+
+/* Unpin everything of ifname's xtcp and remove its directory. */
+int pins_remove(const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *d;
+	int err = pins_dir(ifname, dir, sizeof(dir));
+
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	return err;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Where an attached xtcp lives in bpffs: XTCP_PIN_ROOT/IFNAME/ holds the
+ * XDP link and every map, pinned with BTF so bpftool prints field names.
+ */
+#ifndef XTCP_PINS_H
+#define XTCP_PINS_H
+
+#include <limits.h>
+
+/* Pin names, one per map, plus the link and the program. */
+#define PIN_LINK "link"
+#define PIN_PROG "prog"
+#define PIN_CONFIG "config"
+#define PIN_PORTS "ports"
+#define PIN_KEYS "keys"
+#define PIN_KEYCACHE "keycache"
+#define PIN_FLOWS "flows"
+#define PIN_XSKS "xsks"
+#define PIN_STATS "stats"
+
+int pins_check_bpffs(void);
+int pins_dir(const char *ifname, char *buf, size_t len);
+int pins_path(const char *ifname, const char *name, char *buf, size_t len);
+int pins_open(const char *ifname, const char *name);
+int pins_attached(const char *ifname);
+int pins_remove(const char *ifname);
+
+#endif /* XTCP_PINS_H */
