@@ -21,7 +21,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-BPF_OBJS := $(B)/bpf/xtcp.bpf.o
+BPF_OBJS := $(B)/bpf/xtcp.bpf.o $(B)/bpf/pass.bpf.o
 SKELS    := $(B)/xtcp.skel.h
 XTCP_SRCS := $(wildcard user/*.c)
 XTCP_OBJS := $(XTCP_SRCS:%.c=$(B)/%.o)
@@ -33,7 +33,7 @@ TEST_LIB   := $(B)/tests/lib/frames.o
 
 .SECONDARY:
 .PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
-all: $(B)/xtcp $(UNIT_TESTS) $(BPF_TESTS)
+all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(BPF_TESTS)
 
 help:
 	@echo "make            build everything into $(B)/"

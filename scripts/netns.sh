@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# The netns harness, sourced by tests and the demo: two throwaway namespaces
+# joined by one veth pair, named uniquely per run, removed on every exit
+# path. The server side gets xtcp; the client side is a plain Linux host.
+#
+#   client ns "$NS_CLI"  $VETH_CLI 10.77.X.2/24 fd77:X::2/64
+#        │  veth
+#   server ns "$NS_SRV"  $VETH_SRV 10.77.X.1/24 fd77:X::1/64
+
+NETNS_ID=${NETNS_ID:-$(( $$ % 250 + 1 ))}
+NS_SRV="xtcp-$$-srv"
+NS_CLI="xtcp-$$-cli"
+VETH_SRV="xts$$"
+VETH_CLI="xtc$$"
+SRV4="10.77.$NETNS_ID.1"
+CLI4="10.77.$NETNS_ID.2"
+SRV6="fd77:$NETNS_ID::1"
+CLI6="fd77:$NETNS_ID::2"
+BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
+XTCP=${XTCP:-$BUILD/xtcp}
+
+# Run in a namespace without leaving the host's mounts: `ip netns exec`
+# remounts /sys, which hides the bpffs that xtcp pins into.
+in_srv() { nsenter --net=/run/netns/"$NS_SRV" "$@"; }
+in_cli() { nsenter --net=/run/netns/"$NS_CLI" "$@"; }
+
+netns_cleanup() {
+	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
+	ip netns pids "$NS_SRV" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns pids "$NS_CLI" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$NS_SRV" 2>/dev/null
+	ip netns del "$NS_CLI" 2>/dev/null
+	rm -rf "/sys/fs/bpf/xtcp/$VETH_SRV" 2>/dev/null
+	return 0
+}
+
+netns_setup() {
+	trap netns_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	ip netns add "$NS_SRV" && ip netns add "$NS_CLI" || return 1
+	ip link add "$VETH_SRV" netns "$NS_SRV" type veth \
+		peer name "$VETH_CLI" netns "$NS_CLI" || return 1
+	ip -n "$NS_SRV" addr add "$SRV4/24" dev "$VETH_SRV"
+	ip -n "$NS_CLI" addr add "$CLI4/24" dev "$VETH_CLI"
+	ip -n "$NS_SRV" addr add "$SRV6/64" dev "$VETH_SRV" nodad
+	ip -n "$NS_CLI" addr add "$CLI6/64" dev "$VETH_CLI" nodad
+	for ns in "$NS_SRV" "$NS_CLI"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_SRV" link set "$VETH_SRV" up
+	ip -n "$NS_CLI" link set "$VETH_CLI" up
+	# A Linux peer leaves TCP checksums partial on veth unless told not
+	# to (a real NIC fills them in). XDP_TX reaches the client only when
+	# its veth runs NAPI: GRO alone does, until a flood overflows its ring
+	# (then it stops draining on this kernel), so the client also gets an
+	# XDP_PASS program, which keeps NAPI draining.
+	in_cli ethtool -K "$VETH_CLI" tx off gro on >/dev/null
+	in_srv ethtool -K "$VETH_SRV" tx off >/dev/null
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv \
+		obj "$BUILD/bpf/pass.bpf.o" sec xdp || return 1
+	return 0
+}
+
+# A statistic of the client veth (rx_packets, rx_dropped, ...).
+cli_link_stat() { ip netns exec "$NS_CLI" cat "/sys/class/net/$VETH_CLI/statistics/$1"; }
+
+# Counter NAME of xtcp's XDP program, from `xtcp stats --json`.
+xdp_counter() {
+	in_srv "$XTCP" stats "$VETH_SRV" --json |
+		python3 -c "import json,sys; d=json.load(sys.stdin); print(d['flows'] if '$1' == 'flows' else d['xdp']['$1'])"
+}

@@ -1,0 +1,719 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The XDP program through BPF_PROG_TEST_RUN (root, no interface): the exact
+ * SYN-ACK for each kind of SYN, checked field by field with checksums from
+ * independent code and the cookie from the host build; the third ACK; and a
+ * table of malformed frames, each with its verdict and counter. The
+ * redirect cases bind an AF_XDP socket to the loopback of a private network
+ * namespace, so the xskmap holds a real socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "check.h"
+#include "frames.h"
+#include "xtcp.skel.h"
+#include "xtcp/cookie.h"
+
+static struct xtcp *skel;
+static const __u64 master[2] = { 0x1111222233334444ULL, 0x5555666677778888ULL };
+static int ncpus;
+
+struct run {
+	int retval;
+	__u8 out[4096];
+	__u32 out_len;
+	struct xdp_md ctx_out;
+	int stat;		/* the one counter that moved, -1 if not one */
+};
+
+static void read_stats(struct xtcp_stats *sum)
+{
+	struct xtcp_stats pc[ncpus];
+	__u32 zero = 0;
+	int c, i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map__lookup_elem(skel->maps.xtcp_stats, &zero, sizeof(zero), pc,
+				 sizeof(pc), 0))
+		return;
+	for (c = 0; c < ncpus; c++)
+		for (i = 0; i < XTCP_STAT__MAX; i++)
+			((__u64 *)sum)[i] += ((__u64 *)&pc[c])[i];
+}
+
+static int run_frame(const __u8 *frame, size_t len, struct run *r)
+{
+	struct xdp_md ctx_in = { .data_end = (__u32)len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (__u32)len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &r->ctx_out,
+		    .ctx_size_out = sizeof(r->ctx_out), .repeat = 1);
+	struct xtcp_stats before, after;
+	int err, i, moved = 0;
+
+	read_stats(&before);
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xtcp_xdp), &o);
+	read_stats(&after);
+	r->retval = (int)o.retval;
+	r->out_len = o.data_size_out;
+	r->stat = -1;
+	for (i = 0; i < XTCP_STAT__MAX; i++) {
+		__u64 d = ((__u64 *)&after)[i] - ((__u64 *)&before)[i];
+
+		if (d) {
+			moved++;
+			r->stat = d == 1 ? i : -1;
+		}
+	}
+	if (moved != 1)
+		r->stat = -1;
+	return err ? -errno : 0;
+}
+
+/* The frame proper in the output, past any metadata in front of it. */
+static const __u8 *run_data(const struct run *r, __u32 *len)
+{
+	__u32 meta = r->ctx_out.data - r->ctx_out.data_meta;
+
+	*len = r->out_len - meta;
+	return r->out + meta;
+}
+
+static __u32 period_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_TAI, &ts);
+	return xtcp_cookie_period((__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+}
+
+static void set_config(__u8 flags)
+{
+	struct xtcp_config cfg = { .mss4 = 1460, .mss6 = 1440, .window = 65535,
+				   .wscale = 7, .flags = flags };
+	__u32 zero = 0;
+
+	bpf_map__update_elem(skel->maps.xtcp_config, &zero, sizeof(zero), &cfg,
+			     sizeof(cfg), 0);
+}
+
+static int setup(void)
+{
+	struct xtcp_keys keys = { .master = { master[0], master[1] },
+				  .generation = 42 };
+	__u32 zero = 0, port = 80;
+	__u8 one = 1;
+
+	ncpus = libbpf_num_possible_cpus();
+	skel = xtcp__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "loading the XDP program: %s\n", strerror(errno));
+		return -1;
+	}
+	set_config(XTCP_CFG_ECN);
+	bpf_map__update_elem(skel->maps.xtcp_ports, &port, sizeof(port), &one,
+			     sizeof(one), 0);
+	port = 443;
+	bpf_map__update_elem(skel->maps.xtcp_ports, &port, sizeof(port), &one,
+			     sizeof(one), 0);
+	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
+			     sizeof(keys), 0);
+	return 0;
+}
+
+static int cookie_valid(const struct frame_spec *s, __u32 cookie, __u32 *idx)
+{
+	struct xtcp_flow_key fk;
+	__u32 now = period_now();
+	__u64 cur[2], prev[2];
+
+	frame_flow_key(s, &fk);
+	xtcp_cookie_key(master, now, cur);
+	xtcp_cookie_key(master, now - 1, prev);
+	return xtcp_cookie_check(cur, prev, now, &fk, s->v6, s->seq, cookie,
+				 idx) == XTCP_COOKIE_OK;
+}
+
+/*
+ * Send the SYN of spec s and check every field of the SYN-ACK. Returns the
+ * SYN-ACK view in *v for the caller to complete the handshake with.
+ */
+static void check_syn_ack(const char *name, const struct frame_spec *s,
+			  struct frame_view *v)
+{
+	__u8 frame[2048];
+	size_t len = frame_build(s, frame, sizeof(frame));
+	struct frame_view in;
+	const __u8 *out;
+	struct run r;
+	__u32 out_len, idx = 99;
+	int want_ts = s->ts, want_ws = s->ts && s->wscale >= 0;
+	int want_ecn = s->ts && (s->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR);
+	int expect_opt;
+
+	frame_parse(frame, len, &in);
+	CHECK(!run_frame(frame, len, &r), "%s: test run", name);
+	CHECK_EQ(r.retval, XDP_TX, name);
+	CHECK_EQ(r.stat, XTCP_STAT_syn_ack, name);
+	out = run_data(&r, &out_len);
+	if (frame_parse(out, out_len, v)) {
+		CHECK(0, "%s: SYN-ACK does not parse", name);
+		return;
+	}
+	CHECK(!memcmp(v->eth_dst, in.eth_src, 6) &&
+	      !memcmp(v->eth_src, in.eth_dst, 6), "%s: MACs swapped", name);
+	CHECK_EQ(v->vlan, s->vlan, "VLAN tag kept");
+	CHECK_EQ(v->v6, s->v6, "family");
+	CHECK(!memcmp(v->src_addr, s->dst_addr, s->v6 ? 16 : 4) &&
+	      !memcmp(v->dst_addr, s->src_addr, s->v6 ? 16 : 4),
+	      "%s: addresses swapped", name);
+	CHECK_EQ(v->l4_off - v->l3_off, s->v6 ? 40 : 20, "IP header, no options");
+	CHECK_EQ(v->ttl, 64, "TTL");
+	CHECK_EQ(v->tos & 3, 0, "SYN-ACK not ECT");
+	if (!s->v6)
+		CHECK_EQ(v->frag, 0x4000, "DF, no fragment");
+	CHECK(v->ip_csum_ok, "%s: IPv4 header checksum", name);
+	CHECK(v->tcp_csum_ok, "%s: TCP checksum", name);
+	CHECK_EQ(v->sport, s->dport, "source port");
+	CHECK_EQ(v->dport, s->sport, "destination port");
+	CHECK_EQ(v->ack, s->seq + 1, "ack = client ISN + 1");
+	CHECK_EQ(v->flags, TH_SYN | TH_ACK | (want_ecn ? TH_ECE : 0), "flags");
+	CHECK_EQ(v->window, 65535, "window");
+	CHECK_EQ(v->tcp_len, v->doff * 4u, "no payload");
+	CHECK_EQ(v->mss, s->v6 ? 1440 : 1460, "MSS option");
+	CHECK_EQ(v->ts, want_ts, "timestamps");
+	CHECK_EQ(v->sack, s->ts && s->sack, "SACK-permitted");
+	CHECK_EQ(v->wscale, want_ws ? 7 : -1, "window scale");
+	expect_opt = 4 + (want_ts ? 12 : 0) + (want_ws ? 4 : 0);
+	CHECK_EQ(v->opt_len, expect_opt, "option bytes");
+	if (want_ts) {
+		struct xtcp_syn_opts so;
+
+		CHECK_EQ(v->tsecr, s->tsval, "TSecr = client TSval");
+		xtcp_syn_opts_decode(s->v6, 0, 1, v->tsval, &so);
+		CHECK_EQ(so.wscale, s->wscale >= 0 ? s->wscale : XTCP_WSCALE_NONE,
+			 "TSval carries the client's window scale");
+		CHECK_EQ(so.sack, s->sack, "TSval carries SACK");
+		CHECK_EQ(so.ecn, want_ecn, "TSval carries ECN");
+	}
+	CHECK(cookie_valid(s, v->seq, &idx), "%s: cookie validates on the host",
+	      name);
+	CHECK_EQ(xtcp_mss_value(s->v6, idx),
+		 xtcp_mss_value(s->v6, xtcp_mss_index(s->v6, s->mss)),
+		 "cookie carries the client's MSS");
+}
+
+static void spec_all_opts(struct frame_spec *s, int v6)
+{
+	frame_spec_default(s, v6);
+	s->mss = v6 ? 1440 : 1460;
+	s->sack = 1;
+	s->ts = 1;
+	s->tsval = 0xabcdef01;
+	s->wscale = 7;
+}
+
+static void test_syn_variants(void)
+{
+	struct frame_spec s;
+	struct frame_view v;
+	int v6;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		frame_spec_default(&s, v6);
+		check_syn_ack(v6 ? "v6 bare SYN" : "v4 bare SYN", &s, &v);
+		s.mss = 1400;
+		check_syn_ack("MSS only", &s, &v);
+		spec_all_opts(&s, v6);
+		check_syn_ack("all options", &s, &v);
+		s.sack = 0;
+		check_syn_ack("no SACK", &s, &v);
+		s.wscale = -1;
+		check_syn_ack("TS, no wscale", &s, &v);
+		spec_all_opts(&s, v6);
+		s.ts = 0;
+		check_syn_ack("no TS: no wscale, SACK, ECN offered", &s, &v);
+		spec_all_opts(&s, v6);
+		s.mss = 0;
+		check_syn_ack("TS+WS, no MSS (frame grows)", &s, &v);
+		spec_all_opts(&s, v6);
+		s.flags |= TH_ECE | TH_CWR;
+		check_syn_ack("ECN setup", &s, &v);
+		spec_all_opts(&s, v6);
+		s.wscale = 14;
+		check_syn_ack("wscale 14", &s, &v);
+		spec_all_opts(&s, v6);
+		s.vlan = 42;
+		check_syn_ack("802.1Q", &s, &v);
+		spec_all_opts(&s, v6);
+		s.payload_len = 100;
+		check_syn_ack("SYN with payload", &s, &v);
+		s.payload_len = 101;
+		check_syn_ack("SYN with odd payload", &s, &v);
+		spec_all_opts(&s, v6);
+		s.dport = 443;
+		check_syn_ack("second port", &s, &v);
+	}
+	spec_all_opts(&s, 0);
+	s.ip_opts = 8;
+	check_syn_ack("IPv4 with IP options", &s, &v);
+	s.ip_opts = 40;
+	s.vlan = 7;
+	check_syn_ack("IPv4 with 40 bytes of IP options, tagged", &s, &v);
+	spec_all_opts(&s, 0);
+	s.tos = 0xbb;	/* DSCP kept, ECN bits cleared */
+	check_syn_ack("TOS", &s, &v);
+	CHECK_EQ(v.tos, 0xb8, "DSCP kept");
+	/* ECN disabled by configuration */
+	set_config(0);
+	spec_all_opts(&s, 0);
+	s.flags |= TH_ECE | TH_CWR;
+	{
+		__u8 frame[256];
+		size_t len = frame_build(&s, frame, sizeof(frame));
+		struct run r;
+		const __u8 *o;
+		__u32 ol;
+
+		run_frame(frame, len, &r);
+		o = run_data(&r, &ol);
+		frame_parse(o, ol, &v);
+		CHECK_EQ(v.flags, TH_SYN | TH_ACK, "--ecn off: no ECE");
+	}
+	set_config(XTCP_CFG_ECN);
+}
+
+/* An AF_XDP socket on the private loopback, in the xskmap at queue 0. */
+static struct xsk_socket *xsk;
+static struct xsk_umem *umem;
+static void *umem_area;
+
+static int xsk_setup(void)
+{
+	struct xsk_socket_config cfg = {
+		.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
+		.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	static struct xsk_ring_prod fq, tx;
+	static struct xsk_ring_cons cq, rx;
+	size_t size = 4096 * 64;
+	struct ifreq ifr = {};
+	__u32 key = 0;
+	int fd, err;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_flags = IFF_UP;
+	err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	if (err)
+		return -errno;
+	umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (umem_area == MAP_FAILED)
+		return -errno;
+	err = xsk_umem__create(&umem, umem_area, size, &fq, &cq, NULL);
+	if (err)
+		return err;
+	err = xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &cfg);
+	if (err)
+		return err;
+	fd = xsk_socket__fd(xsk);
+	return bpf_map__update_elem(skel->maps.xtcp_xsks, &key, sizeof(key), &fd,
+				    sizeof(fd), 0);
+}
+
+static void xsk_teardown(void)
+{
+	__u32 key = 0;
+
+	bpf_map__delete_elem(skel->maps.xtcp_xsks, &key, sizeof(key), 0);
+	if (xsk)
+		xsk_socket__delete(xsk);
+	if (umem)
+		xsk_umem__delete(umem);
+	xsk = NULL;
+	umem = NULL;
+}
+
+static int flow_exists(const struct frame_spec *s)
+{
+	struct xtcp_flow_key fk;
+	struct xtcp_flow f;
+
+	frame_flow_key(s, &fk);
+	return !bpf_map__lookup_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), &f,
+				     sizeof(f), 0);
+}
+
+/* The client's third ACK for the SYN s answered with SYN-ACK v. */
+static void third_ack(const struct frame_spec *s, const struct frame_view *v,
+		      struct frame_spec *a)
+{
+	*a = *s;
+	a->seq = s->seq + 1;
+	a->ack = v->seq + 1;
+	a->flags = TH_ACK;
+	a->mss = 0;
+	a->sack = 0;
+	a->wscale = -1;
+	a->tsecr = v->tsval;
+	a->tsval = s->tsval + 1;
+	a->payload_len = 0;
+}
+
+static void test_handshake(void)
+{
+	struct frame_spec s, a;
+	struct frame_view v;
+	struct xtcp_meta m;
+	__u8 frame[2048];
+	size_t len;
+	struct run r;
+	int err, v6;
+
+	/* Without a socket on the queue: dropped, counted, no flow. */
+	spec_all_opts(&s, 0);
+	check_syn_ack("handshake SYN", &s, &v);
+	third_ack(&s, &v, &a);
+	len = frame_build(&a, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.retval, XDP_DROP, "third ACK, no AF_XDP socket");
+	CHECK_EQ(r.stat, XTCP_STAT_drop_no_xsk, "counted as drop_no_xsk");
+	CHECK(!flow_exists(&a), "no flow without a socket");
+
+	err = xsk_setup();
+	CHECK(!err, "AF_XDP socket on a private loopback: %s", strerror(-err));
+	if (err)
+		return;
+	for (v6 = 0; v6 <= 1; v6++) {
+		const char *accepted[] = { "ACK", "ACK|PSH with data", "ACK|FIN" };
+		__u8 flags[] = { TH_ACK, TH_ACK | TH_PSH, TH_ACK | TH_FIN };
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			spec_all_opts(&s, v6);
+			s.sport = (__u16)(41000 + k + 10 * v6);
+			s.flags |= TH_ECE | TH_CWR;
+			check_syn_ack("handshake SYN", &s, &v);
+			third_ack(&s, &v, &a);
+			a.flags = flags[k];
+			a.payload_len = k == 1 ? 300 : 0;
+			len = frame_build(&a, frame, sizeof(frame));
+			err = run_frame(frame, len, &r);
+			CHECK(!err, "%s: test run: %s", accepted[k], strerror(-err));
+			CHECK_EQ(r.retval, XDP_REDIRECT, accepted[k]);
+			CHECK_EQ(r.stat, XTCP_STAT_flow_new, accepted[k]);
+			CHECK(flow_exists(&a), "%s: flow inserted", accepted[k]);
+			CHECK_EQ(r.ctx_out.data - r.ctx_out.data_meta, sizeof(m),
+				 "metadata in front of the frame");
+			memcpy(&m, r.out, sizeof(m));
+			CHECK_EQ(m.magic, XTCP_META_MAGIC, "meta magic");
+			CHECK_EQ(m.flags, XTCP_META_NEW | XTCP_META_SACK |
+					  XTCP_META_TS | XTCP_META_ECN,
+				 "meta flags");
+			CHECK_EQ(m.iss, v.seq, "meta ISS = cookie");
+			CHECK_EQ(m.irs, s.seq, "meta IRS = client ISN");
+			CHECK_EQ(m.mss, v6 ? 1440 : 1460, "meta MSS");
+			CHECK_EQ(m.snd_wscale, 7, "meta client wscale");
+			CHECK_EQ(m.rcv_wscale, 7, "meta our wscale");
+			CHECK_EQ(m.ts_ecr, v.tsval, "meta TSecr");
+			CHECK_EQ(m.ts_val, a.tsval, "meta TSval");
+		}
+		/* the flow's next segment is redirected as a known flow */
+		a.seq += 1;
+		a.flags = TH_ACK;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_REDIRECT, "flow segment");
+		CHECK_EQ(r.stat, XTCP_STAT_flow, "counted as flow");
+		memcpy(&m, r.out, sizeof(m));
+		CHECK_EQ(m.flags, 0, "known flow: meta without NEW");
+		/* a SYN on a known flow goes to the engine (RFC 5961 4) */
+		s.flags = TH_SYN;
+		len = frame_build(&s, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_flow, "SYN on a known flow");
+	}
+	/* a wrong ack number: no flow, dropped */
+	spec_all_opts(&s, 0);
+	s.sport = 42000;
+	check_syn_ack("SYN", &s, &v);
+	third_ack(&s, &v, &a);
+	a.ack += 1;
+	len = frame_build(&a, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.retval, XDP_DROP, "wrong ack number");
+	CHECK_EQ(r.stat, XTCP_STAT_drop_bad_cookie, "counted as bad cookie");
+	CHECK(!flow_exists(&a), "no flow for a wrong ack");
+	/* --bad-ack rst: RFC 9293 3.10.7.1 <SEQ=SEG.ACK><CTL=RST> */
+	set_config(XTCP_CFG_ECN | XTCP_CFG_BAD_ACK_RST);
+	a.ip_opts = 4;
+	a.payload_len = 10;
+	len = frame_build(&a, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.retval, XDP_TX, "bad ACK answered");
+	CHECK_EQ(r.stat, XTCP_STAT_rst_bad_ack, "counted as rst_bad_ack");
+	{
+		__u32 ol;
+		const __u8 *o = run_data(&r, &ol);
+
+		CHECK(!frame_parse(o, ol, &v), "RST parses");
+		CHECK_EQ(v.flags, TH_RST, "RST flags");
+		CHECK_EQ(v.seq, a.ack, "RST seq = SEG.ACK");
+		CHECK_EQ(v.tcp_len, 20, "RST carries nothing");
+		CHECK(v.ip_csum_ok && v.tcp_csum_ok, "RST checksums");
+	}
+	set_config(XTCP_CFG_ECN);
+	xsk_teardown();
+}
+
+static int cases;
+
+/* Run one crafted frame; check its verdict and its one counter. */
+static void expect(const char *name, int verdict, int stat, const __u8 *frame,
+		   size_t len)
+{
+	struct run r;
+
+	cases++;
+	run_frame(frame, len, &r);
+	CHECK(r.retval == verdict && r.stat == stat,
+	      "%s: verdict %d stat %d, want %d %d", name, r.retval, r.stat,
+	      verdict, stat);
+}
+
+static void test_malformed(void)
+{
+	struct frame_spec s;
+	struct frame_view v;
+	__u8 f[2048];
+	size_t len;
+#define CASE(nm, verd, st) nm, XDP_##verd, XTCP_STAT_##st
+#define BUILD(v6) (frame_spec_default(&s, v6), s.mss = 1460)
+
+	/* runt Ethernet */
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	/* BPF_PROG_TEST_RUN refuses frames shorter than ETH_HLEN */
+	expect(CASE("Ethernet header alone", PASS, pass_malformed_ip), f, 14);
+	f[12] = 0x08, f[13] = 0x06;
+	expect(CASE("ARP", PASS, pass_not_ip), f, len);
+	/* QinQ: a second tag is not IP to us */
+	BUILD(0);
+	s.vlan = 5;
+	len = frame_build(&s, f, sizeof(f));
+	f[16] = 0x81, f[17] = 0x00;
+	expect(CASE("double VLAN tag", PASS, pass_not_ip), f, len);
+
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 9] = 1;
+	expect(CASE("ICMP", PASS, pass_not_tcp), f, len);
+	f[14 + 9] = 17;
+	expect(CASE("UDP to port 80", PASS, pass_not_tcp), f, len);
+	BUILD(1);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 6] = 17;
+	expect(CASE("IPv6 UDP", PASS, pass_not_tcp), f, len);
+
+	BUILD(0);
+	s.dport = 22;
+	len = frame_build(&s, f, sizeof(f));
+	expect(CASE("SYN to an unserved port", PASS, pass_port), f, len);
+	s.flags = TH_ACK;
+	len = frame_build(&s, f, sizeof(f));
+	expect(CASE("ACK to an unserved port", PASS, pass_port), f, len);
+
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 6] = 0x00, f[14 + 7] = 0x10;
+	expect(CASE("non-first IPv4 fragment", PASS, pass_frag), f, len);
+	f[14 + 6] = 0x20, f[14 + 7] = 0x00;
+	expect(CASE("first IPv4 fragment, served port", DROP, drop_ip_frag), f,
+	       len);
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[14] = 0x44;
+	expect(CASE("IPv4 ihl 4", PASS, pass_malformed_ip), f, len);
+	f[14] = 0x55;
+	expect(CASE("IP version 5", PASS, pass_malformed_ip), f, len);
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 2] = 0x05, f[14 + 3] = 0xdc;
+	expect(CASE("IPv4 total length past the frame", DROP, drop_ip_len), f,
+	       len);
+	BUILD(1);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 4] = 0x05;
+	expect(CASE("IPv6 payload length past the frame", DROP, drop_ip_len),
+	       f, len);
+
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[34 + 12] = 0x40;
+	expect(CASE("TCP doff 4", DROP, drop_tcp_doff), f, len);
+	f[34 + 12] = 0xf0;
+	expect(CASE("TCP doff past the segment", DROP, drop_tcp_doff), f, len);
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	expect(CASE("frame ends inside the TCP header", DROP, drop_tcp_trunc),
+	       f, 34 + 10);
+	expect(CASE("frame ends inside the ports", DROP, drop_tcp_trunc), f,
+	       34 + 3);
+
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[34 + 20 + 1] = 8;	/* MSS option claims 8 bytes in a 4-byte area */
+	expect(CASE("option runs past the header", DROP, drop_tcp_opt), f, len);
+	f[34 + 20 + 1] = 1;
+	expect(CASE("option length 1", DROP, drop_tcp_opt), f, len);
+	f[34 + 20 + 1] = 0;
+	expect(CASE("option length 0", DROP, drop_tcp_opt), f, len);
+	f[34 + 20] = 1, f[34 + 20 + 1] = 1, f[34 + 20 + 2] = 1, f[34 + 20 + 3] = 3;
+	expect(CASE("option kind in the last byte", DROP, drop_tcp_opt), f, len);
+
+	{
+		static const struct { const char *n; __u8 fl; int st; } fl[] = {
+			{ "SYN|FIN", TH_SYN | TH_FIN, XTCP_STAT_drop_syn_fin },
+			{ "SYN|FIN|ACK", TH_SYN | TH_FIN | TH_ACK, XTCP_STAT_drop_syn_fin },
+			{ "SYN|RST", TH_SYN | TH_RST, XTCP_STAT_drop_syn_rst },
+			{ "SYN|ACK", TH_SYN | TH_ACK, XTCP_STAT_drop_syn_ack },
+			{ "bare RST", TH_RST, XTCP_STAT_drop_rst },
+			{ "RST|ACK", TH_RST | TH_ACK, XTCP_STAT_drop_rst },
+			{ "bare FIN", TH_FIN, XTCP_STAT_drop_not_ack },
+			{ "no flags", 0, XTCP_STAT_drop_not_ack },
+			{ "ACK with a bad cookie", TH_ACK, XTCP_STAT_drop_bad_cookie },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+			BUILD(0);
+			s.flags = fl[i].fl;
+			/* a cookie of this period (so not "expired") but forged */
+			s.ack = (0x55555500 | (period_now() & 3) << 3 | 6) + 1;
+			len = frame_build(&s, f, sizeof(f));
+			expect(fl[i].n, XDP_DROP, fl[i].st, f, len);
+		}
+	}
+
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[34 + 16] ^= 0x01;
+	expect(CASE("SYN with a bad TCP checksum", DROP, drop_tcp_csum), f, len);
+	BUILD(1);
+	s.payload_len = 33;
+	len = frame_build(&s, f, sizeof(f));
+	f[len - 1] ^= 0x80;
+	expect(CASE("IPv6 SYN, payload corrupted", DROP, drop_tcp_csum), f, len);
+	BUILD(0);
+	len = frame_build(&s, f, sizeof(f));
+	f[14 + 10] ^= 0x01;
+	expect(CASE("SYN with a bad IP checksum", DROP, drop_ip_csum), f, len);
+	BUILD(0);
+	s.payload_len = 1600;
+	len = frame_build(&s, f, sizeof(f));
+	expect(CASE("SYN too long to checksum", DROP, drop_syn_long), f, len);
+
+	/* IPv6 extension headers: dropped if they hide a served port */
+	BUILD(1);
+	len = frame_build(&s, f, sizeof(f));
+	memmove(f + 54 + 8, f + 54, len - 54);
+	memset(f + 54, 0, 8);
+	f[54] = 6;		/* hop-by-hop: next header TCP, length 0 */
+	f[14 + 6] = 0;
+	f[14 + 5] += 8;
+	expect(CASE("IPv6 hop-by-hop to a served port", DROP, drop_ipv6_ext),
+	       f, len + 8);
+	f[54 + 8 + 3] = 22;	/* destination port 22 */
+	expect(CASE("IPv6 hop-by-hop to port 22", PASS, pass_port), f, len + 8);
+	f[54] = 44;		/* then a fragment header, non-first */
+	expect(CASE("IPv6 chain into a non-first fragment", PASS, pass_frag), f,
+	       len + 8);
+
+	/* an expired cookie: made two periods ago */
+	{
+		struct xtcp_flow_key fk;
+		__u32 old = period_now() - 2;
+		__u64 key[2];
+
+		BUILD(0);
+		s.flags = TH_ACK;
+		s.seq = 1001;
+		frame_flow_key(&s, &fk);
+		xtcp_cookie_key(master, old, key);
+		s.ack = xtcp_cookie_make(key, old, &fk, 0, 1000, 6) + 1;
+		len = frame_build(&s, f, sizeof(f));
+		expect(CASE("ACK with an expired cookie", DROP,
+			     drop_cookie_expired), f, len);
+		/* one period ago still validates (no socket here: no_xsk) */
+		xtcp_cookie_key(master, old + 1, key);
+		s.ack = xtcp_cookie_make(key, old + 1, &fk, 0, 1000, 6) + 1;
+		len = frame_build(&s, f, sizeof(f));
+		expect(CASE("ACK with last period's cookie", DROP, drop_no_xsk), f,
+		       len);
+	}
+	(void)v;
+	CHECK(cases >= 20, "malformed table has %d cases", cases);
+#undef CASE
+#undef BUILD
+}
+
+/* Random and mutated frames: every one gets exactly one counter. */
+static void test_fuzz(void)
+{
+	struct frame_spec s;
+	__u8 f[512];
+	unsigned int seed = 12345;
+	int i, j, counted = 0, n = 3000;
+	struct run r;
+
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		spec_all_opts(&s, i & 1);
+		s.flags = (__u8)rand_r(&seed);
+		len = frame_build(&s, f, sizeof(f));
+		for (j = 0; j < 1 + (int)(rand_r(&seed) % 4); j++)
+			f[rand_r(&seed) % len] = (__u8)rand_r(&seed);
+		if (i % 3 == 0)	/* test runs need at least ETH_HLEN */
+			len = 14 + rand_r(&seed) % (len - 14);
+		run_frame(f, len, &r);
+		counted += r.stat >= 0;
+	}
+	CHECK_EQ(counted, n, "every mutated frame counted exactly once");
+}
+
+int main(void)
+{
+	if (geteuid()) {
+		printf("bpf/xdp: needs root (skipped)\n");
+		return 77;
+	}
+	if (setup())
+		return EXIT_FAILURE;
+	test_syn_variants();
+	test_handshake();
+	test_malformed();
+	test_fuzz();
+	xtcp__destroy(skel);
+	return check_done("bpf/xdp");
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# The runner `make test` calls: every layer of the ladder in order (unit, no
+# root; bpf, root; netns, root), each test printing "NAME: N passed, N
+# failed". Closes with the sum on a line of its own. Exit 77 = skipped.
+set -u
+cd "$(dirname "$0")/.."
+layers=${1:-all}
+passed=0 failed=0 skipped=0 broken=0
+
+run_one() {
+	local out rc p f
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	if [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1))
+		return
+	fi
+	read -r p f < <(printf '%s\n' "$out" |
+		sed -n 's/^[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	# a crash or a silent non-zero exit counts as a failure of its own
+	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		echo "$*: exited $rc" >&2
+		failed=$((failed + 1))
+		broken=$((broken + 1))
+	fi
+}
+
+if [ "$layers" = all ] || [ "$layers" = unit ]; then
+	echo "== unit"
+	for t in build/tests/unit/test_*; do run_one "$t"; done
+fi
+if [ "$layers" = all ] || [ "$layers" = bpf ]; then
+	echo "== bpf (BPF_PROG_TEST_RUN)"
+	for t in build/tests/bpf/test_*; do run_one "$t"; done
+fi
+if [ "$layers" = all ] || [ "$layers" = netns ]; then
+	echo "== netns (veth between two namespaces)"
+	for t in tests/netns/test_*.sh; do run_one bash "$t"; done
+fi
+echo
+[ $skipped -gt 0 ] && echo "($skipped test programs skipped: not root)"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
