@@ -136,6 +136,13 @@ static __always_inline int parse_ipv4(struct pkt *p, __u32 *ip_len)
 	return XTCP_CONTINUE;
 }
 
+static __always_inline int ipv6_ext_hdr(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_FRAGMENT || next == IPPROTO_DSTOPTS ||
+	       next == IPPROTO_AH || next == IPPROTO_MH;
+}
+
 /*
  * IPv6: extension headers are walked (at most XTCP_V6_EXT_MAX) only to find
  * out whether TCP hides behind them; if it does, the packet is dropped once
@@ -162,11 +169,9 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
 
 		if (next == IPPROTO_TCP)
 			break;
-		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
-		    next != IPPROTO_FRAGMENT && next != IPPROTO_DSTOPTS &&
-		    next != IPPROTO_AH && next != IPPROTO_MH)
+		if (!ipv6_ext_hdr(next))
 			return XTCP_STAT_pass_not_tcp;
-		if ((void *)(h + 8) > p->data_end)
+		if (off > 0x3ff || (void *)(h + 8) > p->data_end)
 			return XTCP_STAT_pass_malformed_ip;
 		if (next == IPPROTO_FRAGMENT) {
 			if (bpf_ntohs(*(__be16 *)(h + 2)) & 0xfff8)
@@ -180,8 +185,16 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
 		next = h[0];
 		ext = 1;
 	}
+	/*
+	 * A chain longer than we walk, or ending past what we read, may hide
+	 * TCP to a served port: such a packet is dropped, never passed.
+	 */
+	if (ipv6_ext_hdr(next))
+		return XTCP_STAT_drop_ipv6_ext;
 	if (next != IPPROTO_TCP)
 		return XTCP_STAT_pass_not_tcp;
+	if (off > 0x3ff)
+		return XTCP_STAT_drop_ipv6_ext;
 	p->ip_hlen = off - p->l3_off;
 	p->l4_off = off;
 	p->pending_drop = ext ? XTCP_STAT_drop_ipv6_ext : XTCP_CONTINUE;

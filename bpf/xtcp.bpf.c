@@ -142,7 +142,8 @@ static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 /* Stage: served port? Consulted first, so others' traffic is never touched. */
 static __always_inline int stage_port(struct pkt *p)
 {
-	__be16 *ports = p->data + (p->l4_off & 0xff);
+	/* l4_off <= 0x3ff: parse_ipv6 drops longer extension chains */
+	__be16 *ports = p->data + (p->l4_off & 0x3ff);
 	__u32 dport;
 	__u8 *served;
 

@@ -647,6 +647,23 @@ static void test_malformed(void)
 	       f, len + 8);
 	f[54 + 8 + 3] = 22;	/* destination port 22 */
 	expect(CASE("IPv6 hop-by-hop to port 22", PASS, pass_port), f, len + 8);
+	{
+		/* five hop-by-hop headers: more than the program walks */
+		__u8 g[2048];
+		size_t n = len + 8 * 5;
+		int k;
+
+		memcpy(g, f, 54);
+		for (k = 0; k < 5; k++) {
+			memset(g + 54 + 8 * k, 0, 8);
+			g[54 + 8 * k] = k < 4 ? 0 : 6;
+		}
+		memcpy(g + 54 + 40, f + 54 + 8, len - 54);
+		g[14 + 4] = (__u8)((n - 54) >> 8);
+		g[14 + 5] = (__u8)((n - 54) & 0xff);
+		expect(CASE("IPv6 five extension headers", DROP, drop_ipv6_ext), g,
+		       n);
+	}
 	f[54] = 44;		/* then a fragment header, non-first */
 	expect(CASE("IPv6 chain into a non-first fragment", PASS, pass_frag), f,
 	       len + 8);

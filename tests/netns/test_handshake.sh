@@ -62,15 +62,21 @@ check "pass_port counted the kernel's traffic" [ "$(xdp_counter pass_port)" -gt 
 # The flood: 100k SYNs from random sources (hping3 from the client side).
 synacks_before=$(xdp_counter syn_ack)
 rx_before=$(cli_link_stat rx_packets)
+txdrop_before=$(cli_link_stat tx_dropped)
 sent=$(in_cli timeout 120 hping3 -q -S -p "$PORT" --rand-source -i u5 \
 	-c 100000 "$SRV4" 2>&1 | awk '/packets transmitted/ { print $1 }')
 sleep 0.5
 synacks=$(( $(xdp_counter syn_ack) - synacks_before ))
 rx=$(( $(cli_link_stat rx_packets) - rx_before ))
-echo "  flood: hping3 sent ${sent:-0}, xtcp answered $synacks, client received $rx"
+# veth drops what its ring cannot hold when the machine is busy: that is
+# the link, not xtcp, so it is counted apart (and must stay small)
+ring=$(( $(cli_link_stat tx_dropped) - txdrop_before ))
+echo "  flood: hping3 sent ${sent:-0}, veth ring dropped $ring, xtcp answered $synacks, client received $rx"
 check "hping3 sent 100000 SYNs" [ "${sent:-0}" -eq 100000 ]
-check "every flood SYN answered with a SYN-ACK" [ "$synacks" -eq 100000 ]
-check "the SYN-ACKs reached the client" [ "$rx" -ge 100000 ]
+check "veth dropped under 1% ($ring)" [ "$ring" -lt 1000 ]
+check "every SYN that arrived answered with a SYN-ACK" \
+	[ "$synacks" -eq $(( 100000 - ring )) ]
+check "the SYN-ACKs reached the client" [ "$rx" -ge "$synacks" ]
 check "flood left zero flow entries" [ "$(xdp_counter flows)" -eq 0 ]
 check "legitimate connect() after the flood" connect_ok "$SRV4" "$PORT"
 
