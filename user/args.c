@@ -2,6 +2,7 @@
 /* Argument parsing shared by the subcommands; every error names its input. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,4 +118,15 @@ int check_ifname(const char *ifname)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The one IFACE argument left after the options, checked; NULL if none. */
+const char *arg_ifname(const char *cmd, int argc, char **argv)
+{
+	if (optind != argc - 1) {
+		pr_err("%s: %s", cmd, optind >= argc ? "no interface given" :
+						       "one interface only");
+		return NULL;
+	}
+	return check_ifname(argv[optind]) ? NULL : argv[optind];
 }

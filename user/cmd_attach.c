@@ -126,14 +126,8 @@ int cmd_attach(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("attach: %s", optind >= argc ? "no interface given" :
-						      "one interface only");
-		usage(stderr);
-		return EXIT_FAILURE;
-	}
-	o.ifname = argv[optind];
-	if (check_ifname(o.ifname))
+	o.ifname = arg_ifname("attach", argc, argv);
+	if (!o.ifname)
 		return EXIT_FAILURE;
 	if (!o.nports) {
 		pr_err("attach: --port is required");

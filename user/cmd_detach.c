@@ -41,14 +41,8 @@ int cmd_detach(int argc, char **argv)
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
-	if (optind != argc - 1) {
-		pr_err("detach: %s", optind >= argc ? "no interface given" :
-						      "one interface only");
-		return EXIT_FAILURE;
-	}
-	ifname = argv[optind];
-	if (check_ifname(ifname) || require_root("detach") ||
-	    pins_check_bpffs())
+	ifname = arg_ifname("detach", argc, argv);
+	if (!ifname || require_root("detach") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	if (pins_dir(ifname, dir, sizeof(dir)) || stat(dir, &st)) {
 		pr_err("%s: xtcp is not attached", ifname);

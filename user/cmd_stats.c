@@ -161,14 +161,8 @@ int cmd_stats(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("stats: %s", optind >= argc ? "no interface given" :
-						     "one interface only");
-		return EXIT_FAILURE;
-	}
-	ifname = argv[optind];
-	if (check_ifname(ifname) || require_root("stats") ||
-	    pins_check_bpffs())
+	ifname = arg_ifname("stats", argc, argv);
+	if (!ifname || require_root("stats") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	err = do_watch ? watch(ifname, interval, count, json) :
 			 counters_read(ifname, &s);

@@ -510,32 +510,63 @@ static void test_malformed(void)
 	__u8 f[2048];
 	size_t len;
 #define CASE(nm, verd, st) nm, XDP_##verd, XTCP_STAT_##st
+#define PASS(st) XDP_PASS, XTCP_STAT_##st
+#define DROP(st) XDP_DROP, XTCP_STAT_##st
 #define BUILD(v6) (frame_spec_default(&s, v6), s.mss = 1460)
 
-	/* runt Ethernet */
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	/* BPF_PROG_TEST_RUN refuses frames shorter than ETH_HLEN */
-	expect(CASE("Ethernet header alone", PASS, pass_malformed_ip), f, 14);
-	f[12] = 0x08, f[13] = 0x06;
-	expect(CASE("ARP", PASS, pass_not_ip), f, len);
-	/* QinQ: a second tag is not IP to us */
-	BUILD(0);
-	s.vlan = 5;
-	len = frame_build(&s, f, sizeof(f));
-	f[16] = 0x81, f[17] = 0x00;
-	expect(CASE("double VLAN tag", PASS, pass_not_ip), f, len);
+	/*
+	 * One well-formed SYN (10.0.0.2 -> 10.0.0.1:80, MSS option; IPv4 header
+	 * at 14, TCP at 34; IPv6 TCP at 54), then nb bytes overwritten at off,
+	 * or the frame cut at len.
+	 */
+	static const struct {
+		const char *name;
+		int v6, vlan, off, nb, len;
+		__u8 b[4];
+		int verdict, stat;
+	} bad[] = {
+		/* BPF_PROG_TEST_RUN refuses frames shorter than ETH_HLEN */
+		{ "Ethernet header alone", 0, 0, 0, 0, 14, {}, PASS(pass_malformed_ip) },
+		{ "ARP", 0, 0, 12, 2, 0, { 0x08, 0x06 }, PASS(pass_not_ip) },
+		{ "double VLAN tag", 0, 5, 16, 2, 0, { 0x81, 0x00 }, PASS(pass_not_ip) },
+		{ "ICMP", 0, 0, 14 + 9, 1, 0, { 1 }, PASS(pass_not_tcp) },
+		{ "UDP to port 80", 0, 0, 14 + 9, 1, 0, { 17 }, PASS(pass_not_tcp) },
+		{ "IPv6 UDP", 1, 0, 14 + 6, 1, 0, { 17 }, PASS(pass_not_tcp) },
+		{ "non-first IPv4 fragment", 0, 0, 14 + 6, 2, 0, { 0x00, 0x10 },
+		  PASS(pass_frag) },
+		{ "first IPv4 fragment, served port", 0, 0, 14 + 6, 2, 0,
+		  { 0x20, 0x00 }, DROP(drop_ip_frag) },
+		{ "IPv4 ihl 4", 0, 0, 14, 1, 0, { 0x44 }, PASS(pass_malformed_ip) },
+		{ "IP version 5", 0, 0, 14, 1, 0, { 0x55 }, PASS(pass_malformed_ip) },
+		{ "IPv4 total length past the frame", 0, 0, 14 + 2, 2, 0,
+		  { 0x05, 0xdc }, DROP(drop_ip_len) },
+		{ "IPv6 payload length past the frame", 1, 0, 14 + 4, 1, 0, { 0x05 },
+		  DROP(drop_ip_len) },
+		{ "TCP doff 4", 0, 0, 34 + 12, 1, 0, { 0x40 }, DROP(drop_tcp_doff) },
+		{ "TCP doff past the segment", 0, 0, 34 + 12, 1, 0, { 0xf0 },
+		  DROP(drop_tcp_doff) },
+		{ "frame ends inside the TCP header", 0, 0, 0, 0, 34 + 10, {},
+		  DROP(drop_tcp_trunc) },
+		{ "frame ends inside the ports", 0, 0, 0, 0, 34 + 3, {},
+		  DROP(drop_tcp_trunc) },
+		/* the MSS option claims more than the 4-byte option area */
+		{ "option runs past the header", 0, 0, 34 + 21, 1, 0, { 8 },
+		  DROP(drop_tcp_opt) },
+		{ "option length 1", 0, 0, 34 + 21, 1, 0, { 1 }, DROP(drop_tcp_opt) },
+		{ "option length 0", 0, 0, 34 + 21, 1, 0, { 0 }, DROP(drop_tcp_opt) },
+		{ "option kind in the last byte", 0, 0, 34 + 20, 4, 0, { 1, 1, 1, 3 },
+		  DROP(drop_tcp_opt) },
+	};
+	size_t i;
 
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[14 + 9] = 1;
-	expect(CASE("ICMP", PASS, pass_not_tcp), f, len);
-	f[14 + 9] = 17;
-	expect(CASE("UDP to port 80", PASS, pass_not_tcp), f, len);
-	BUILD(1);
-	len = frame_build(&s, f, sizeof(f));
-	f[14 + 6] = 17;
-	expect(CASE("IPv6 UDP", PASS, pass_not_tcp), f, len);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		BUILD(bad[i].v6);
+		s.vlan = bad[i].vlan;
+		len = frame_build(&s, f, sizeof(f));
+		memcpy(f + bad[i].off, bad[i].b, bad[i].nb);
+		expect(bad[i].name, bad[i].verdict, bad[i].stat, f,
+		       bad[i].len ? (size_t)bad[i].len : len);
+	}
 
 	BUILD(0);
 	s.dport = 22;
@@ -544,54 +575,6 @@ static void test_malformed(void)
 	s.flags = TH_ACK;
 	len = frame_build(&s, f, sizeof(f));
 	expect(CASE("ACK to an unserved port", PASS, pass_port), f, len);
-
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[14 + 6] = 0x00, f[14 + 7] = 0x10;
-	expect(CASE("non-first IPv4 fragment", PASS, pass_frag), f, len);
-	f[14 + 6] = 0x20, f[14 + 7] = 0x00;
-	expect(CASE("first IPv4 fragment, served port", DROP, drop_ip_frag), f,
-	       len);
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[14] = 0x44;
-	expect(CASE("IPv4 ihl 4", PASS, pass_malformed_ip), f, len);
-	f[14] = 0x55;
-	expect(CASE("IP version 5", PASS, pass_malformed_ip), f, len);
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[14 + 2] = 0x05, f[14 + 3] = 0xdc;
-	expect(CASE("IPv4 total length past the frame", DROP, drop_ip_len), f,
-	       len);
-	BUILD(1);
-	len = frame_build(&s, f, sizeof(f));
-	f[14 + 4] = 0x05;
-	expect(CASE("IPv6 payload length past the frame", DROP, drop_ip_len),
-	       f, len);
-
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[34 + 12] = 0x40;
-	expect(CASE("TCP doff 4", DROP, drop_tcp_doff), f, len);
-	f[34 + 12] = 0xf0;
-	expect(CASE("TCP doff past the segment", DROP, drop_tcp_doff), f, len);
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	expect(CASE("frame ends inside the TCP header", DROP, drop_tcp_trunc),
-	       f, 34 + 10);
-	expect(CASE("frame ends inside the ports", DROP, drop_tcp_trunc), f,
-	       34 + 3);
-
-	BUILD(0);
-	len = frame_build(&s, f, sizeof(f));
-	f[34 + 20 + 1] = 8;	/* MSS option claims 8 bytes in a 4-byte area */
-	expect(CASE("option runs past the header", DROP, drop_tcp_opt), f, len);
-	f[34 + 20 + 1] = 1;
-	expect(CASE("option length 1", DROP, drop_tcp_opt), f, len);
-	f[34 + 20 + 1] = 0;
-	expect(CASE("option length 0", DROP, drop_tcp_opt), f, len);
-	f[34 + 20] = 1, f[34 + 20 + 1] = 1, f[34 + 20 + 2] = 1, f[34 + 20 + 3] = 3;
-	expect(CASE("option kind in the last byte", DROP, drop_tcp_opt), f, len);
 
 	{
 		static const struct { const char *n; __u8 fl; int st; } fl[] = {
@@ -605,8 +588,6 @@ static void test_malformed(void)
 			{ "no flags", 0, XTCP_STAT_drop_not_ack },
 			{ "ACK with a bad cookie", TH_ACK, XTCP_STAT_drop_bad_cookie },
 		};
-		size_t i;
-
 		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 			BUILD(0);
 			s.flags = fl[i].fl;
@@ -693,6 +674,8 @@ static void test_malformed(void)
 	(void)v;
 	CHECK(cases >= 20, "malformed table has %d cases", cases);
 #undef CASE
+#undef PASS
+#undef DROP
 #undef BUILD
 }
 
