@@ -9,7 +9,7 @@ B        := build
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
-LDLIBS   := -lxdp -lbpf -lelf -lz
+LDLIBS   := -lxdp -lbpf -lelf -lz -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
 	      -Iinclude -Ibpf -I$(ARCH_INC)
 
@@ -23,9 +23,13 @@ endif
 
 BPF_OBJS := $(B)/bpf/xtcp.bpf.o $(B)/bpf/pass.bpf.o
 SKELS    := $(B)/xtcp.skel.h
+# the engine core and the apps: no I/O, no BPF; the unit tests link them too
+CORE_SRCS := $(wildcard user/tcp/*.c) $(wildcard user/apps/*.c)
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 XTCP_SRCS := $(wildcard user/*.c)
-XTCP_OBJS := $(XTCP_SRCS:%.c=$(B)/%.o)
-HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
+XTCP_OBJS := $(XTCP_SRCS:%.c=$(B)/%.o) $(CORE_OBJS)
+HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h) \
+	$(wildcard user/tcp/*.h) $(wildcard user/apps/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
@@ -62,20 +66,15 @@ $(B)/xtcp: $(XTCP_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(B)/flood.skel.h: $(B)/bpf/flood.bpf.o
-$(B)/xtcp-flood: user/flood/main.c $(B)/flood.skel.h $(B)/user/log.o $(HDRS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser $< $(B)/user/log.o -o $@ $(LDLIBS)
-
 $(TEST_LIB): tests/lib/frames.c tests/lib/frames.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
-$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB)
+$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@
 
 $(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(TEST_LIB)
 	$(call msg,CC,$@)

@@ -76,6 +76,19 @@ struct {
 	__type(value, struct xtcp_stats);
 } xtcp_stats SEC(".maps");
 
+/*
+ * The engine's counters, one entry per queue. Userspace mmaps it and each
+ * queue's thread writes its own entry; the XDP program never touches it.
+ * It lives here so it is pinned and typed (BTF) like the XDP counters.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XTCP_MAX_QUEUES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xtcp_engine_stats);
+} xtcp_engine SEC(".maps");
+
 /* The XDP verdict each outcome implies (the action column of XTCP_STATS). */
 static __always_inline int stat_action(int stat)
 {

@@ -4,12 +4,41 @@
 #define XTCP_CLI_H
 
 #include <stdbool.h>
+#include <getopt.h>
 #include <linux/types.h>
+
+#include "loader.h"
 
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+
+int cmd_serve(int argc, char **argv);
+
+/* Options of the XDP program, shared by attach and serve. */
+enum {
+	ATTACH_OPT_MSS = 0x100,
+	ATTACH_OPT_WSCALE,
+	ATTACH_OPT_WINDOW,
+	ATTACH_OPT_BAD_ACK,
+	ATTACH_OPT_ECN,
+	ATTACH_OPT_SECRET,
+};
+#define ATTACH_SHORTOPTS "p:m:"
+#define ATTACH_LONGOPTS							\
+	{ "port", required_argument, NULL, 'p' },			\
+	{ "xdp-mode", required_argument, NULL, 'm' },			\
+	{ "mss", required_argument, NULL, ATTACH_OPT_MSS },		\
+	{ "wscale", required_argument, NULL, ATTACH_OPT_WSCALE },	\
+	{ "window", required_argument, NULL, ATTACH_OPT_WINDOW },	\
+	{ "bad-ack", required_argument, NULL, ATTACH_OPT_BAD_ACK },	\
+	{ "ecn", required_argument, NULL, ATTACH_OPT_ECN },		\
+	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET }
+extern const char attach_opts_help[];
+void attach_opts_default(struct loader_opts *o);
+/* 0: taken, 1: not an attach option, -1: bad value (reported). */
+int attach_opt(int c, const char *arg, struct loader_opts *o);
 
 int parse_ports(const char *arg, __u16 *ports, int max, int *n);
 int parse_uint(const char *what, const char *arg, unsigned long min,

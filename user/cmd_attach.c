@@ -25,99 +25,32 @@ static void usage(FILE *f)
 "Answer SYNs to the given ports on IFACE with cookie SYN-ACKs from XDP and\n"
 "hand completed handshakes to AF_XDP. Other traffic passes untouched.\n"
 "\n"
-"  -p, --port P[,P...]        ports to serve (at most 64)\n"
-"  -m, --xdp-mode MODE        native (default) or generic\n"
-"      --mss N                MSS to advertise (default: MTU - 40, IPv6 MTU - 60)\n"
-"      --wscale N             our window scale shift, 0-14 (default 7)\n"
-"      --window N             SYN-ACK window, 1-65535 (default 65535)\n"
-"      --bad-ack drop|rst     answer ACKs with a bad cookie (default drop)\n"
-"      --ecn on|off           accept ECN on SYNs with timestamps (default on)\n"
-"      --secret-file FILE     128-bit master secret, 32 hex digits; servers\n"
-"                             sharing it accept each other's cookies\n"
-"  -h, --help                 this text\n");
+"%s"
+"  -h, --help                 this text\n", attach_opts_help);
 }
 
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "xdp-mode", required_argument, NULL, 'm' },
-		{ "mss", required_argument, NULL, 'M' },
-		{ "wscale", required_argument, NULL, 'w' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "bad-ack", required_argument, NULL, 'b' },
-		{ "ecn", required_argument, NULL, 'e' },
-		{ "secret-file", required_argument, NULL, 's' },
+		ATTACH_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct loader_opts o = {
-		.xdp_flags = XDP_FLAGS_DRV_MODE,
-		.window = 65535,
-		.wscale = 7,
-		.cfg_flags = XTCP_CFG_ECN,
-	};
+	struct loader_opts o;
 	struct loader l;
-	unsigned long v;
 	int c, err, i;
 
+	attach_opts_default(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ATTACH_SHORTOPTS "h", longopts,
+				NULL)) != -1) {
+		switch (attach_opt(c, optarg, &o)) {
+		case 0:
+			continue;
+		case -1:
+			return EXIT_FAILURE;
+		}
 		switch (c) {
-		case 'p':
-			if (parse_ports(optarg, o.ports, 64, &o.nports))
-				return EXIT_FAILURE;
-			break;
-		case 'm':
-			if (!strcmp(optarg, "native")) {
-				o.xdp_flags = XDP_FLAGS_DRV_MODE;
-			} else if (!strcmp(optarg, "generic")) {
-				o.xdp_flags = XDP_FLAGS_SKB_MODE;
-			} else {
-				pr_err("--xdp-mode %s: not native or generic", optarg);
-				return EXIT_FAILURE;
-			}
-			break;
-		case 'M':
-			if (parse_uint("--mss", optarg, 536, 65495, &v))
-				return EXIT_FAILURE;
-			o.mss = (__u16)v;
-			break;
-		case 'w':
-			if (parse_uint("--wscale", optarg, 0, 14, &v))
-				return EXIT_FAILURE;
-			o.wscale = (__u8)v;
-			break;
-		case 'W':
-			if (parse_uint("--window", optarg, 1, 65535, &v))
-				return EXIT_FAILURE;
-			o.window = (__u16)v;
-			break;
-		case 'b':
-			if (!strcmp(optarg, "rst")) {
-				o.cfg_flags |= XTCP_CFG_BAD_ACK_RST;
-			} else if (!strcmp(optarg, "drop")) {
-				o.cfg_flags &= ~XTCP_CFG_BAD_ACK_RST;
-			} else {
-				pr_err("--bad-ack %s: not drop or rst", optarg);
-				return EXIT_FAILURE;
-			}
-			break;
-		case 'e':
-			if (!strcmp(optarg, "on")) {
-				o.cfg_flags |= XTCP_CFG_ECN;
-			} else if (!strcmp(optarg, "off")) {
-				o.cfg_flags &= ~XTCP_CFG_ECN;
-			} else {
-				pr_err("--ecn %s: not on or off", optarg);
-				return EXIT_FAILURE;
-			}
-			break;
-		case 's':
-			if (parse_secret(optarg, o.secret))
-				return EXIT_FAILURE;
-			o.have_secret = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -146,7 +79,7 @@ int cmd_attach(int argc, char **argv)
 	err = loader_attach(&o, &l);
 	if (err)
 		return EXIT_FAILURE;
-	err = loader_pin(&l, o.ifname);
+	err = loader_pin(&l, o.ifname, true);
 	if (err) {
 		loader_close(&l);	/* the unpinned link detaches with us */
 		return EXIT_FAILURE;

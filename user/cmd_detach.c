@@ -48,6 +48,11 @@ int cmd_detach(int argc, char **argv)
 		pr_err("%s: xtcp is not attached", ifname);
 		return EXIT_FAILURE;
 	}
+	if (pins_served(ifname)) {
+		pr_err("%s: held by a running `xtcp serve`: stop it (SIGINT or SIGTERM)",
+		       ifname);
+		return EXIT_FAILURE;
+	}
 	if (loader_detach(ifname))
 		return EXIT_FAILURE;
 	printf("%s: xtcp detached\n", ifname);

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 }
 
 static void print_table(const char *ifname, const struct xtcp_stats *s,
-			long flows)
+			long flows, const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -51,10 +51,17 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 		       counter_descs[i]);
 	printf("  %-22s %14ld  %s\n", "flows", flows,
 	       "entries in the flows map now");
+	if (!e)
+		return;
+	printf("%s: engine counters (all queues)\n", ifname);
+	for (i = 0; i < XTCP_ENGINE__MAX; i++)
+		printf("  %-22s %14llu  %s\n", engine_counter_names[i],
+		       (unsigned long long)((const __u64 *)e)[i],
+		       engine_counter_descs[i]);
 }
 
 static void print_json(const char *ifname, const struct xtcp_stats *s,
-		       long flows)
+		       long flows, const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -62,7 +69,16 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 	for (i = 0; i < XTCP_STAT__MAX; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
 		       (unsigned long long)((const __u64 *)s)[i]);
-	printf("},\"flows\":%ld}\n", flows);
+	printf("},\"flows\":%ld", flows);
+	if (e) {
+		printf(",\"engine\":{");
+		for (i = 0; i < XTCP_ENGINE__MAX; i++)
+			printf("%s\"%s\":%llu", i ? "," : "",
+			       engine_counter_names[i],
+			       (unsigned long long)((const __u64 *)e)[i]);
+		printf("}");
+	}
+	printf("}\n");
 }
 
 static double now_s(void)
@@ -126,6 +142,8 @@ int cmd_stats(int argc, char **argv)
 	double interval = 1;
 	long count = -1, flows;
 	struct xtcp_stats s;
+	struct xtcp_engine_stats es;
+	bool has_engine;
 	unsigned long v;
 	const char *ifname;
 	char *end;
@@ -177,9 +195,10 @@ int cmd_stats(int argc, char **argv)
 	if (do_watch)
 		return EXIT_SUCCESS;
 	flows = counters_flows(ifname);
+	has_engine = !counters_engine(ifname, &es);
 	if (json)
-		print_json(ifname, &s, flows);
+		print_json(ifname, &s, flows, has_engine ? &es : NULL);
 	else
-		print_table(ifname, &s, flows);
+		print_table(ifname, &s, flows, has_engine ? &es : NULL);
 	return EXIT_SUCCESS;
 }

@@ -22,6 +22,52 @@ const char *const counter_descs[XTCP_STAT__MAX] = {
 #undef XTCP_STAT_DESC
 };
 
+const char *const engine_counter_names[XTCP_ENGINE__MAX] = {
+#define XTCP_ENGINE_NAME(name, kind, desc) #name,
+	XTCP_ENGINE_STATS(XTCP_ENGINE_NAME)
+#undef XTCP_ENGINE_NAME
+};
+
+const char *const engine_counter_descs[XTCP_ENGINE__MAX] = {
+#define XTCP_ENGINE_DESC(name, kind, desc) desc,
+	XTCP_ENGINE_STATS(XTCP_ENGINE_DESC)
+#undef XTCP_ENGINE_DESC
+};
+
+#define GAUGE true
+#define COUNT false
+const bool engine_counter_gauge[XTCP_ENGINE__MAX] = {
+#define XTCP_ENGINE_KIND(name, kind, desc) kind,
+	XTCP_ENGINE_STATS(XTCP_ENGINE_KIND)
+#undef XTCP_ENGINE_KIND
+};
+#undef GAUGE
+#undef COUNT
+
+int counters_engine(const char *ifname, struct xtcp_engine_stats *sum)
+{
+	struct xtcp_engine_stats slot;
+	int fd = pins_open(ifname, PIN_ENGINE), i, err = -ENOENT;
+	__u32 q;
+
+	if (fd < 0)
+		return fd;
+	memset(sum, 0, sizeof(*sum));
+	for (q = 0; q < XTCP_MAX_QUEUES; q++) {
+		if (bpf_map_lookup_elem(fd, &q, &slot)) {
+			err = -errno;
+			break;
+		}
+		if (!slot.umem_total)
+			continue;	/* no engine ran on this queue */
+		err = 0;
+		for (i = 0; i < XTCP_ENGINE__MAX; i++)
+			((__u64 *)sum)[i] += ((__u64 *)&slot)[i];
+	}
+	close(fd);
+	return err;
+}
+
 int counters_read(const char *ifname, struct xtcp_stats *sum)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd, cpu, i, err = 0;

@@ -3,12 +3,20 @@
 #ifndef XTCP_COUNTERS_H
 #define XTCP_COUNTERS_H
 
+#include <stdbool.h>
+
 #include "xtcp/abi.h"
 
 extern const char *const counter_names[XTCP_STAT__MAX];
 extern const char *const counter_descs[XTCP_STAT__MAX];
 
+extern const char *const engine_counter_names[XTCP_ENGINE__MAX];
+extern const char *const engine_counter_descs[XTCP_ENGINE__MAX];
+extern const bool engine_counter_gauge[XTCP_ENGINE__MAX];
+
 int counters_read(const char *ifname, struct xtcp_stats *sum);
+/* The engine's counters summed over queues; -ENOENT when no engine runs. */
+int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
 long counters_flows(const char *ifname);
 
 #endif /* XTCP_COUNTERS_H */

@@ -138,8 +138,12 @@ out_close:
 	return err;
 }
 
-/* Pin link, program and maps under XTCP_PIN_ROOT/ifname. */
-int loader_pin(struct loader *l, const char *ifname)
+/*
+ * Pin program and maps under XTCP_PIN_ROOT/ifname, and the link when
+ * pin_link: a pinned link outlives the process (attach); an unpinned one
+ * detaches when the process ends, however it ends (serve).
+ */
+int loader_pin(struct loader *l, const char *ifname, bool pin_link)
 {
 	static const struct {
 		const char *pin;
@@ -149,7 +153,7 @@ int loader_pin(struct loader *l, const char *ifname)
 		MAP(PIN_CONFIG, xtcp_config), MAP(PIN_PORTS, xtcp_ports),
 		MAP(PIN_KEYS, xtcp_keys), MAP(PIN_KEYCACHE, xtcp_keycache),
 		MAP(PIN_FLOWS, xtcp_flows), MAP(PIN_XSKS, xtcp_xsks),
-		MAP(PIN_STATS, xtcp_stats),
+		MAP(PIN_STATS, xtcp_stats), MAP(PIN_ENGINE, xtcp_engine),
 #undef MAP
 	};
 	char path[PATH_MAX];
@@ -173,7 +177,7 @@ int loader_pin(struct loader *l, const char *ifname)
 	if (bpf_program__pin(l->skel->progs.xtcp_xdp, path))
 		goto out_errno;
 	pins_path(ifname, PIN_LINK, path, sizeof(path));
-	if (l->link_fd >= 0 && bpf_obj_pin(l->link_fd, path))
+	if (pin_link && bpf_obj_pin(l->link_fd, path))
 		goto out_errno;
 	return 0;
 

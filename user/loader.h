@@ -33,7 +33,7 @@ struct loader {
 };
 
 int loader_attach(const struct loader_opts *o, struct loader *l);
-int loader_pin(struct loader *l, const char *ifname);
+int loader_pin(struct loader *l, const char *ifname, bool pin_link);
 void loader_close(struct loader *l);
 int loader_detach(const char *ifname);
 

@@ -17,6 +17,7 @@ static const struct {
 } commands[] = {
 	{ "attach", cmd_attach, "answer SYNs on an interface from XDP" },
 	{ "detach", cmd_detach, "take xtcp off an interface" },
+	{ "serve", cmd_serve, "attach and serve TCP from the userspace engine" },
 	{ "stats", cmd_stats, "counters of an attached interface" },
 	{ "status", cmd_status, "interfaces xtcp is attached to" },
 };

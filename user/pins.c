@@ -2,6 +2,7 @@
 /* The bpffs layout of an attached xtcp: paths, checks, removal. */
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "xtcp/abi.h"
 #include "log.h"
@@ -53,9 +55,27 @@ int pins_open(const char *ifname, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* 1 if the pinned program is the one attached to ifname now. */
+static int prog_attached(const char *ifname)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id = 0;
+	int fd = pins_open(ifname, PIN_PROG), ifindex = (int)if_nametoindex(ifname);
+	int ret = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ifindex && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !bpf_xdp_query_id(ifindex, 0, &id))
+		ret = id && id == info.id;
+	close(fd);
+	return ret;
+}
+
 /*
- * 1 if xtcp is attached to ifname (its pinned link holds), 0 if not; pins
- * left by a crash, whose link is gone, count as not attached.
+ * 1 if xtcp is attached to ifname, 0 if not. `attach` pins its link;
+ * `serve` holds its link open unpinned, so its program is checked instead.
+ * Pins left by a crash, whose link is gone, count as not attached.
  */
 int pins_attached(const char *ifname)
 {
@@ -64,11 +84,23 @@ int pins_attached(const char *ifname)
 	int fd = pins_open(ifname, PIN_LINK), ret;
 
 	if (fd < 0)
-		return 0;
+		return prog_attached(ifname);
 	/* a link whose interface went away reports ifindex 0 */
 	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex;
 	close(fd);
 	return ret;
+}
+
+/* 1 when ifname is held by a running `xtcp serve` (no pinned link). */
+int pins_served(const char *ifname)
+{
+	int fd = pins_open(ifname, PIN_LINK);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return prog_attached(ifname);
 }
 
 /* Unpin everything of ifname's xtcp and remove its directory. */

@@ -18,12 +18,14 @@
 #define PIN_FLOWS "flows"
 #define PIN_XSKS "xsks"
 #define PIN_STATS "stats"
+#define PIN_ENGINE "engine"
 
 int pins_check_bpffs(void);
 int pins_dir(const char *ifname, char *buf, size_t len);
 int pins_path(const char *ifname, const char *name, char *buf, size_t len);
 int pins_open(const char *ifname, const char *name);
 int pins_attached(const char *ifname);
+int pins_served(const char *ifname);
 int pins_remove(const char *ifname);
 
 #endif /* XTCP_PINS_H */

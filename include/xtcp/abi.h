@@ -83,6 +83,7 @@ _Static_assert(sizeof(struct xtcp_flow) == 16, "xtcp_flow ABI");
 #define XTCP_META_ECN (1U << 3)		/* ECN negotiated */
 #define XTCP_META_MAGIC 0x7854		/* "xT" */
 #define XTCP_WSCALE_NONE 0xf		/* no window scaling negotiated */
+#define XTCP_WSCALE_MAX 14		/* RFC 7323 2.3 */
 
 /*
  * Metadata in front of every frame redirected to AF_XDP (XDP data_meta,
@@ -158,5 +159,67 @@ struct xtcp_stats {
 };
 _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	       "xtcp_stats ABI: one __u64 per outcome, no padding");
+
+/*
+ * The engine's counters, one slot per RX queue in the `engine` array map
+ * (mmapable: the queue's thread writes its slot in place, `xtcp stats` and
+ * bpftool read it). X(name, kind, description): kind GAUGE is a level (the
+ * connections in a state now), COUNT only grows.
+ */
+#define XTCP_ENGINE_STATS(X)						\
+	X(conn_syn_sent, GAUGE, "connections in SYN-SENT")		\
+	X(conn_syn_received, GAUGE, "connections in SYN-RECEIVED")	\
+	X(conn_established, GAUGE, "connections in ESTABLISHED")	\
+	X(conn_close_wait, GAUGE, "connections in CLOSE-WAIT")		\
+	X(conn_last_ack, GAUGE, "connections in LAST-ACK")		\
+	X(conn_fin_wait_1, GAUGE, "connections in FIN-WAIT-1")		\
+	X(conn_fin_wait_2, GAUGE, "connections in FIN-WAIT-2")		\
+	X(conn_closing, GAUGE, "connections in CLOSING")		\
+	X(conn_time_wait, GAUGE, "connections in TIME-WAIT")		\
+	X(accepted, COUNT, "connections born from a third ACK")		\
+	X(connected, COUNT, "active opens that completed")		\
+	X(closed, COUNT, "connections freed")				\
+	X(refused_max_conns, COUNT, "third ACK refused with RST: --max-conns") \
+	X(aborted, COUNT, "connections aborted (RST sent or received)")	\
+	X(segs_in, COUNT, "segments received")				\
+	X(segs_out, COUNT, "segments sent")				\
+	X(bytes_in, COUNT, "payload bytes delivered in order")		\
+	X(bytes_out, COUNT, "payload bytes sent (retransmits included)") \
+	X(retransmits, COUNT, "segments sent again")			\
+	X(rto_expiries, COUNT, "retransmission timeouts")		\
+	X(rst_in, COUNT, "acceptable RSTs received")			\
+	X(rst_out, COUNT, "RSTs sent")					\
+	X(challenge_acks, COUNT, "challenge ACKs sent (RFC 5961)")	\
+	X(ooo_segs, COUNT, "segments queued out of order")		\
+	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
+	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\
+	X(drop_malformed, COUNT, "frames that are not a TCP segment")	\
+	X(drop_no_conn, COUNT, "segments for no connection (RST sent)")	\
+	X(drop_unacceptable, COUNT, "segments outside the window (RFC 9293 3.10.7.4)") \
+	X(drop_bad_cookie, COUNT, "ACKs failing the engine's cookie check") \
+	X(drop_meta, COUNT, "redirected frames without valid metadata") \
+	X(drop_no_tx_frame, COUNT, "segments not sent: no free TX frame") \
+	X(rx_frames, COUNT, "frames read from the AF_XDP RX ring")	\
+	X(tx_frames, COUNT, "frames put on the AF_XDP TX ring")		\
+	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
+	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
+	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
+	X(umem_total, GAUGE, "UMEM frames in all")
+
+enum xtcp_engine_stat {
+#define XTCP_ENGINE_STAT_ENUM(name, kind, desc) XTCP_ENGINE_##name,
+	XTCP_ENGINE_STATS(XTCP_ENGINE_STAT_ENUM)
+#undef XTCP_ENGINE_STAT_ENUM
+	XTCP_ENGINE__MAX
+};
+
+/* Value of each entry of the `engine` array map: one per RX queue. */
+struct xtcp_engine_stats {
+#define XTCP_ENGINE_STAT_FIELD(name, kind, desc) __u64 name;
+	XTCP_ENGINE_STATS(XTCP_ENGINE_STAT_FIELD)
+#undef XTCP_ENGINE_STAT_FIELD
+};
+_Static_assert(sizeof(struct xtcp_engine_stats) ==
+	       XTCP_ENGINE__MAX * sizeof(__u64), "xtcp_engine_stats ABI");
 
 #endif /* XTCP_ABI_H */

@@ -52,7 +52,6 @@
 #define XTCP_TS_ECN 0x20U
 #define XTCP_TS_OPT_BITS 6
 #define XTCP_TS_OPT_MASK ((1U << XTCP_TS_OPT_BITS) - 1)
-#define XTCP_WSCALE_MAX 14	/* RFC 7323 2.3 */
 
 enum xtcp_cookie_result {
 	XTCP_COOKIE_OK = 0,

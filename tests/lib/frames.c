@@ -151,7 +151,7 @@ size_t frame_build(const struct frame_spec *s, __u8 *buf, size_t cap)
 	put16(buf + l4 + 14, s->window);
 	memcpy(buf + l4 + 20, opts, ol);
 	for (i = 0; i < s->payload_len; i++)
-		buf[l4 + 20 + ol + i] = (__u8)(i * 7 + 1);
+		buf[l4 + 20 + ol + i] = s->payload ? s->payload[i] : (__u8)(i * 7 + 1);
 	put16(buf + l4 + 16,
 	      inet_csum(buf + l4, tcp_len,
 			pseudo_sum(s->v6, s->src_addr, s->dst_addr, tcp_len)));

@@ -35,7 +35,8 @@ struct frame_spec {
 	int sack;
 	int ts;
 	__u32 tsval, tsecr;
-	size_t payload_len;	/* bytes of pattern payload */
+	size_t payload_len;	/* bytes of payload */
+	const __u8 *payload;	/* NULL: a pattern */
 };
 
 /* A client 10.0.0.2:40000 -> 10.0.0.1:80 (fd00::2 -> fd00::1 for v6). */

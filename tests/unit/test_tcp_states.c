@@ -1,0 +1,877 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The engine against a scripted peer, in the spirit of packetdrill: inject
+ * this segment, expect that one. Every RFC 9293 state and transition the
+ * passive side goes through, the active open, and the engine's answers to
+ * what should not happen. Virtual clock; no I/O.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "check.h"
+#include "frames.h"
+#include "xtcp/cookie.h"
+#include "tcp/tcp.h"
+
+#define ISS 1000u
+#define IRS 5000u
+#define MAXOUT 256
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+
+static struct {
+	struct tcp_engine *e;
+	struct tcp_cfg cfg;
+	__u8 out[MAXOUT][2048];
+	__u32 outlen[MAXOUT];
+	int nout, rd;
+	__u8 txbuf[2048];
+	bool tx_starved;
+	__u64 now;
+	int flows_gone;
+	/* what the recording app saw */
+	struct tcp_conn *conn;
+	int ev[8];
+	__u8 rx[1 << 20];
+	size_t rxlen;
+	bool autoread;
+	bool close_on_peer_close;
+} H;
+
+static __u8 *io_tx_buf(void *ctx, __u32 *cap)
+{
+	(void)ctx;
+	*cap = sizeof(H.txbuf);
+	return H.tx_starved ? NULL : H.txbuf;
+}
+
+static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
+{
+	(void)ctx;
+	if (H.nout < MAXOUT) {
+		memcpy(H.out[H.nout], buf, len);
+		H.outlen[H.nout++] = len;
+	}
+}
+
+static void io_flow_gone(void *ctx, const struct xtcp_flow_key *k)
+{
+	(void)ctx;
+	(void)k;
+	H.flows_gone++;
+}
+
+static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
+{
+	(void)ctx;
+	H.ev[ev]++;
+	switch (ev) {
+	case TCP_EV_ACCEPTED:
+	case TCP_EV_CONNECTED:
+		H.conn = c;
+		break;
+	case TCP_EV_READABLE:
+		if (H.autoread)
+			H.rxlen += tcp_recv(c, H.rx + H.rxlen, sizeof(H.rx) - H.rxlen);
+		break;
+	case TCP_EV_PEER_CLOSED:
+		if (H.close_on_peer_close)
+			tcp_close(c);
+		break;
+	case TCP_EV_RESET:
+	case TCP_EV_CLOSED:
+		H.conn = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct tcp_app rec_app = { .name = "rec", .event = rec_event };
+
+static void setup(__u32 max_conns)
+{
+	if (H.e)
+		tcp_engine_free(H.e);
+	memset(&H, 0, sizeof(H));
+	tcp_cfg_default(&H.cfg);
+	H.cfg.max_conns = max_conns;
+	H.cfg.sndbuf = 65536;
+	H.cfg.rcvbuf = 65536;
+	H.cfg.time_wait_ns = 1 * SEC;
+	H.cfg.max_retries = 3;
+	H.cfg.app = &rec_app;
+	H.cfg.secret[0] = 0x0123456789abcdefULL;
+	H.cfg.secret[1] = 0xfedcba9876543210ULL;
+	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send,
+				    .flow_gone = io_flow_gone };
+	H.autoread = true;
+	H.now = 1000 * SEC;
+	if (tcp_engine_new(&H.cfg, &H.e))
+		abort();
+	tcp_listen(H.e, 80);
+}
+
+struct segopt {
+	__u16 sport, dport;
+	int mss, wscale, sack, ts;
+	__u32 tsval, tsecr;
+	__u8 tos;
+	bool bad_csum;
+};
+
+static void inject(__u8 flags, __u32 seq, __u32 ack, __u16 wnd,
+		   const void *data, size_t len, const struct xtcp_meta *m,
+		   const struct segopt *o)
+{
+	struct frame_spec s;
+	__u8 buf[2048];
+	size_t n;
+
+	frame_spec_default(&s, 0);
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.window = wnd;
+	s.payload = data;
+	s.payload_len = len;
+	if (o) {
+		if (o->sport)
+			s.sport = o->sport;
+		if (o->dport)
+			s.dport = o->dport;
+		s.mss = o->mss;
+		s.wscale = o->wscale ? o->wscale : -1;
+		s.sack = o->sack;
+		s.ts = o->ts;
+		s.tsval = o->tsval;
+		s.tsecr = o->tsecr;
+		s.tos = o->tos;
+	}
+	n = frame_build(&s, buf, sizeof(buf));
+	if (o && o->bad_csum)
+		buf[n - 1] ^= 0x40;
+	tcp_input(H.e, buf, n, m, H.now);
+	tcp_flush(H.e);
+}
+
+static void seg(__u8 flags, __u32 seq, __u32 ack, __u16 wnd, const void *d,
+		size_t len)
+{
+	inject(flags, seq, ack, wnd, d, len, NULL, NULL);
+}
+
+static void advance(__u64 ns)
+{
+	H.now += ns;
+	tcp_timers(H.e, H.now);
+}
+
+/* The next frame the engine sent; false (and a failure) when none. */
+static bool next_out(struct frame_view *v, const char *what)
+{
+	if (H.rd >= H.nout) {
+		CHECK(0, "%s: expected a segment, none was sent", what);
+		return false;
+	}
+	CHECK(!frame_parse(H.out[H.rd], H.outlen[H.rd], v), "%s: parses", what);
+	H.rd++;
+	CHECK(v->ip_csum_ok && v->tcp_csum_ok, "%s: checksums", what);
+	return true;
+}
+
+static size_t payload_len(const struct frame_view *v)
+{
+	return v->tcp_len - v->doff * 4u;
+}
+
+static const __u8 *payload(const struct frame_view *v, int idx)
+{
+	return H.out[idx] + v->l4_off + v->doff * 4u;
+}
+
+static void expect(__u8 flags, __u32 seq, __u32 ack, size_t len,
+		   const char *what)
+{
+	struct frame_view v;
+
+	if (!next_out(&v, what))
+		return;
+	CHECK(v.flags == flags, "%s: flags 0x%02x, want 0x%02x", what, v.flags, flags);
+	CHECK(v.seq == seq, "%s: seq %u, want %u", what, v.seq, seq);
+	CHECK(v.ack == ack, "%s: ack %u, want %u", what, v.ack, ack);
+	CHECK(payload_len(&v) == len, "%s: %zu payload bytes, want %zu", what,
+	      payload_len(&v), len);
+}
+
+static void expect_none(const char *what)
+{
+	CHECK(H.rd == H.nout, "%s: %d unexpected segment(s)", what, H.nout - H.rd);
+	H.rd = H.nout;
+}
+
+static __u64 stat(size_t off)
+{
+	return *(const __u64 *)((const __u8 *)tcp_stats(H.e) + off);
+}
+#define STAT(name) stat(offsetof(struct xtcp_engine_stats, name))
+
+/* The connection the XDP program hands over: third ACK + metadata. */
+static void establish_opts(__u16 wnd, __u8 flags, const void *data, size_t len)
+{
+	struct xtcp_meta m = {
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
+	};
+
+	inject(flags, IRS + 1, ISS + 1, wnd, data, len, &m, NULL);
+}
+
+static void establish(void)
+{
+	setup(4);
+	establish_opts(65535, TH_ACK, NULL, 0);
+}
+
+static int conn_state(void)
+{
+	struct tcp_conn_info i;
+
+	if (!H.conn)
+		return -1;
+	tcp_conn_get_info(H.conn, &i);
+	return i.state;
+}
+
+enum { S_CLOSED, S_SYN_SENT, S_SYN_RCVD, S_ESTAB, S_CLOSE_WAIT, S_LAST_ACK,
+       S_FIN_WAIT_1, S_FIN_WAIT_2, S_CLOSING, S_TIME_WAIT };
+
+static __u8 pattern[200000];
+
+static void test_accept(void)
+{
+	establish();
+	CHECK_EQ(H.ev[TCP_EV_ACCEPTED], 1, "accepted event");
+	CHECK_EQ(conn_state(), S_ESTAB, "ESTABLISHED from the third ACK");
+	CHECK_EQ(STAT(conn_established), 1, "gauge established");
+	CHECK_EQ(STAT(accepted), 1, "accepted counter");
+	expect_none("a bare third ACK needs no answer");
+	CHECK_EQ(tcp_conn_count(H.e), 1, "one connection");
+
+	/* the first data segment stands in for a lost third ACK */
+	setup(4);
+	establish_opts(65535, TH_ACK | TH_PSH, "GET", 3);
+	CHECK_EQ(H.ev[TCP_EV_ACCEPTED], 1, "accepted from a data segment");
+	CHECK(H.rxlen == 3 && !memcmp(H.rx, "GET", 3), "its data delivered");
+	expect(TH_ACK, ISS + 1, IRS + 4, 0, "data of the third ACK acked");
+
+	/* third ACK carrying a FIN too */
+	setup(4);
+	establish_opts(65535, TH_ACK | TH_FIN, "x", 1);
+	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "third ACK with FIN: CLOSE-WAIT");
+	CHECK_EQ(H.ev[TCP_EV_PEER_CLOSED], 1, "peer closed event");
+	expect(TH_ACK, ISS + 1, IRS + 3, 0, "data and FIN acked");
+}
+
+/* The engine's own cookie path gives the same connection XDP would. */
+static void test_cookie_path(void)
+{
+	struct segopt o = { .mss = 1460, .wscale = 7, .sack = 1, .ts = 1,
+			    .tsval = 777, .tos = 0 };
+	struct frame_view v;
+	struct xtcp_flow_key fk;
+	struct frame_spec fs;
+	__u32 idx, tai_s;
+	__u64 k[2], kp[2];
+	struct tcp_conn_info i;
+
+	setup(4);
+	inject(TH_SYN | TH_ECE | TH_CWR, IRS, 0, 64240, NULL, 0, NULL, &o);
+	if (!next_out(&v, "SYN-ACK"))
+		return;
+	CHECK_EQ(v.flags, TH_SYN | TH_ACK | TH_ECE, "SYN-ACK flags (ECN setup)");
+	CHECK_EQ(v.ack, IRS + 1, "SYN-ACK acks the SYN");
+	CHECK_EQ(v.mss, 1460, "SYN-ACK MSS");
+	CHECK_EQ(v.wscale, 7, "SYN-ACK wscale");
+	CHECK(v.sack && v.ts, "SYN-ACK SACK-permitted and timestamps");
+	CHECK_EQ(v.tsecr, 777, "SYN-ACK echoes TSval");
+	CHECK_EQ(v.tsval & XTCP_TS_WSCALE_MASK, 7, "client wscale in TSval");
+	/* check the cookie with the host build of cookie.h */
+	frame_spec_default(&fs, 0);
+	frame_flow_key(&fs, &fk);
+	tai_s = xtcp_cookie_period(H.now);
+	xtcp_cookie_key(H.cfg.secret, tai_s, k);
+	xtcp_cookie_key(H.cfg.secret, tai_s - 1, kp);
+	CHECK_EQ(xtcp_cookie_check(k, kp, tai_s, &fk, 0, IRS, v.seq, &idx),
+		 XTCP_COOKIE_OK, "engine cookie validates");
+	CHECK_EQ(STAT(syn_ack_sw), 1, "counted");
+
+	/* a forged ACK is dropped and counted */
+	o.tsecr = v.tsval;
+	o.tsval = 778;
+	inject(TH_ACK, IRS + 1, v.seq + 2, 502, NULL, 0, NULL, &o);
+	CHECK_EQ(STAT(drop_bad_cookie), 1, "bad cookie counted");
+	CHECK_EQ(tcp_conn_count(H.e), 0, "no connection from a bad cookie");
+	expect_none("nothing answers a bad cookie");
+
+	inject(TH_ACK, IRS + 1, v.seq + 1, 502, NULL, 0, NULL, &o);
+	CHECK_EQ(H.ev[TCP_EV_ACCEPTED], 1, "valid cookie: accepted");
+	if (!H.conn)
+		return;
+	tcp_conn_get_info(H.conn, &i);
+	CHECK_EQ(i.snd_wnd, 502u << 7, "peer window scaled by its shift");
+	CHECK_EQ(i.snd_una, v.seq + 1, "SND.UNA = cookie + 1");
+	tcp_send(H.conn, "hi", 2);
+	tcp_flush(H.e);
+	if (next_out(&v, "data with timestamps")) {
+		CHECK(v.ts && v.tsecr == 778, "TSecr echoes TS.Recent");
+		CHECK_EQ(v.window, 65535 >> 7, "our window scaled by our shift (SWS: edge kept)");
+	}
+}
+
+static void test_data_in(void)
+{
+	establish();
+	seg(TH_ACK | TH_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "data acked");
+	CHECK(H.rxlen == 1000 && !memcmp(H.rx, pattern, 1000), "data read in order");
+	CHECK_EQ(STAT(bytes_in), 1000, "bytes_in");
+
+	/* old duplicate: re-ACKed, not delivered twice */
+	seg(TH_ACK | TH_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "duplicate re-acked");
+	CHECK_EQ(H.rxlen, 1000, "duplicate not delivered");
+
+	/* overlapping: only the new part is delivered */
+	seg(TH_ACK, IRS + 501, ISS + 1, 65535, pattern + 500, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 1501, 0, "overlap trimmed");
+	CHECK(H.rxlen == 1500 && !memcmp(H.rx, pattern, 1500), "overlap bytes exact");
+}
+
+static void test_ooo(void)
+{
+	establish();
+	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern + 1000, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 1, 0, "hole: duplicate ACK");
+	seg(TH_ACK, IRS + 3001, ISS + 1, 65535, pattern + 3000, 500);
+	expect(TH_ACK, ISS + 1, IRS + 1, 0, "second hole: duplicate ACK");
+	CHECK_EQ(H.rxlen, 0, "nothing readable across a hole");
+	CHECK_EQ(STAT(ooo_segs), 2, "out-of-order segments counted");
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 2001, 0, "first hole filled");
+	seg(TH_ACK | TH_FIN, IRS + 3501, ISS + 1, 65535, pattern + 3500, 100);
+	expect(TH_ACK, ISS + 1, IRS + 2001, 0, "FIN beyond a hole");
+	CHECK_EQ(conn_state(), S_ESTAB, "FIN beyond a hole waits");
+	seg(TH_ACK, IRS + 2001, ISS + 1, 65535, pattern + 2000, 1000);
+	expect(TH_ACK, ISS + 1, IRS + 3602, 0, "all filled, FIN consumed");
+	CHECK(H.rxlen == 3600 && !memcmp(H.rx, pattern, 3600), "bytes exact after fill");
+	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "FIN taken once in order");
+}
+
+static void test_data_out(void)
+{
+	struct frame_view v;
+	int first;
+
+	establish();
+	CHECK_EQ(tcp_send(H.conn, pattern, 5000), 5000, "send takes 5000");
+	tcp_flush(H.e);
+	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "segment 1");
+	expect(TH_ACK, ISS + 1461, IRS + 1, 1460, "segment 2");
+	expect(TH_ACK, ISS + 2921, IRS + 1, 1460, "segment 3");
+	first = H.rd;
+	expect(TH_ACK | TH_PSH, ISS + 4381, IRS + 1, 620, "last segment pushes");
+	frame_parse(H.out[first], H.outlen[first], &v);
+	CHECK(!memcmp(payload(&v, first), pattern + 4380, 620), "payload bytes");
+	seg(TH_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
+	expect_none("an ACK of everything needs no answer");
+	CHECK_EQ(H.ev[TCP_EV_WRITABLE], 1, "writable after the ACK");
+
+	/* the peer's window limits what goes out */
+	setup(4);
+	establish_opts(2000, TH_ACK, NULL, 0);
+	tcp_send(H.conn, pattern, 5000);
+	tcp_flush(H.e);
+	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "window: first");
+	expect(TH_ACK, ISS + 1461, IRS + 1, 540, "window: up to the edge");
+	expect_none("window full");
+	seg(TH_ACK, IRS + 1, ISS + 2001, 3000, NULL, 0);
+	expect(TH_ACK, ISS + 2001, IRS + 1, 1460, "window opened: more");
+	expect(TH_ACK, ISS + 3461, IRS + 1, 1460, "window opened: more");
+	expect(TH_ACK | TH_PSH, ISS + 4921, IRS + 1, 80, "the rest");
+
+	/* a full send buffer takes what fits */
+	establish();
+	CHECK_EQ(tcp_send(H.conn, pattern, sizeof(pattern)), 65536, "send buffer bound");
+	CHECK_EQ(tcp_send_space(H.conn), 0, "no space left");
+}
+
+static void test_window_full(void)
+{
+	__u32 seq = IRS + 1;
+	struct frame_view v;
+	int i;
+
+	establish();
+	H.autoread = false;
+	for (i = 0; i < 44; i++, seq += 1460)	/* 64240 bytes */
+		seg(TH_ACK, seq, ISS + 1, 65535, pattern, 1460);
+	H.rd = H.nout;
+	seg(TH_ACK, seq, ISS + 1, 65535, pattern, 1296);	/* fills 65536 */
+	if (next_out(&v, "ACK of the last byte"))
+		CHECK_EQ(v.window, 0, "window closed");
+	seq += 1296;
+	seg(TH_ACK, seq, ISS + 1, 65535, pattern, 100);
+	expect(TH_ACK, ISS + 1, seq, 0, "beyond a closed window: re-ACK");
+	CHECK_EQ(STAT(drop_unacceptable), 0, "a probe at RCV.NXT is not unacceptable");
+	/* the app reads a little: no update (SWS avoidance) */
+	tcp_recv(H.conn, H.rx, 100);
+	tcp_flush(H.e);
+	expect_none("no window update for 100 bytes");
+	/* the app reads a lot: update */
+	tcp_recv(H.conn, H.rx, 40000);
+	tcp_flush(H.e);
+	if (next_out(&v, "window update")) {
+		CHECK_EQ(v.ack, seq, "update acks RCV.NXT");
+		CHECK_EQ(v.window, 40100, "update opens the window");
+	}
+}
+
+static void test_passive_close(void)
+{
+	establish();
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 1, IRS + 2, 0, "FIN acked");
+	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "CLOSE-WAIT");
+	CHECK_EQ(H.ev[TCP_EV_PEER_CLOSED], 1, "peer closed");
+	tcp_send(H.conn, "bye", 3);		/* CLOSE-WAIT may still send */
+	tcp_close(H.conn);
+	H.conn = NULL;
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_PSH | TH_FIN, ISS + 1, IRS + 2, 3, "data and FIN");
+	CHECK_EQ(STAT(conn_last_ack), 1, "LAST-ACK");
+	seg(TH_ACK, IRS + 2, ISS + 5, 65535, NULL, 0);
+	expect_none("nothing after the last ACK");
+	CHECK_EQ(tcp_conn_count(H.e), 0, "freed after LAST-ACK");
+	CHECK_EQ(H.flows_gone, 1, "flows entry removed");
+	CHECK_EQ(STAT(conn_last_ack), 0, "gauge back to 0");
+	CHECK_EQ(STAT(closed), 1, "closed counted");
+
+	/* the app's close without tcp_close: CLOSED event */
+	establish();
+	H.close_on_peer_close = true;
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
+	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 2, 0, "FIN answers FIN");
+	seg(TH_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "freed");
+
+	/* FIN with data */
+	establish();
+	seg(TH_ACK | TH_PSH | TH_FIN, IRS + 1, ISS + 1, 65535, pattern, 10);
+	expect(TH_ACK, ISS + 1, IRS + 12, 0, "data+FIN acked");
+	CHECK(H.rxlen == 10 && H.ev[TCP_EV_PEER_CLOSED] == 1, "data then peer closed");
+}
+
+static void test_active_close(void)
+{
+	establish();
+	tcp_close(H.conn);
+	H.conn = NULL;
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "our FIN");
+	CHECK_EQ(STAT(conn_fin_wait_1), 1, "FIN-WAIT-1");
+	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
+	CHECK_EQ(STAT(conn_fin_wait_2), 1, "FIN-WAIT-2");
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
+	CHECK_EQ(STAT(conn_time_wait), 1, "TIME-WAIT");
+	/* a retransmitted FIN is re-ACKed and restarts 2MSL */
+	advance(800 * MS);
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 2, IRS + 2, 0, "retransmitted FIN re-acked");
+	advance(800 * MS);
+	CHECK_EQ(STAT(conn_time_wait), 1, "2MSL restarted by the FIN");
+	advance(300 * MS);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "gone after TIME-WAIT");
+	CHECK_EQ(H.flows_gone, 1, "flows entry removed after TIME-WAIT");
+
+	/* FIN-WAIT-1 receiving FIN+ACK of our FIN: straight to TIME-WAIT */
+	establish();
+	tcp_shutdown(H.conn);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "FIN");
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 2, IRS + 2, 0, "FIN+ACK acked");
+	CHECK_EQ(STAT(conn_time_wait), 1, "FIN-WAIT-1 -> TIME-WAIT");
+	CHECK_EQ(H.ev[TCP_EV_CLOSED], 1, "closed event at TIME-WAIT");
+
+	/* half close: after our FIN, data still flows in */
+	establish();
+	tcp_shutdown(H.conn);
+	tcp_flush(H.e);
+	H.rd = H.nout;
+	seg(TH_ACK, IRS + 1, ISS + 2, 65535, pattern, 100);
+	expect(TH_ACK, ISS + 2, IRS + 101, 0, "data in FIN-WAIT-2 acked");
+	CHECK_EQ(H.rxlen, 100, "half-close: still readable");
+
+	/* an app-less FIN-WAIT-2 does not live forever */
+	establish();
+	tcp_close(H.conn);
+	tcp_flush(H.e);
+	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
+	advance(1100 * MS);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "orphan FIN-WAIT-2 times out");
+}
+
+static void test_simultaneous_close(void)
+{
+	establish();
+	tcp_shutdown(H.conn);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "our FIN");
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);	/* crosses ours */
+	expect(TH_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
+	CHECK_EQ(conn_state(), S_CLOSING, "CLOSING");
+	seg(TH_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
+	CHECK_EQ(STAT(conn_time_wait), 1, "CLOSING -> TIME-WAIT");
+	advance(1100 * MS);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "gone");
+}
+
+/* RST in every state: exactly RCV.NXT resets, elsewhere challenge ACK. */
+static void test_rst(void)
+{
+	static const struct {
+		const char *name;
+		int state;
+	} states[] = {
+		{ "ESTABLISHED", S_ESTAB }, { "CLOSE-WAIT", S_CLOSE_WAIT },
+		{ "LAST-ACK", S_LAST_ACK }, { "FIN-WAIT-1", S_FIN_WAIT_1 },
+		{ "FIN-WAIT-2", S_FIN_WAIT_2 }, { "CLOSING", S_CLOSING },
+		{ "TIME-WAIT", S_TIME_WAIT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		__u32 rcv = IRS + 1, snd = ISS + 1;
+		char what[64];
+
+		establish();
+		switch (states[i].state) {
+		case S_CLOSE_WAIT:
+		case S_LAST_ACK:
+			seg(TH_ACK | TH_FIN, rcv++, snd, 65535, NULL, 0);
+			if (states[i].state == S_LAST_ACK)
+				tcp_shutdown(H.conn);
+			break;
+		case S_FIN_WAIT_1:
+		case S_FIN_WAIT_2:
+		case S_CLOSING:
+		case S_TIME_WAIT:
+			tcp_shutdown(H.conn);
+			tcp_flush(H.e);
+			if (states[i].state == S_FIN_WAIT_2 || states[i].state == S_TIME_WAIT)
+				seg(TH_ACK, rcv, snd + 1, 65535, NULL, 0);
+			if (states[i].state == S_CLOSING || states[i].state == S_TIME_WAIT)
+				seg(TH_ACK | TH_FIN, rcv++, states[i].state == S_CLOSING ? snd : snd + 1,
+				    65535, NULL, 0);
+			break;
+		}
+		tcp_flush(H.e);
+		H.rd = H.nout;
+		snprintf(what, sizeof(what), "%s: reached", states[i].name);
+		CHECK_EQ(((const __u64 *)tcp_stats(H.e))[XTCP_ENGINE_conn_syn_sent +
+							  states[i].state - 1], 1, what);
+		/* in the window, not exactly RCV.NXT: challenge ACK */
+		if (states[i].state != S_TIME_WAIT) {
+			seg(TH_RST, rcv + 10, 0, 0, NULL, 0);
+			snprintf(what, sizeof(what), "%s: RST off RCV.NXT challenged", states[i].name);
+			CHECK(H.nout - H.rd == 1, "%s", what);
+			H.rd = H.nout;
+			CHECK_EQ(tcp_conn_count(H.e), 1, "challenge leaves it alive");
+		}
+		/* outside the window: ignored silently */
+		seg(TH_RST, rcv + 200000, 0, 0, NULL, 0);
+		snprintf(what, sizeof(what), "%s: RST outside the window ignored", states[i].name);
+		CHECK(H.nout == H.rd && tcp_conn_count(H.e) == 1, "%s", what);
+		seg(TH_RST, rcv, 0, 0, NULL, 0);
+		snprintf(what, sizeof(what), "%s: RST at RCV.NXT frees", states[i].name);
+		CHECK(tcp_conn_count(H.e) == 0 && H.flows_gone == 1, "%s", what);
+		expect_none("nothing answers an acceptable RST");
+		if (states[i].state == S_ESTAB || states[i].state == S_CLOSE_WAIT ||
+		    states[i].state == S_FIN_WAIT_1 || states[i].state == S_FIN_WAIT_2) {
+			snprintf(what, sizeof(what), "%s: app told of the reset", states[i].name);
+			CHECK(H.ev[TCP_EV_RESET] == 1 || H.ev[TCP_EV_CLOSED] == 0, "%s", what);
+		}
+	}
+	CHECK(STAT(rst_in) == 1, "rst_in counted");
+}
+
+static void test_suspicious(void)
+{
+	struct segopt bad = { .bad_csum = true };
+
+	establish();
+	seg(TH_SYN, IRS + 77, 0, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 1, IRS + 1, 0, "SYN on ESTABLISHED: challenge ACK");
+	CHECK_EQ(STAT(challenge_acks), 1, "challenge counted");
+	CHECK_EQ(conn_state(), S_ESTAB, "still ESTABLISHED");
+	seg(TH_ACK, IRS + 1, ISS + 100, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 1, IRS + 1, 0, "ACK of unsent data: ACK back");
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &bad);
+	expect_none("bad checksum: silence");
+	CHECK_EQ(STAT(drop_csum), 1, "bad checksum counted");
+	CHECK_EQ(H.rxlen, 0, "bad checksum: no data");
+	{
+		__u8 junk[30] = { 0 };
+
+		tcp_input(H.e, junk, sizeof(junk), NULL, H.now);
+		CHECK_EQ(STAT(drop_malformed), 1, "junk frame counted");
+	}
+	/* unknown connection with XDP metadata (freed while queued): RST */
+	{
+		struct xtcp_meta m = { .magic = XTCP_META_MAGIC };
+		struct segopt o = { .sport = 40001 };
+
+		inject(TH_ACK, 1, 2, 100, NULL, 0, &m, &o);
+		expect(TH_RST, 2, 0, 0, "unknown flow: RST <SEQ=SEG.ACK>");
+		CHECK_EQ(H.flows_gone, 1, "its flows entry removed");
+	}
+	/* unserved port, no metadata: RST|ACK for a SYN */
+	{
+		struct segopt o = { .sport = 40002, .dport = 81 };
+
+		tcp_engine_free(H.e);
+		H.e = NULL;
+		setup(4);
+		H.cfg.app = &rec_app;
+		inject(TH_ACK | TH_PSH, 9, 1, 100, "x", 1, NULL, &o);
+		expect(TH_RST, 1, 0, 0, "ACK to an unserved port: RST");
+		inject(TH_SYN, 9, 0, 100, NULL, 0, NULL, &o);
+		expect(TH_RST | TH_ACK, 0, 10, 0, "SYN to an unserved port: RST|ACK");
+	}
+	/* unread data at close: RST, not FIN (RFC 2525 2.17) */
+	establish();
+	H.autoread = false;
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
+	H.rd = H.nout;
+	tcp_close(H.conn);
+	tcp_flush(H.e);
+	expect(TH_RST | TH_ACK, ISS + 1, IRS + 11, 0, "close with unread data: RST");
+	CHECK_EQ(tcp_conn_count(H.e), 0, "and freed");
+	/* data after the app closed: RST */
+	establish();
+	tcp_close(H.conn);
+	tcp_flush(H.e);
+	H.rd = H.nout;
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
+	expect(TH_RST | TH_ACK, ISS + 2, IRS + 1, 0, "data to a closed app: RST");
+}
+
+static void test_max_conns(void)
+{
+	struct xtcp_meta m = {
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
+	};
+	struct segopt o = { 0 };
+	int i;
+
+	setup(2);
+	for (i = 0; i < 3; i++) {
+		o.sport = (__u16)(41000 + i);
+		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+	}
+	CHECK_EQ(tcp_conn_count(H.e), 2, "two admitted");
+	CHECK_EQ(STAT(refused_max_conns), 1, "third refused");
+	expect(TH_RST, ISS + 1, 0, 0, "refused with RST");
+	CHECK_EQ(H.flows_gone, 1, "refused flow removed");
+	o.sport = 41000;
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, "ok", 2, NULL, &o);
+	expect(TH_ACK, ISS + 1, IRS + 3, 0, "an admitted one is unharmed");
+}
+
+static void test_retransmit(void)
+{
+	establish();
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "sent");
+	advance(999 * MS);
+	expect_none("before the RTO");
+	advance(2 * MS);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "retransmitted after 1 s");
+	advance(2001 * MS);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "backed off to 2 s");
+	seg(TH_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
+	advance(10 * SEC);
+	expect_none("acked: timer stopped");
+	CHECK_EQ(STAT(retransmits), 2, "retransmits counted");
+
+	/* a peer that vanishes: aborted after max_retries with RST */
+	establish();
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	for (int i = 0; i < 5; i++)
+		advance(70 * SEC);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "aborted after the retry limit");
+	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "app told");
+	CHECK_EQ(STAT(aborted), 1, "aborted counted");
+	{
+		struct frame_view v;
+
+		frame_parse(H.out[H.nout - 1], H.outlen[H.nout - 1], &v);
+		CHECK(v.flags & TH_RST, "last segment is a RST");
+	}
+	/* a frame could not be had: counted, then recovered by the RTO */
+	establish();
+	H.tx_starved = true;
+	tcp_send(H.conn, pattern, 10);
+	tcp_flush(H.e);
+	CHECK_EQ(STAT(drop_no_tx_frame), 1, "no TX frame counted");
+	H.tx_starved = false;
+	advance(1100 * MS);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 10, "sent once a frame is free");
+}
+
+static void test_persist(void)
+{
+	establish();
+	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* window closed */
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect_none("zero window: nothing sent");
+	advance(1001 * MS);
+	expect(TH_ACK, ISS + 1, IRS + 1, 1, "persist probe: one byte of new data");
+	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* probe answered, still 0 */
+	advance(10 * SEC);
+	CHECK(H.nout > H.rd, "probes continue while the window is closed");
+	CHECK_EQ(tcp_conn_count(H.e), 1, "a live peer with a closed window is kept");
+	H.rd = H.nout;
+	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);	/* opens, acks the probe */
+	expect(TH_ACK | TH_PSH, ISS + 2, IRS + 1, 99, "the rest once it opens");
+}
+
+static void test_time_wait_reuse(void)
+{
+	struct frame_view v;
+
+	establish();
+	tcp_shutdown(H.conn);
+	tcp_flush(H.e);
+	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	CHECK_EQ(STAT(conn_time_wait), 1, "TIME-WAIT");
+	H.rd = H.nout;
+	seg(TH_SYN, IRS + 100000, 0, 65535, NULL, 0);
+	if (next_out(&v, "new SYN in TIME-WAIT"))
+		CHECK_EQ(v.flags, TH_SYN | TH_ACK, "answered with a fresh SYN-ACK");
+	CHECK_EQ(tcp_conn_count(H.e), 0, "old incarnation gone");
+	CHECK_EQ(H.flows_gone, 1, "its flows entry removed");
+}
+
+static void test_ecn(void)
+{
+	struct xtcp_meta m = {
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW | XTCP_META_ECN, .magic = XTCP_META_MAGIC,
+	};
+	struct segopt ce = { .tos = 3 }, plain = { 0 };
+
+	setup(4);
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, NULL);
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &ce);
+	expect(TH_ACK | TH_ECE, ISS + 1, IRS + 11, 0, "CE echoed with ECE");
+	inject(TH_ACK, IRS + 11, ISS + 1, 65535, pattern, 10, NULL, &plain);
+	expect(TH_ACK | TH_ECE, ISS + 1, IRS + 21, 0, "ECE until CWR");
+	inject(TH_ACK | TH_CWR, IRS + 21, ISS + 1, 65535, pattern, 10, NULL, &plain);
+	expect(TH_ACK, ISS + 1, IRS + 31, 0, "CWR stops ECE");
+}
+
+static void test_active_open(void)
+{
+	struct tcp_tuple t = { .l2_len = 14, .l2 = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0 } };
+	struct frame_view v;
+	struct tcp_conn *c;
+	__u32 iss;
+
+	setup(4);
+	t.key.client[2] = htonl(0xffff);
+	t.key.client[3] = htonl(0x0a000002);	/* the peer: 10.0.0.2:40000 */
+	t.key.server[2] = htonl(0xffff);
+	t.key.server[3] = htonl(0x0a000001);
+	t.key.client_port = htons(40000);
+	t.key.server_port = htons(80);
+	CHECK_EQ(tcp_connect(H.e, &t, NULL, H.now, &c), 0, "connect");
+	if (!next_out(&v, "SYN"))
+		return;
+	iss = v.seq;
+	CHECK_EQ(v.flags, TH_SYN, "SYN flags");
+	CHECK(v.mss == 1460 && v.sack && v.ts && v.wscale == 7, "SYN options");
+	CHECK_EQ(STAT(conn_syn_sent), 1, "SYN-SENT");
+	advance(1001 * MS);
+	expect(TH_SYN, iss, 0, 0, "SYN retransmitted");
+	CHECK_EQ(tcp_connect(H.e, &t, NULL, H.now, NULL), -EADDRINUSE, "tuple in use");
+	seg(TH_SYN | TH_ACK, IRS, iss + 1, 65535, NULL, 0);
+	expect(TH_ACK, iss + 1, IRS + 1, 0, "handshake's ACK");
+	CHECK_EQ(H.ev[TCP_EV_CONNECTED], 1, "connected event");
+	CHECK_EQ(STAT(connected), 1, "connected counted");
+	seg(TH_ACK, IRS + 1, iss + 1, 65535, "abc", 3);
+	CHECK(H.rxlen == 3, "data after an active open");
+
+	/* refused */
+	setup(4);
+	tcp_connect(H.e, &t, NULL, H.now, &c);
+	next_out(&v, "SYN");
+	seg(TH_RST | TH_ACK, 0, v.seq + 1, 0, NULL, 0);
+	CHECK(H.ev[TCP_EV_RESET] == 1 && tcp_conn_count(H.e) == 0, "RST|ACK: refused");
+
+	/* simultaneous open */
+	setup(4);
+	tcp_connect(H.e, &t, NULL, H.now, &c);
+	next_out(&v, "SYN");
+	iss = v.seq;
+	seg(TH_SYN, IRS, 0, 65535, NULL, 0);
+	expect(TH_SYN | TH_ACK, iss, IRS + 1, 0, "simultaneous open: SYN-ACK");
+	CHECK_EQ(STAT(conn_syn_received), 1, "SYN-RECEIVED");
+	seg(TH_ACK, IRS + 1, iss + 1, 65535, NULL, 0);
+	CHECK_EQ(H.ev[TCP_EV_CONNECTED], 1, "connected from SYN-RECEIVED");
+
+	/* no answer at all: given up after syn_retries */
+	setup(4);
+	tcp_connect(H.e, &t, NULL, H.now, &c);
+	for (int i = 0; i < 10; i++)
+		advance(70 * SEC);
+	CHECK(H.ev[TCP_EV_RESET] == 1 && tcp_conn_count(H.e) == 0, "SYN retries exhausted");
+}
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (__u8)(i * 31 + 7);
+	test_accept();
+	test_cookie_path();
+	test_data_in();
+	test_ooo();
+	test_data_out();
+	test_window_full();
+	test_passive_close();
+	test_active_close();
+	test_simultaneous_close();
+	test_rst();
+	test_suspicious();
+	test_max_conns();
+	test_retransmit();
+	test_persist();
+	test_time_wait_reuse();
+	test_ecn();
+	test_active_open();
+	tcp_engine_free(H.e);
+	return check_done("unit/tcp_states");
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The built-in applications; each uses only the event API of tcp/app.h. */
+#ifndef XTCP_APPS_H
+#define XTCP_APPS_H
+
+#include "tcp/app.h"
+
+extern const struct tcp_app app_echo;	 /* sends back every byte */
+extern const struct tcp_app app_http;	 /* HTTP/1.1 GET, fixed body */
+extern const struct tcp_app app_discard; /* reads and drops everything */
+extern const struct tcp_app app_source;	 /* streams bytes until the peer closes */
+
+/* The app called name, or NULL. */
+const struct tcp_app *app_find(const char *name);
+/* "echo|http|discard|source" */
+const char *app_names(void);
+
+/* Byte i of what `source` sends: a pattern a client can check. */
+static inline unsigned char app_source_byte(unsigned long long i)
+{
+	return (unsigned char)(i % 251);
+}
+
+#endif /* XTCP_APPS_H */

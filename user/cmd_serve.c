@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xtcp serve IFACE: attach the XDP program, open an AF_XDP socket and an
+ * engine per queue, and serve an application in the foreground. The link
+ * is held, not pinned: however the process ends, the program goes with it,
+ * and the pins a kill -9 leaves behind are cleared by the next serve.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "apps/apps.h"
+#include "cli.h"
+#include "log.h"
+#include "pins.h"
+#include "serve.h"
+#include "xtcp.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xtcp serve IFACE --port P[,P...] --app APP [OPTIONS]\n"
+"\n"
+"Attach xtcp to IFACE and serve APP (%s) on the ports from the\n"
+"userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
+"\n"
+"  -a, --app APP              echo, http, discard or source\n"
+"  -q, --queues N             RX queues to serve, one thread each (default 1)\n"
+"      --max-conns N          connections per queue; beyond, RST (default 16384)\n"
+"      --sndbuf BYTES         send buffer per connection (default 262144)\n"
+"      --rcvbuf BYTES         receive buffer per connection (default 262144)\n"
+"      --umem-frames N        AF_XDP frames of %d bytes per queue, a power\n"
+"                             of two (default 4096: 8 MiB)\n"
+"      --xsk-mode MODE        auto (default), copy or zerocopy\n"
+"      --time-wait SECONDS    TIME-WAIT length, 2*MSL (default 60)\n"
+"  -r, --rate                 print a line of rates every second\n"
+"%s"
+"  -h, --help                 this text\n", app_names(), XSK_FRAME_SIZE,
+		attach_opts_help);
+}
+
+enum {
+	OPT_MAX_CONNS = 0x200,
+	OPT_SNDBUF,
+	OPT_RCVBUF,
+	OPT_UMEM,
+	OPT_XSK_MODE,
+	OPT_TIME_WAIT,
+};
+
+struct serve_args {
+	struct loader_opts lo;
+	struct tcp_cfg tc;
+	const struct tcp_app *app;
+	unsigned long queues, umem_frames;
+	__u16 bind_flags;
+	bool rate;
+};
+
+static int parse(int argc, char **argv, struct serve_args *a)
+{
+	static const struct option longopts[] = {
+		ATTACH_LONGOPTS,
+		{ "app", required_argument, NULL, 'a' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
+		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "umem-frames", required_argument, NULL, OPT_UMEM },
+		{ "xsk-mode", required_argument, NULL, OPT_XSK_MODE },
+		{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
+		{ "rate", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long v;
+	int c;
+
+	attach_opts_default(&a->lo);
+	tcp_cfg_default(&a->tc);
+	a->queues = 1;
+	a->umem_frames = 4096;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ATTACH_SHORTOPTS "a:q:rh", longopts,
+				NULL)) != -1) {
+		switch (attach_opt(c, optarg, &a->lo)) {
+		case 0:
+			continue;
+		case -1:
+			return -1;
+		}
+		switch (c) {
+		case 'a':
+			a->app = app_find(optarg);
+			if (!a->app) {
+				pr_err("--app %s: not one of %s", optarg, app_names());
+				return -1;
+			}
+			break;
+		case 'q':
+			if (parse_uint("--queues", optarg, 1, XTCP_MAX_QUEUES, &a->queues))
+				return -1;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_uint("--max-conns", optarg, 1, XTCP_MAX_FLOWS, &v))
+				return -1;
+			a->tc.max_conns = (__u32)v;
+			break;
+		case OPT_SNDBUF:
+		case OPT_RCVBUF:
+			if (parse_uint(c == OPT_SNDBUF ? "--sndbuf" : "--rcvbuf", optarg,
+				       65536, 64 << 20, &v))
+				return -1;
+			*(c == OPT_SNDBUF ? &a->tc.sndbuf : &a->tc.rcvbuf) = (__u32)v;
+			break;
+		case OPT_UMEM:
+			if (parse_uint("--umem-frames", optarg, 64, 1 << 20, &a->umem_frames))
+				return -1;
+			if (a->umem_frames & (a->umem_frames - 1)) {
+				pr_err("--umem-frames %s: not a power of two", optarg);
+				return -1;
+			}
+			break;
+		case OPT_XSK_MODE:
+			if (!strcmp(optarg, "auto"))
+				a->bind_flags = 0;
+			else if (!strcmp(optarg, "copy"))
+				a->bind_flags = XDP_COPY;
+			else if (!strcmp(optarg, "zerocopy"))
+				a->bind_flags = XDP_ZEROCOPY;
+			else {
+				pr_err("--xsk-mode %s: not auto, copy or zerocopy", optarg);
+				return -1;
+			}
+			break;
+		case OPT_TIME_WAIT:
+			if (parse_uint("--time-wait", optarg, 0, 3600, &v))
+				return -1;
+			a->tc.time_wait_ns = v * 1000000000ULL;
+			break;
+		case 'r':
+			a->rate = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	a->lo.ifname = arg_ifname("serve", argc, argv);
+	if (!a->lo.ifname)
+		return -1;
+	if (!a->lo.nports) {
+		pr_err("serve: --port is required");
+		return -1;
+	}
+	if (!a->app) {
+		pr_err("serve: --app is required (%s)", app_names());
+		return -1;
+	}
+	return 0;
+}
+
+/* The engine answers exactly as the XDP program was configured. */
+static int engine_cfg_from_maps(struct xtcp *skel, struct tcp_cfg *tc)
+{
+	struct xtcp_config cfg;
+	struct xtcp_keys keys;
+	__u32 zero = 0;
+
+	if (bpf_map__lookup_elem(skel->maps.xtcp_config, &zero, sizeof(zero),
+				 &cfg, sizeof(cfg), 0) ||
+	    bpf_map__lookup_elem(skel->maps.xtcp_keys, &zero, sizeof(zero),
+				 &keys, sizeof(keys), 0))
+		return -errno;
+	tc->mss4 = cfg.mss4;
+	tc->mss6 = cfg.mss6;
+	tc->syn_window = cfg.window;
+	tc->wscale = cfg.wscale;
+	tc->ecn = cfg.flags & XTCP_CFG_ECN;
+	memcpy(tc->secret, keys.master, sizeof(tc->secret));
+	return 0;
+}
+
+static void sum_stats(const struct xtcp_engine_stats *slots, unsigned long n,
+		      struct xtcp_engine_stats *sum)
+{
+	unsigned long q;
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (q = 0; q < n; q++)
+		for (i = 0; i < XTCP_ENGINE__MAX; i++)
+			((__u64 *)sum)[i] += ((const volatile __u64 *)&slots[q])[i];
+}
+
+static void print_rates(const struct xtcp_engine_stats *slots, unsigned long n)
+{
+	static struct xtcp_engine_stats prev;
+	static struct timespec t0;
+	struct xtcp_engine_stats cur;
+	struct timespec t1;
+	double dt;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	sum_stats(slots, n, &cur);
+	dt = t0.tv_sec ? (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 : 0;
+	if (dt > 0)
+		printf("conns %llu  accepted/s %.0f  closed/s %.0f  segs in/s %.0f"
+		       "  out/s %.0f  Mbit/s in %.1f out %.1f  rst out %llu  retrans %llu\n",
+		       (unsigned long long)(cur.conn_established + cur.conn_close_wait +
+					    cur.conn_fin_wait_1 + cur.conn_fin_wait_2 +
+					    cur.conn_last_ack + cur.conn_closing +
+					    cur.conn_time_wait),
+		       (cur.accepted - prev.accepted) / dt,
+		       (cur.closed - prev.closed) / dt,
+		       (cur.segs_in - prev.segs_in) / dt,
+		       (cur.segs_out - prev.segs_out) / dt,
+		       (cur.bytes_in - prev.bytes_in) * 8 / dt / 1e6,
+		       (cur.bytes_out - prev.bytes_out) * 8 / dt / 1e6,
+		       (unsigned long long)cur.rst_out,
+		       (unsigned long long)cur.retransmits);
+	fflush(stdout);
+	prev = cur;
+	t0 = t1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_args a = {};
+	struct serve_queue *qs = NULL;
+	struct xtcp_engine_stats *slots = MAP_FAILED;
+	size_t slots_len;
+	struct loader l = { .link_fd = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long q, opened = 0;
+	int err = -1, flows_fd, xsks_fd, i;
+
+	if (parse(argc, argv, &a))
+		return EXIT_FAILURE;
+	if (require_root("serve") || pins_check_bpffs())
+		return EXIT_FAILURE;
+	if (pins_attached(a.lo.ifname)) {
+		pr_err("%s: xtcp is already attached (xtcp detach %s, or stop its serve)",
+		       a.lo.ifname, a.lo.ifname);
+		return EXIT_FAILURE;
+	}
+	pins_remove(a.lo.ifname);	/* left by a crash: they block nothing */
+
+	if (loader_attach(&a.lo, &l))
+		return EXIT_FAILURE;
+	if (loader_pin(&l, a.lo.ifname, false))
+		goto out;
+	if (engine_cfg_from_maps(l.skel, &a.tc))
+		goto out;
+	if (a.tc.mss4 + 40 + 22 > XSK_FRAME_SIZE - 256) {
+		pr_err("%s: MTU %u does not fit AF_XDP frames of %d bytes",
+		       a.lo.ifname, a.tc.mss4 + 40, XSK_FRAME_SIZE);
+		goto out;
+	}
+	a.tc.app = a.app;
+	/* the engine's counters: one mmaped slot per queue, read by stats */
+	slots_len = (size_t)XTCP_MAX_QUEUES * sizeof(*slots);
+	slots_len = (slots_len + 4095) & ~(size_t)4095;
+	slots = mmap(NULL, slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     bpf_map__fd(l.skel->maps.xtcp_engine), 0);
+	if (slots == MAP_FAILED) {
+		pr_err("%s: mapping the engine counters: %s", a.lo.ifname,
+		       strerror(errno));
+		goto out;
+	}
+	flows_fd = bpf_map__fd(l.skel->maps.xtcp_flows);
+	xsks_fd = bpf_map__fd(l.skel->maps.xtcp_xsks);
+	qs = calloc(a.queues, sizeof(*qs));
+	if (!qs)
+		goto out;
+	for (q = 0; q < a.queues; q++, opened++) {
+		struct xsk_port_opts xo = {
+			.ifname = a.lo.ifname,
+			.queue = (__u32)q,
+			.nframes = (__u32)a.umem_frames,
+			.bind_flags = a.bind_flags,
+			.xsks_map_fd = xsks_fd,
+			.st = &slots[q],
+		};
+		struct tcp_cfg tc = a.tc;
+
+		if (serve_queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
+				     flows_fd, &stop))
+			goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (q = 0; q < a.queues; q++)
+		if (serve_queue_start(&qs[q]))
+			goto out;
+
+	printf("%s: serving %s on port%s", a.lo.ifname, a.app->name,
+	       a.lo.nports > 1 ? "s" : "");
+	for (i = 0; i < a.lo.nports; i++)
+		printf("%s%u", i ? "," : " ", a.lo.ports[i]);
+	printf(" with %lu queue%s (%s XDP); Ctrl-C stops\n", a.queues,
+	       a.queues > 1 ? "s" : "",
+	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
+	fflush(stdout);
+	while (!stop) {
+		if (a.rate)
+			print_rates(slots, a.queues);
+		sleep(1);
+	}
+	err = 0;
+out:
+	stop = 1;
+	for (q = 0; q < opened; q++)
+		serve_queue_close(&qs[q]);
+	free(qs);
+	if (slots != MAP_FAILED)
+		munmap(slots, slots_len);
+	loader_close(&l);	/* the unpinned link: XDP detaches here */
+	pins_remove(a.lo.ifname);
+	if (!err)
+		printf("%s: stopped, detached\n", a.lo.ifname);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}

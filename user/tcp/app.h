@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The application interface of the xtcp engine: events in, calls out.
+ *
+ * An application is a `struct tcp_app`: one event callback and the size of
+ * the state it keeps per connection (the engine reserves it next to the
+ * connection, zeroed at birth, so apps allocate nothing). Everything runs
+ * on the connection's queue thread; callbacks never run concurrently for
+ * one engine, and the calls below may be made from inside any callback.
+ *
+ * Events, in the order a connection can see them:
+ *
+ *   TCP_EV_ACCEPTED     a passive connection was born (third ACK)
+ *   TCP_EV_CONNECTED    an active open (tcp_connect) completed
+ *   TCP_EV_READABLE     in-order bytes wait: call tcp_recv
+ *   TCP_EV_WRITABLE     the peer acknowledged data: send space grew
+ *   TCP_EV_PEER_CLOSED  the peer's FIN arrived after every byte it sent:
+ *                       nothing more will be readable
+ *   TCP_EV_RESET        final: the connection was reset (RST received,
+ *                       or aborted after the retry limit)
+ *   TCP_EV_CLOSED       final: both sides closed cleanly
+ *
+ * Exactly one final event arrives unless the application called
+ * tcp_close() first; after a final event or tcp_close() the connection
+ * pointer must not be used again.
+ */
+#ifndef XTCP_TCP_APP_H
+#define XTCP_TCP_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tcp_conn;
+
+enum tcp_event {
+	TCP_EV_ACCEPTED,
+	TCP_EV_CONNECTED,
+	TCP_EV_READABLE,
+	TCP_EV_WRITABLE,
+	TCP_EV_PEER_CLOSED,
+	TCP_EV_RESET,
+	TCP_EV_CLOSED,
+};
+
+struct tcp_app {
+	const char *name;
+	size_t ctx_size;	/* bytes of per-connection state, zeroed */
+	void (*event)(struct tcp_conn *c, enum tcp_event ev, void *ctx);
+};
+
+/* Queue up to len bytes for sending; returns how many were taken (0 when
+ * the send buffer is full: wait for TCP_EV_WRITABLE), -EPIPE after
+ * tcp_shutdown, -ENOTCONN when the connection cannot send. */
+ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len);
+
+/* Copy up to len in-order bytes out; 0 when none wait. Reading reopens
+ * the receive window (RFC 9293 3.8.6.2.2 decides when to tell the peer). */
+size_t tcp_recv(struct tcp_conn *c, void *buf, size_t len);
+
+/* Bytes that tcp_send would take now, and that tcp_recv would return. */
+size_t tcp_send_space(const struct tcp_conn *c);
+size_t tcp_recv_avail(const struct tcp_conn *c);
+
+/* Send FIN after every queued byte (SHUT_WR); reading goes on. */
+int tcp_shutdown(struct tcp_conn *c);
+
+/* Done with the connection: tcp_shutdown, and the application lets go.
+ * Unread bytes make it an abort with RST (RFC 9293 3.10.4, RFC 2525 2.17). */
+void tcp_close(struct tcp_conn *c);
+
+/* Abort now with RST; no further events. */
+void tcp_abort(struct tcp_conn *c);
+
+/* The per-connection state of tcp_app.ctx_size bytes. */
+void *tcp_ctx(const struct tcp_conn *c);
+
+#endif /* XTCP_TCP_APP_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Inside the engine: the connection block and the engine's own state. */
+#ifndef XTCP_TCP_CONN_H
+#define XTCP_TCP_CONN_H
+
+#include "ring.h"
+#include "seq.h"
+#include "tcp.h"
+
+/* RFC 9293 3.3.2; the order matches the conn_* gauges of the stats. */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSING,
+	TCP_TIME_WAIT,
+};
+
+#define TCP_OOO_MAX 8		/* out-of-order ranges held per connection */
+
+enum tcp_timer {
+	TIMER_NONE,
+	TIMER_RTO,		/* retransmission (RFC 6298), SYN included */
+	TIMER_PERSIST,		/* zero window probe (RFC 9293 3.8.6.1) */
+	TIMER_CLOSE,		/* TIME-WAIT, or FIN-WAIT-2 of a closed app */
+};
+
+struct tcp_conn {
+	struct tcp_engine *e;
+	struct tcp_tuple t;
+	uint8_t state;
+	/* negotiated */
+	uint8_t ts_ok : 1, sack_ok : 1, ws_ok : 1, ecn_ok : 1, ece_pending : 1;
+	/* progress */
+	uint8_t fin_queued : 1;	/* the app shut down: FIN after the data */
+	uint8_t app_gone : 1;	/* tcp_close: no more events */
+	uint8_t ack_now : 1;	/* an ACK must go out at flush */
+	uint8_t pending : 1;	/* on the engine's flush list */
+	uint8_t ooo_fin : 1;	/* a FIN beyond a hole: at ooo_fin_seq */
+	uint8_t hashed : 1;
+	uint8_t timer_kind;
+	uint8_t retries;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;		/* payload per segment, options subtracted */
+
+	/* RFC 9293 3.3.1 send sequence variables */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t snd_end;	/* sequence after the last byte queued */
+	/* receive */
+	uint32_t irs, rcv_nxt, rcv_adv;	/* rcv_adv: right edge advertised */
+	uint32_t ts_recent, last_ack_sent;
+	uint32_t ooo_fin_seq;
+	uint8_t nooo;
+	uint32_t ooo[TCP_OOO_MAX][2];	/* [start, end) above rcv_nxt, sorted */
+
+	/* RFC 6298 */
+	uint32_t srtt_us, rttvar_us, rto_ms;
+	uint32_t rtt_seq;
+	uint64_t rtt_start_ns;
+	uint32_t retransmits;
+
+	struct ring snd, rcv;
+	uint64_t timer_at;
+	uint32_t heap_idx;
+	struct tcp_conn *hnext;		/* hash chain */
+	struct tcp_conn *pnext;		/* flush list */
+	const struct tcp_app *app;
+	void *ctx;
+};
+
+struct tcp_engine {
+	struct tcp_cfg cfg;
+	struct xtcp_engine_stats own_stats, *st;
+	uint64_t now;
+	__u64 hkey[2];		/* keyed hash: peers cannot aim at a bucket */
+	__u64 iss_key[2];
+	/* the engine's own cookie path: K[key_period] and K[key_period - 1] */
+	bool key_valid;
+	uint32_t key_period;
+	__u64 key_cur[2], key_prev[2];
+	/* connection pool: fixed, so memory is bounded by max_conns */
+	uint8_t *pool;
+	size_t conn_size;
+	struct tcp_conn *free_list;
+	uint32_t nconns;
+	struct tcp_conn **buckets;
+	uint32_t nbuckets;
+	/* timers: a binary min-heap on timer_at */
+	struct tcp_conn **heap;
+	uint32_t nheap;
+	struct tcp_conn *pending;
+	uint8_t listen[65536 / 8];
+};
+
+#define ST(e, name) ((e)->st->name)
+
+/* table.c */
+struct tcp_conn *conn_lookup(struct tcp_engine *e, const struct xtcp_flow_key *k);
+struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
+			    const struct tcp_app *app);
+void conn_set_state(struct tcp_conn *c, enum tcp_state s);
+void conn_close(struct tcp_conn *c);
+void conn_free(struct tcp_conn *c);
+void conn_mark(struct tcp_conn *c);
+
+/* timer.c */
+void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at);
+void timer_stop(struct tcp_conn *c);
+void rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
+void rto_rearm(struct tcp_conn *c);
+
+/* output.c */
+void tcp_output(struct tcp_conn *c);
+void tcp_output_probe(struct tcp_conn *c);
+void send_ctl(struct tcp_engine *e, const struct tcp_tuple *t, uint32_t seq,
+	      uint32_t ack, uint8_t flags);
+void send_rst_for(struct tcp_engine *e, const struct tcp_seg *s);
+void send_syn(struct tcp_conn *c);
+uint32_t ts_now(const struct tcp_engine *e);
+uint32_t rcv_window(const struct tcp_conn *c);
+
+/* input.c */
+void conn_input(struct tcp_conn *c, struct tcp_seg *s);
+void conn_event(struct tcp_conn *c, enum tcp_event ev);
+void conn_reset(struct tcp_conn *c, bool send_rst);
+
+/* listen.c */
+void listen_input(struct tcp_engine *e, struct tcp_seg *s);
+void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
+		 const struct xtcp_meta *m);
+
+#endif /* XTCP_TCP_CONN_H */

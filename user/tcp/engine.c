@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The engine: lifecycle, the entry points a driver calls (input, flush,
+ * timers, connect) and the calls applications make (app.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "xtcp/siphash.h"
+#include "conn.h"
+
+void tcp_cfg_default(struct tcp_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_conns = 16384;
+	cfg->sndbuf = 256 * 1024;
+	cfg->rcvbuf = 256 * 1024;
+	cfg->time_wait_ns = 60ULL * 1000000000;
+	cfg->rto_initial_ms = 1000;
+	cfg->rto_min_ms = 200;
+	cfg->rto_max_ms = 60000;
+	cfg->max_retries = 15;
+	cfg->syn_retries = 6;
+	cfg->mss4 = 1460;
+	cfg->mss6 = 1440;
+	cfg->syn_window = 65535;
+	cfg->wscale = 7;
+	cfg->ecn = true;
+}
+
+int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
+{
+	struct tcp_engine *e;
+	uint32_t i;
+
+	if (!cfg->max_conns || !cfg->io.tx_buf || !cfg->io.tx_send ||
+	    cfg->rcvbuf < cfg->syn_window || cfg->wscale > XTCP_WSCALE_MAX)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	e->st = cfg->stats ? cfg->stats : &e->own_stats;
+	e->conn_size = (sizeof(struct tcp_conn) +
+			(cfg->app ? cfg->app->ctx_size : 0) + 63) & ~(size_t)63;
+	for (e->nbuckets = 64; e->nbuckets < cfg->max_conns * 2; e->nbuckets <<= 1)
+		;
+	e->pool = calloc(cfg->max_conns, e->conn_size);
+	e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
+	e->heap = calloc(cfg->max_conns, sizeof(*e->heap));
+	if (!e->pool || !e->buckets || !e->heap ||
+	    getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
+	    getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key)) {
+		tcp_engine_free(e);
+		return -ENOMEM;
+	}
+	for (i = cfg->max_conns; i-- > 0;) {
+		struct tcp_conn *c = (void *)(e->pool + (size_t)i * e->conn_size);
+
+		c->hnext = e->free_list;
+		e->free_list = c;
+	}
+	*out = e;
+	return 0;
+}
+
+void tcp_engine_free(struct tcp_engine *e)
+{
+	uint32_t i;
+
+	if (!e)
+		return;
+	if (e->pool) {
+		for (i = 0; i < e->cfg.max_conns; i++) {
+			struct tcp_conn *c = (void *)(e->pool + (size_t)i * e->conn_size);
+
+			ring_release(&c->snd);
+			ring_release(&c->rcv);
+		}
+	}
+	free(e->pool);
+	free(e->buckets);
+	free(e->heap);
+	free(e);
+}
+
+void tcp_listen(struct tcp_engine *e, uint16_t port)
+{
+	e->listen[port / 8] |= (uint8_t)(1U << (port % 8));
+}
+
+void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
+	       const struct xtcp_meta *meta, uint64_t now_ns)
+{
+	struct tcp_seg s;
+	struct tcp_conn *c;
+	int r;
+
+	e->now = now_ns;
+	ST(e, segs_in)++;
+	r = wire_parse(frame, len, &s);
+	if (r) {
+		if (r == WIRE_CSUM)
+			ST(e, drop_csum)++;
+		else
+			ST(e, drop_malformed)++;
+		return;
+	}
+	c = conn_lookup(e, &s.t.key);
+	/* RFC 9293 3.10.7.4 (and RFC 6191): a SYN above RCV.NXT may reopen a
+	 * 4-tuple in TIME-WAIT; the cookie path answers it afresh */
+	if (c && c->state == TCP_TIME_WAIT &&
+	    (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    seq_gt(s.seq, c->rcv_nxt)) {
+		conn_close(c);
+		c = NULL;
+		meta = NULL;
+	}
+	if (c) {
+		conn_input(c, &s);
+		return;
+	}
+	if (meta && (meta->flags & XTCP_META_NEW)) {
+		conn_accept(e, &s, meta);
+		return;
+	}
+	if (meta) {
+		/* XDP knows the flow, we do not (freed while this was queued) */
+		ST(e, drop_no_conn)++;
+		send_rst_for(e, &s);
+		if (e->cfg.io.flow_gone)
+			e->cfg.io.flow_gone(e->cfg.io.ctx, &s.t.key);
+		return;
+	}
+	listen_input(e, &s);
+}
+
+void tcp_flush(struct tcp_engine *e)
+{
+	while (e->pending) {
+		struct tcp_conn *c = e->pending;
+
+		e->pending = c->pnext;
+		c->pending = 0;
+		if (c->state == TCP_CLOSED)
+			conn_free(c);
+		else
+			tcp_output(c);
+	}
+}
+
+static void timer_fire(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+	enum tcp_timer kind = c->timer_kind;
+
+	timer_stop(c);
+	switch (kind) {
+	case TIMER_CLOSE:
+		if (c->state == TCP_FIN_WAIT_2)
+			ST(e, aborted)++;
+		conn_close(c);
+		return;
+	case TIMER_PERSIST:
+		/* RFC 9293 3.8.6.1: probe with one byte of new data; its loss
+		 * is then retransmission's business, with backoff */
+		tcp_output_probe(c);
+		return;
+	case TIMER_RTO:
+		ST(e, rto_expiries)++;
+		c->rtt_start_ns = 0;	/* Karn: no sample across a retransmit */
+		if (++c->retries > (c->state == TCP_SYN_SENT ? e->cfg.syn_retries
+							      : e->cfg.max_retries)) {
+			conn_reset(c, c->state != TCP_SYN_SENT);
+			return;
+		}
+		c->rto_ms = c->rto_ms * 2 > e->cfg.rto_max_ms ? e->cfg.rto_max_ms
+							      : c->rto_ms * 2;
+		if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
+			send_syn(c);
+			return;
+		}
+		c->snd_nxt = c->snd_una;	/* go back: resend from the hole */
+		if (!c->snd_wnd && c->snd_una != c->snd_end)
+			tcp_output_probe(c);	/* the lost probe, with backoff */
+		else
+			conn_mark(c);
+		return;
+	default:
+		return;
+	}
+}
+
+uint64_t tcp_timers(struct tcp_engine *e, uint64_t now_ns)
+{
+	e->now = now_ns;
+	while (e->nheap && e->heap[0]->timer_at <= now_ns)
+		timer_fire(e->heap[0]);
+	tcp_flush(e);
+	return e->nheap ? e->heap[0]->timer_at : 0;
+}
+
+int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
+		const struct tcp_app *app, uint64_t now_ns,
+		struct tcp_conn **out)
+{
+	__u64 m[5] = {};
+	struct tcp_conn *c;
+
+	e->now = now_ns;
+	if (conn_lookup(e, &t->key))
+		return -EADDRINUSE;
+	c = conn_alloc(e, t, app ? app : e->cfg.app);
+	if (!c)
+		return -ENOBUFS;
+	/* RFC 6528: ISN = clock + keyed hash of the 4-tuple */
+	memcpy(m, &t->key, sizeof(t->key));
+	c->iss = (uint32_t)xtcp_siphash(e->iss_key, m, 5) + (uint32_t)(now_ns / 4000);
+	c->snd_una = c->snd_max = c->iss;
+	c->snd_nxt = c->snd_end = c->iss + 1;
+	c->rcv_wscale = e->cfg.wscale;
+	c->mss = t->v6 ? e->cfg.mss6 : e->cfg.mss4;
+	conn_set_state(c, TCP_SYN_SENT);
+	send_syn(c);
+	if (out)
+		*out = c;
+	return 0;
+}
+
+uint32_t tcp_conn_count(const struct tcp_engine *e)
+{
+	return e->nconns;
+}
+
+const struct xtcp_engine_stats *tcp_stats(const struct tcp_engine *e)
+{
+	return e->st;
+}
+
+/* ---- the application interface (app.h) ---- */
+
+static bool can_send(const struct tcp_conn *c)
+{
+	return c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+	       c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
+}
+
+ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len)
+{
+	uint32_t n;
+
+	if (c->fin_queued)
+		return -EPIPE;
+	if (!can_send(c))
+		return -ENOTCONN;
+	n = ring_write(&c->snd, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	c->snd_end += n;
+	if (n)
+		conn_mark(c);
+	return n;
+}
+
+size_t tcp_recv(struct tcp_conn *c, void *buf, size_t len)
+{
+	uint32_t before = rcv_window(c), n;
+
+	if (!c->rcv.cap)
+		return 0;
+	n = ring_peek(&c->rcv, 0, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	ring_consume(&c->rcv, n);
+	/* RFC 9293 3.8.6.2.2: tell the peer once the window opened enough */
+	if (n && rcv_window(c) > before &&
+	    (before < c->mss || rcv_window(c) - before >= c->rcv.cap / 2)) {
+		c->ack_now = 1;
+		conn_mark(c);
+	}
+	return n;
+}
+
+size_t tcp_send_space(const struct tcp_conn *c)
+{
+	return can_send(c) && !c->fin_queued ? ring_free(&c->snd) : 0;
+}
+
+size_t tcp_recv_avail(const struct tcp_conn *c)
+{
+	return c->rcv.cap ? ring_used(&c->rcv) : 0;
+}
+
+int tcp_shutdown(struct tcp_conn *c)
+{
+	if (c->fin_queued)
+		return 0;
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+		conn_set_state(c, TCP_FIN_WAIT_1);
+		break;
+	case TCP_CLOSE_WAIT:
+		conn_set_state(c, TCP_LAST_ACK);
+		break;
+	case TCP_SYN_SENT:
+		conn_close(c);		/* nothing was said yet */
+		return 0;
+	default:
+		return -ENOTCONN;
+	}
+	c->fin_queued = 1;
+	conn_mark(c);
+	return 0;
+}
+
+void tcp_abort(struct tcp_conn *c)
+{
+	c->app_gone = 1;
+	if (c->state == TCP_SYN_SENT)
+		conn_close(c);
+	else
+		conn_reset(c, true);
+}
+
+void tcp_close(struct tcp_conn *c)
+{
+	if (c->app_gone)
+		return;
+	if (tcp_recv_avail(c)) {	/* RFC 2525 2.17: unread data means RST */
+		tcp_abort(c);
+		return;
+	}
+	c->app_gone = 1;
+	tcp_shutdown(c);
+	if (c->state == TCP_FIN_WAIT_2)
+		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+}
+
+void *tcp_ctx(const struct tcp_conn *c)
+{
+	return c->ctx;
+}
+
+/* ---- introspection ---- */
+
+const char *tcp_state_name(int state)
+{
+	static const char *const names[] = {
+		"CLOSED", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+		"CLOSE-WAIT", "LAST-ACK", "FIN-WAIT-1", "FIN-WAIT-2",
+		"CLOSING", "TIME-WAIT",
+	};
+
+	return state >= 0 && state <= TCP_TIME_WAIT ? names[state] : "?";
+}
+
+void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
+{
+	i->t = c->t;
+	i->state = c->state;
+	i->snd_una = c->snd_una;
+	i->snd_nxt = c->snd_nxt;
+	i->snd_wnd = c->snd_wnd;
+	i->rcv_nxt = c->rcv_nxt;
+	i->rcv_wnd = rcv_window(c);
+	i->srtt_us = c->srtt_us;
+	i->rto_ms = c->rto_ms;
+	i->retransmits = c->retransmits;
+	i->snd_queued = c->snd.cap ? ring_used(&c->snd) : 0;
+	i->rcv_queued = c->rcv.cap ? ring_used(&c->rcv) : 0;
+}
+
+int tcp_conn_foreach(struct tcp_engine *e,
+		     int (*fn)(struct tcp_conn *c, void *arg), void *arg)
+{
+	uint32_t b;
+	int r;
+
+	for (b = 0; b < e->nbuckets; b++)
+		for (struct tcp_conn *c = e->buckets[b], *n; c; c = n) {
+			n = c->hnext;
+			r = fn(c, arg);
+			if (r)
+				return r;
+		}
+	return 0;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Segment arrival for a connection, RFC 9293 3.10.7.3 (SYN-SENT) and
+ * 3.10.7.4 (every other state), with RFC 5961's challenge ACKs.
+ */
+#include <string.h>
+
+#include "conn.h"
+
+/* Events gathered while a segment is processed, delivered at its end. */
+enum {
+	EVB_CONNECTED = 1 << 0,
+	EVB_READABLE = 1 << 1,
+	EVB_WRITABLE = 1 << 2,
+	EVB_PEER_CLOSED = 1 << 3,
+	EVB_DONE = 1 << 4,	/* closed cleanly: CLOSED, then free */
+};
+
+void conn_event(struct tcp_conn *c, enum tcp_event ev)
+{
+	if (c->app_gone || !c->app || !c->app->event)
+		return;
+	if (ev == TCP_EV_RESET || ev == TCP_EV_CLOSED)
+		c->app_gone = 1;	/* final: the app lets go inside the call */
+	c->app->event(c, ev, c->ctx);
+}
+
+/* Abort: optionally send RST, tell the app, close. */
+void conn_reset(struct tcp_conn *c, bool send_rst)
+{
+	if (c->state == TCP_CLOSED)
+		return;
+	if (send_rst)
+		send_ctl(c->e, &c->t, c->snd_nxt, c->rcv_nxt, TCP_RST | TCP_ACK);
+	ST(c->e, aborted)++;
+	conn_event(c, TCP_EV_RESET);
+	conn_close(c);
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: answer a suspicious segment with a plain ACK. */
+static void challenge_ack(struct tcp_conn *c)
+{
+	ST(c->e, challenge_acks)++;
+	c->ack_now = 1;
+	conn_mark(c);
+}
+
+static void enter_time_wait(struct tcp_conn *c)
+{
+	conn_set_state(c, TCP_TIME_WAIT);
+	timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+}
+
+/* RFC 9293 3.10.7.4, first: is any of the segment in the window? */
+static bool acceptable(const struct tcp_conn *c, uint32_t seq,
+		       uint32_t seg_len, uint32_t wnd)
+{
+	uint32_t lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
+
+	if (!seg_len)
+		return wnd ? seq_in(seq, lo, hi) : seq == lo;
+	if (!wnd)
+		return false;
+	return seq_in(seq, lo, hi) || seq_in(seq + seg_len - 1, lo, hi);
+}
+
+/* Record [s, e) as held out of order; false when no slot is left. */
+static bool ooo_add(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	int i = 0, j, n = c->nooo;
+
+	while (i < n && seq_lt(c->ooo[i][1], s))
+		i++;
+	j = i;
+	while (j < n && seq_le(c->ooo[j][0], e)) {
+		if (seq_lt(c->ooo[j][0], s))
+			s = c->ooo[j][0];
+		if (seq_gt(c->ooo[j][1], e))
+			e = c->ooo[j][1];
+		j++;
+	}
+	if (i == j) {
+		if (n == TCP_OOO_MAX)
+			return false;
+		memmove(&c->ooo[i + 1], &c->ooo[i], (size_t)(n - i) * sizeof(c->ooo[0]));
+		c->nooo++;
+	} else if (j > i + 1) {
+		memmove(&c->ooo[i + 1], &c->ooo[j], (size_t)(n - j) * sizeof(c->ooo[0]));
+		c->nooo -= (uint8_t)(j - i - 1);
+	}
+	c->ooo[i][0] = s;
+	c->ooo[i][1] = e;
+	return true;
+}
+
+/* Data at or after rcv_nxt, already trimmed to the window. */
+static bool rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint32_t before = c->rcv_nxt;
+
+	if (s->seq != c->rcv_nxt) {
+		/* the ring has room for the whole window: write it in place */
+		if (ooo_add(c, s->seq, s->seq + s->len)) {
+			ring_put_at(&c->rcv, s->seq - c->rcv_nxt, s->data, s->len);
+			ST(c->e, ooo_segs)++;
+		}
+		return false;
+	}
+	ring_put_at(&c->rcv, 0, s->data, s->len);
+	ring_produce(&c->rcv, s->len);
+	c->rcv_nxt += s->len;
+	while (c->nooo && seq_le(c->ooo[0][0], c->rcv_nxt)) {
+		if (seq_gt(c->ooo[0][1], c->rcv_nxt)) {
+			ring_produce(&c->rcv, c->ooo[0][1] - c->rcv_nxt);
+			c->rcv_nxt = c->ooo[0][1];
+		}
+		memmove(&c->ooo[0], &c->ooo[1], (size_t)(c->nooo - 1) * sizeof(c->ooo[0]));
+		c->nooo--;
+	}
+	ST(c->e, bytes_in) += c->rcv_nxt - before;
+	return true;
+}
+
+/* The peer's FIN, now in order (RFC 9293 3.10.7.4, eighth). */
+static unsigned rcv_fin(struct tcp_conn *c)
+{
+	c->rcv_nxt++;
+	c->ooo_fin = 0;
+	c->ack_now = 1;
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+		conn_set_state(c, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		/* our FIN is not acknowledged yet: simultaneous close */
+		conn_set_state(c, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		enter_time_wait(c);
+		break;
+	default:
+		return 0;
+	}
+	return EVB_PEER_CLOSED;
+}
+
+static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
+{
+	struct tcp_engine *e = c->e;
+	uint16_t ours = c->t.v6 ? e->cfg.mss6 : e->cfg.mss4, mss;
+
+	if ((s->flags & TCP_ACK) &&
+	    (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_max))) {
+		send_rst_for(e, s);
+		return 0;
+	}
+	if (s->flags & TCP_RST) {
+		if (s->flags & TCP_ACK) {	/* connection refused */
+			ST(e, rst_in)++;
+			conn_reset(c, false);
+		}
+		return 0;
+	}
+	if (!(s->flags & TCP_SYN))
+		return 0;
+	c->irs = s->seq;
+	c->rcv_nxt = c->last_ack_sent = s->seq + 1;
+	c->ts_ok = s->ts;
+	c->ts_recent = s->tsval;
+	c->sack_ok = s->sack_ok;
+	if (s->wscale != WIRE_NO_WSCALE) {
+		c->ws_ok = 1;
+		c->snd_wscale = s->wscale > XTCP_WSCALE_MAX ? XTCP_WSCALE_MAX : s->wscale;
+	} else {
+		c->rcv_wscale = 0;
+	}
+	mss = s->mss ? s->mss : (c->t.v6 ? 1220 : 536);	/* RFC 9293 3.7.1 */
+	c->mss = (uint16_t)((mss < ours ? mss : ours) - (c->ts_ok ? 12 : 0));
+	c->snd_wnd = s->wnd;	/* never scaled in a SYN */
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	c->ack_now = 1;
+	if (!(s->flags & TCP_ACK)) {	/* simultaneous open */
+		conn_set_state(c, TCP_SYN_RECEIVED);
+		return 0;
+	}
+	c->snd_una = s->ack;
+	timer_stop(c);
+	conn_set_state(c, TCP_ESTABLISHED);
+	ST(e, connected)++;
+	return EVB_CONNECTED;
+}
+
+/* The ACK field (RFC 9293 3.10.7.4, fifth); false: drop the segment. */
+static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
+{
+	struct tcp_engine *e = c->e;
+	bool fin_acked = false;
+
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
+			send_rst_for(e, s);
+			return false;
+		}
+		conn_set_state(c, TCP_ESTABLISHED);
+		ST(e, connected)++;
+		*ev |= EVB_CONNECTED;
+		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+	}
+	if (seq_gt(s->ack, c->snd_max)) {	/* RFC 5961 5.2 */
+		challenge_ack(c);
+		return false;
+	}
+	if (seq_gt(s->ack, c->snd_una)) {
+		uint32_t acked = s->ack - c->snd_una;
+
+		if (c->fin_queued && seq_gt(s->ack, c->snd_end) &&
+		    seq_le(c->snd_una, c->snd_end)) {
+			fin_acked = true;
+			acked--;
+		}
+		ring_consume(&c->snd, acked);
+		c->snd_una = s->ack;
+		if (seq_lt(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		/* RTT: timestamps (RFC 7323 4.1), else one timed segment (Karn) */
+		if (c->ts_ok && s->ts && s->tsecr) {
+			uint32_t ms = ts_now(e) - s->tsecr;
+
+			if (ms < 60000)
+				rtt_sample(c, ms ? ms * 1000 : 500);
+		} else if (c->rtt_start_ns && seq_ge(s->ack, c->rtt_seq)) {
+			rtt_sample(c, (uint32_t)((e->now - c->rtt_start_ns) / 1000));
+			c->rtt_start_ns = 0;
+		}
+		c->retries = 0;
+		if (c->timer_kind == TIMER_RTO || c->timer_kind == TIMER_NONE)
+			rto_rearm(c);	/* RFC 6298 5.2, 5.3 */
+		if (acked && !c->app_gone)
+			*ev |= EVB_WRITABLE;
+	}
+	/* window update, only from a newer segment (SND.WL1/WL2) */
+	if (seq_lt(c->snd_wl1, s->seq) ||
+	    (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack))) {
+		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		if (c->snd_wnd && c->timer_kind == TIMER_PERSIST)
+			timer_stop(c);
+	}
+	if (!c->snd_wnd)
+		c->retries = 0;		/* a live peer with a closed window */
+
+	if (!fin_acked)
+		return true;
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		conn_set_state(c, TCP_FIN_WAIT_2);
+		/* nobody will close an app-less FIN-WAIT-2: bound it (as
+		 * Linux's tcp_fin_timeout does) */
+		if (c->app_gone)
+			timer_set(c, TIMER_CLOSE, e->now + e->cfg.time_wait_ns);
+		break;
+	case TCP_CLOSING:
+		enter_time_wait(c);
+		break;
+	case TCP_LAST_ACK:
+		*ev |= EVB_DONE;
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+static void deliver(struct tcp_conn *c, unsigned ev)
+{
+	if (ev & EVB_CONNECTED)
+		conn_event(c, TCP_EV_CONNECTED);
+	if ((ev & EVB_READABLE) && ring_used(&c->rcv))
+		conn_event(c, TCP_EV_READABLE);
+	if (ev & EVB_WRITABLE)
+		conn_event(c, TCP_EV_WRITABLE);
+	if (ev & EVB_PEER_CLOSED)
+		conn_event(c, TCP_EV_PEER_CLOSED);
+	if ((ev & EVB_DONE) || c->state == TCP_TIME_WAIT) {
+		conn_event(c, TCP_EV_CLOSED);
+		if (c->state == TCP_TIME_WAIT) {
+			/* nothing is sent or received again: give the memory back */
+			ring_release(&c->snd);
+			ring_release(&c->rcv);
+		}
+	}
+	if (ev & EVB_DONE)
+		conn_close(c);
+}
+
+static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
+{
+	uint32_t wnd = ring_free(&c->rcv), seg_len;
+	unsigned ev = 0;
+
+	if (c->state == TCP_SYN_SENT)
+		return syn_sent_input(c, s);
+
+	if (c->ecn_ok) {	/* RFC 3168 6.1.3 */
+		if (s->flags & TCP_CWR)
+			c->ece_pending = 0;
+		if ((s->tos & 3) == 3)
+			c->ece_pending = 1;
+	}
+	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
+	 * sequence number, gets a challenge ACK */
+	if ((s->flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
+		if (c->state != TCP_SYN_RECEIVED)
+			challenge_ack(c);
+		return 0;
+	}
+	seg_len = s->len + !!(s->flags & TCP_FIN);
+	if (!acceptable(c, s->seq, seg_len, wnd)) {
+		if (!wnd && s->seq == c->rcv_nxt && !(s->flags & TCP_RST)) {
+			/* a zero-window probe: take its ACK, not its data */
+			s->len = 0;
+			s->flags &= (uint8_t)~TCP_FIN;
+			c->ack_now = 1;
+		} else {
+			ST(c->e, drop_unacceptable)++;
+			if (!(s->flags & TCP_RST)) {
+				c->ack_now = 1;
+				if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
+					timer_set(c, TIMER_CLOSE,
+						  c->e->now + c->e->cfg.time_wait_ns);
+			}
+			return 0;
+		}
+	}
+	/* trim to the window */
+	if (seq_lt(s->seq, c->rcv_nxt)) {
+		uint32_t d = c->rcv_nxt - s->seq;
+
+		if (d > s->len) {	/* the FIN is old too */
+			d = s->len;
+			s->flags &= (uint8_t)~TCP_FIN;
+		}
+		s->data += d;
+		s->len -= d;
+		s->seq += d;
+		if (!s->len)
+			s->seq = c->rcv_nxt;
+	}
+	if (s->len && seq_gt(s->seq + s->len, c->rcv_nxt + wnd)) {
+		s->len = c->rcv_nxt + wnd - s->seq;
+		s->flags &= (uint8_t)~TCP_FIN;
+	}
+
+	/* RST: RFC 5961 3.2 — exactly RCV.NXT resets, elsewhere in the
+	 * window earns a challenge ACK */
+	if (s->flags & TCP_RST) {
+		if (s->seq != c->rcv_nxt) {
+			challenge_ack(c);
+			return 0;
+		}
+		ST(c->e, rst_in)++;
+		if (c->state == TCP_TIME_WAIT) {
+			conn_close(c);
+			return 0;
+		}
+		conn_reset(c, false);
+		return 0;
+	}
+	if (!(s->flags & TCP_ACK))
+		return 0;
+	/* RFC 7323 4.3: TS.Recent from the segment that covers Last.ACK.sent */
+	if (c->ts_ok && s->ts && seq_le(s->seq, c->last_ack_sent) &&
+	    seq_ge(s->tsval, c->ts_recent))
+		c->ts_recent = s->tsval;
+	if (!rcv_ack(c, s, &ev))
+		return ev;
+
+	if (s->len) {
+		switch (c->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			if (c->app_gone) {
+				/* no reader any more: RFC 9293 3.10.4, as Linux */
+				conn_reset(c, true);
+				return 0;
+			}
+			if (rcv_data(c, s))
+				ev |= EVB_READABLE;
+			c->ack_now = 1;
+			break;
+		default:
+			break;	/* after the peer's FIN: nothing more is data */
+		}
+	}
+	if (s->flags & TCP_FIN) {
+		uint32_t fin_seq = s->seq + s->len;
+
+		if (fin_seq == c->rcv_nxt) {
+			ev |= rcv_fin(c);
+		} else if (c->state == TCP_TIME_WAIT) {
+			c->ack_now = 1;
+		} else if (seq_gt(fin_seq, c->rcv_nxt)) {
+			c->ooo_fin = 1;
+			c->ooo_fin_seq = fin_seq;
+			c->ack_now = 1;
+		}
+	}
+	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt)
+		ev |= rcv_fin(c);
+	if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN)) {
+		c->ack_now = 1;		/* re-ACK a retransmitted FIN, restart 2MSL */
+		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+	}
+	return ev;
+}
+
+void conn_input(struct tcp_conn *c, struct tcp_seg *s)
+{
+	unsigned ev = process(c, s);
+
+	if (c->state != TCP_CLOSED)
+		deliver(c, ev);
+	conn_mark(c);
+}

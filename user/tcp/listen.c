@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Passive open. A connection is born from a third ACK the XDP program
+ * validated (its struct xtcp_meta says what the SYN negotiated); for a
+ * driver without XDP in front, and for a SYN that reuses a 4-tuple in
+ * TIME-WAIT, the engine answers SYNs and checks cookies itself with the
+ * same include/xtcp/cookie.h, so both paths build identical connections.
+ */
+#include <arpa/inet.h>
+
+#include "xtcp/cookie.h"
+#include "conn.h"
+
+static uint16_t our_mss(const struct tcp_engine *e, int v6)
+{
+	return v6 ? e->cfg.mss6 : e->cfg.mss4;
+}
+
+void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
+		 const struct xtcp_meta *m)
+{
+	struct tcp_conn *c = conn_alloc(e, &s->t, e->cfg.app);
+	uint16_t mss;
+
+	if (!c) {
+		/* bounded memory: refuse the newcomer, keep everyone else */
+		ST(e, refused_max_conns)++;
+		send_rst_for(e, s);
+		if (e->cfg.io.flow_gone)
+			e->cfg.io.flow_gone(e->cfg.io.ctx, &s->t.key);
+		return;
+	}
+	c->iss = m->iss;
+	c->irs = m->irs;
+	c->snd_una = c->snd_nxt = c->snd_max = c->snd_end = m->iss + 1;
+	c->rcv_nxt = c->last_ack_sent = m->irs + 1;
+	c->rcv_adv = c->rcv_nxt + e->cfg.syn_window;	/* what the SYN-ACK offered */
+	if (m->snd_wscale != XTCP_WSCALE_NONE && m->rcv_wscale != XTCP_WSCALE_NONE) {
+		c->ws_ok = 1;
+		c->snd_wscale = m->snd_wscale > XTCP_WSCALE_MAX ? XTCP_WSCALE_MAX : m->snd_wscale;
+		c->rcv_wscale = m->rcv_wscale > XTCP_WSCALE_MAX ? XTCP_WSCALE_MAX : m->rcv_wscale;
+	}
+	c->ts_ok = !!(m->flags & XTCP_META_TS);
+	c->ts_recent = m->ts_val;
+	c->sack_ok = !!(m->flags & XTCP_META_SACK);
+	c->ecn_ok = !!(m->flags & XTCP_META_ECN);
+	mss = m->mss < our_mss(e, c->t.v6) ? m->mss : our_mss(e, c->t.v6);
+	c->mss = (uint16_t)(mss - (c->ts_ok ? 12 : 0));	/* RFC 7323 3.2 */
+	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	conn_set_state(c, TCP_ESTABLISHED);
+	ST(e, accepted)++;
+	conn_event(c, TCP_EV_ACCEPTED);
+	if (c->state == TCP_CLOSED) {
+		conn_mark(c);
+		return;
+	}
+	/* the third ACK may carry data and a FIN */
+	conn_input(c, s);
+}
+
+/* K[now] and K[now - 1], derived once per period. */
+static void period_keys(struct tcp_engine *e, uint32_t period)
+{
+	if (e->key_valid && e->key_period == period)
+		return;
+	if (e->key_valid && e->key_period + 1 == period) {
+		e->key_prev[0] = e->key_cur[0];
+		e->key_prev[1] = e->key_cur[1];
+	} else {
+		xtcp_cookie_key(e->cfg.secret, period - 1, e->key_prev);
+	}
+	xtcp_cookie_key(e->cfg.secret, period, e->key_cur);
+	e->key_period = period;
+	e->key_valid = true;
+}
+
+static uint64_t tai_ns(const struct tcp_engine *e)
+{
+	return (uint64_t)((int64_t)e->now + e->cfg.tai_offset_ns);
+}
+
+/* What the XDP program's stage_syn does, with the same cookie. */
+static void syn_ack(struct tcp_engine *e, const struct tcp_seg *s)
+{
+	uint32_t period = xtcp_cookie_period(tai_ns(e)), cookie, tsval;
+	int v6 = s->t.v6, ws, ecn;
+	struct wire_opts opts = { .len = 0 };
+	struct wire_out o = { .ack = s->seq + 1, .flags = TCP_SYN | TCP_ACK,
+			      .wnd = e->cfg.syn_window, .opts = &opts };
+	uint32_t cap = 0;
+	uint8_t *buf;
+	size_t len;
+
+	period_keys(e, period);
+	cookie = xtcp_cookie_make(e->key_cur, period, &s->t.key, v6, s->seq,
+				  xtcp_mss_index(v6, s->mss));
+	ws = s->ts && s->wscale != WIRE_NO_WSCALE;
+	ecn = s->ts && e->cfg.ecn &&
+	      (s->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR);
+	o.seq = cookie;
+	if (ecn)
+		o.flags |= TCP_ECE;
+	wire_opt_mss(&opts, our_mss(e, v6));
+	if (s->ts) {
+		if (s->sack_ok)
+			wire_opt_sack_ok(&opts);
+		tsval = xtcp_ts_encode((uint32_t)(tai_ns(e) / 1000000),
+				       ws ? s->wscale : XTCP_WSCALE_NONE,
+				       s->sack_ok, ecn);
+		wire_opt_ts(&opts, tsval, s->tsval);
+		if (ws)
+			wire_opt_wscale(&opts, e->cfg.wscale);
+	}
+	buf = e->cfg.io.tx_buf(e->cfg.io.ctx, &cap);
+	if (!buf) {
+		ST(e, drop_no_tx_frame)++;
+		return;
+	}
+	len = wire_build(buf, cap, &s->t, &o);
+	if (!len)
+		return;
+	e->cfg.io.tx_send(e->cfg.io.ctx, buf, (uint32_t)len);
+	ST(e, segs_out)++;
+	ST(e, syn_ack_sw)++;
+}
+
+/* What the XDP program's stage_ack does: a valid cookie becomes meta. */
+static int cookie_meta(struct tcp_engine *e, const struct tcp_seg *s,
+		       struct xtcp_meta *m)
+{
+	uint32_t period = xtcp_cookie_period(tai_ns(e)), idx = 0;
+	struct xtcp_syn_opts so;
+
+	period_keys(e, period);
+	if (xtcp_cookie_check(e->key_cur, e->key_prev, period, &s->t.key,
+			      s->t.v6, s->seq - 1, s->ack - 1, &idx) != XTCP_COOKIE_OK)
+		return -1;
+	xtcp_syn_opts_decode(s->t.v6, idx, s->ts, s->tsecr, &so);
+	*m = (struct xtcp_meta){
+		.iss = s->ack - 1,
+		.irs = s->seq - 1,
+		.ts_val = s->tsval,
+		.ts_ecr = s->tsecr,
+		.mss = so.mss,
+		.snd_wscale = so.wscale,
+		.rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE
+							     : e->cfg.wscale,
+		.flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
+			 (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0),
+		.magic = XTCP_META_MAGIC,
+	};
+	return 0;
+}
+
+/* A segment for no connection and without metadata (RFC 9293 3.10.7.2). */
+void listen_input(struct tcp_engine *e, struct tcp_seg *s)
+{
+	uint16_t port = ntohs(s->t.key.server_port);
+	struct xtcp_meta m;
+
+	if (!(e->listen[port / 8] & (1U << (port % 8)))) {
+		ST(e, drop_no_conn)++;
+		send_rst_for(e, s);		/* RFC 9293 3.10.7.1 */
+		return;
+	}
+	if (s->flags & TCP_RST) {
+		ST(e, drop_no_conn)++;
+		return;
+	}
+	if ((s->flags & (TCP_SYN | TCP_ACK | TCP_FIN)) == TCP_SYN) {
+		syn_ack(e, s);
+		return;
+	}
+	if ((s->flags & (TCP_SYN | TCP_ACK)) == TCP_ACK) {
+		if (cookie_meta(e, s, &m)) {
+			ST(e, drop_bad_cookie)++;
+			return;
+		}
+		conn_accept(e, s, &m);
+		return;
+	}
+	ST(e, drop_no_conn)++;
+}

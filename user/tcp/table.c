@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Connections: a fixed pool (memory bounded by --max-conns), a hash table
+ * keyed by the flow key under a random SipHash key, and the state gauges.
+ */
+#include <string.h>
+
+#include "xtcp/siphash.h"
+#include "conn.h"
+
+static uint32_t key_hash(const struct tcp_engine *e,
+			 const struct xtcp_flow_key *k)
+{
+	__u64 m[5] = {};
+
+	memcpy(m, k, sizeof(*k));
+	return (uint32_t)xtcp_siphash(e->hkey, m, 5) & (e->nbuckets - 1);
+}
+
+struct tcp_conn *conn_lookup(struct tcp_engine *e,
+			     const struct xtcp_flow_key *k)
+{
+	struct tcp_conn *c = e->buckets[key_hash(e, k)];
+
+	while (c && memcmp(&c->t.key, k, sizeof(*k)))
+		c = c->hnext;
+	return c;
+}
+
+struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
+			    const struct tcp_app *app)
+{
+	struct tcp_conn *c = e->free_list;
+	uint32_t b;
+
+	if (!c)
+		return NULL;
+	if (ring_init(&c->snd, e->cfg.sndbuf))
+		return NULL;
+	if (ring_init(&c->rcv, e->cfg.rcvbuf)) {
+		ring_release(&c->snd);
+		return NULL;
+	}
+	e->free_list = c->hnext;
+	{
+		struct ring snd = c->snd, rcv = c->rcv;
+
+		memset(c, 0, e->conn_size);
+		c->snd = snd;
+		c->rcv = rcv;
+	}
+	c->e = e;
+	c->t = *t;
+	c->app = app;
+	c->ctx = (uint8_t *)c + sizeof(*c);
+	c->rto_ms = e->cfg.rto_initial_ms;
+	b = key_hash(e, &t->key);
+	c->hnext = e->buckets[b];
+	e->buckets[b] = c;
+	c->hashed = 1;
+	e->nconns++;
+	return c;
+}
+
+static __u64 *gauge(struct tcp_engine *e, enum tcp_state s)
+{
+	return &((__u64 *)e->st)[XTCP_ENGINE_conn_syn_sent + s - TCP_SYN_SENT];
+}
+
+void conn_set_state(struct tcp_conn *c, enum tcp_state s)
+{
+	if (c->state != TCP_CLOSED)
+		(*gauge(c->e, c->state))--;
+	if (s != TCP_CLOSED)
+		(*gauge(c->e, s))++;
+	c->state = (uint8_t)s;
+}
+
+static void unhash(struct tcp_conn *c)
+{
+	struct tcp_conn **pp = &c->e->buckets[key_hash(c->e, &c->t.key)];
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	c->hashed = 0;
+}
+
+/* Make c CLOSED: nothing finds it any more; flush frees it. */
+void conn_close(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	if (c->state == TCP_CLOSED && !c->hashed)
+		return;
+	conn_set_state(c, TCP_CLOSED);
+	timer_stop(c);
+	if (c->hashed) {
+		unhash(c);
+		if (e->cfg.io.flow_gone)
+			e->cfg.io.flow_gone(e->cfg.io.ctx, &c->t.key);
+	}
+	ST(e, closed)++;
+	conn_mark(c);
+}
+
+void conn_free(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	ring_release(&c->snd);
+	ring_release(&c->rcv);
+	c->hnext = e->free_list;
+	e->free_list = c;
+	e->nconns--;
+}
+
+/* Put c on the flush list once. */
+void conn_mark(struct tcp_conn *c)
+{
+	if (c->pending)
+		return;
+	c->pending = 1;
+	c->pnext = c->e->pending;
+	c->e->pending = c;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The xtcp TCP engine, as a driver sees it. The engine does no I/O and
+ * reads no clock: a driver hands it received frames and the time, and it
+ * emits frames through callbacks. The AF_XDP loop (user/xsk_loop.c) is the
+ * production driver; the unit tests drive it directly with a virtual clock.
+ *
+ * One engine serves one RX queue and is used from one thread only.
+ */
+#ifndef XTCP_TCP_H
+#define XTCP_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtcp/abi.h"
+#include "app.h"
+#include "wire.h"
+
+struct tcp_engine;
+
+/* How the engine sends frames and tells the driver a flow is gone. */
+struct tcp_io {
+	void *ctx;
+	/* A buffer for one frame of at least *cap bytes, or NULL when none is
+	 * free (the segment is then counted as not sent; retransmission
+	 * recovers). */
+	uint8_t *(*tx_buf)(void *ctx, uint32_t *cap);
+	/* Send the frame built in the buffer tx_buf returned last. */
+	void (*tx_send)(void *ctx, uint8_t *buf, uint32_t len);
+	/* A connection was freed: its flows-map entry must go. May be NULL. */
+	void (*flow_gone)(void *ctx, const struct xtcp_flow_key *key);
+};
+
+struct tcp_cfg {
+	uint32_t max_conns;		/* beyond: refused with RST */
+	uint32_t sndbuf, rcvbuf;	/* bytes per connection */
+	uint64_t time_wait_ns;		/* 2*MSL (RFC 9293 3.4.2) */
+	uint32_t rto_initial_ms;	/* RFC 6298 2.1: 1 s */
+	uint32_t rto_min_ms, rto_max_ms;
+	uint32_t max_retries;		/* RTOs in a row before abort */
+	uint32_t syn_retries;
+	/* what the XDP program answers SYNs with (struct xtcp_config) */
+	uint16_t mss4, mss6;		/* our MSS, from the MTU */
+	uint16_t syn_window;
+	uint8_t wscale;
+	bool ecn;
+	__u64 secret[2];		/* cookie master secret */
+	int64_t tai_offset_ns;		/* CLOCK_TAI - the driver's clock */
+	const struct tcp_app *app;	/* for passive connections */
+	struct tcp_io io;
+	struct xtcp_engine_stats *stats; /* NULL: kept inside the engine */
+};
+
+void tcp_cfg_default(struct tcp_cfg *cfg);
+
+int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out);
+/* Frees every connection without sending anything. */
+void tcp_engine_free(struct tcp_engine *e);
+
+/* Answer SYNs to port (host order) with the engine's own cookie path, for
+ * drivers without the XDP program in front (the unit tests, the simulated
+ * link). With XDP in front this only serves a SYN that reuses a 4-tuple in
+ * TIME-WAIT. */
+void tcp_listen(struct tcp_engine *e, uint16_t port);
+
+/*
+ * One received frame. meta is what the XDP program put in front of it
+ * (NULL when there was none). Output is queued: call tcp_flush after a
+ * batch.
+ */
+void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
+	       const struct xtcp_meta *meta, uint64_t now_ns);
+
+/* Send what input, timers and applications queued; free dead connections. */
+void tcp_flush(struct tcp_engine *e);
+
+/* Run every timer due by now_ns; returns the next deadline (0: none). */
+uint64_t tcp_timers(struct tcp_engine *e, uint64_t now_ns);
+
+/* Active open from local to the peer in t (t.key.client = the peer). */
+int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
+		const struct tcp_app *app, uint64_t now_ns,
+		struct tcp_conn **out);
+
+/* Connections alive, in any state. */
+uint32_t tcp_conn_count(const struct tcp_engine *e);
+const struct xtcp_engine_stats *tcp_stats(const struct tcp_engine *e);
+
+/* One line per connection for `xtcp stats --conns` and for tests. */
+struct tcp_conn_info {
+	struct tcp_tuple t;
+	int state;
+	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
+	uint32_t srtt_us, rto_ms, retransmits;
+	uint32_t snd_queued, rcv_queued;
+};
+const char *tcp_state_name(int state);
+void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);
+/* Call fn for every connection; stops when fn returns non-zero. */
+int tcp_conn_foreach(struct tcp_engine *e,
+		     int (*fn)(struct tcp_conn *c, void *arg), void *arg);
+
+#endif /* XTCP_TCP_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Frames on the wire: parsing a received Ethernet/[VLAN]/IPv4|IPv6/TCP frame
+ * into a segment (checksums verified in software: AF_XDP frames carry no
+ * offload verdict) and building one from a connection's tuple.
+ */
+#ifndef XTCP_TCP_WIRE_H
+#define XTCP_TCP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "xtcp/abi.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
+#define WIRE_L2_MAX 22		/* Ethernet + two VLAN tags */
+#define WIRE_NO_WSCALE 0xff
+#define WIRE_MAX_SACK 4
+
+/*
+ * Where a connection's segments go: the flow key (client = the peer,
+ * server = us, IPv4 as v4-mapped) and the L2 header to put in front, with
+ * the destination MAC the flow arrived from.
+ */
+struct tcp_tuple {
+	struct xtcp_flow_key key;
+	uint8_t v6;
+	uint8_t l2_len;
+	uint8_t l2[WIRE_L2_MAX];
+};
+
+struct tcp_seg {
+	struct tcp_tuple t;	/* reversed: as a reply to this segment goes */
+	uint8_t tos;		/* IPv4 TOS / IPv6 traffic class (ECN bits) */
+	uint8_t flags;
+	uint16_t wnd;		/* unscaled */
+	uint32_t seq, ack;
+	/* options (RFC 9293 3.1, RFC 7323, RFC 2018) */
+	uint16_t mss;		/* 0: none */
+	uint8_t wscale;		/* WIRE_NO_WSCALE: none */
+	uint8_t sack_ok;
+	uint8_t ts;
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	uint32_t sack[WIRE_MAX_SACK][2];
+	const uint8_t *data;
+	uint32_t len;
+};
+
+enum wire_verdict {
+	WIRE_OK = 0,
+	WIRE_MALFORMED = -1,	/* not a well-formed TCP segment */
+	WIRE_CSUM = -2,		/* IPv4 header or TCP checksum wrong */
+};
+
+int wire_parse(const uint8_t *frame, size_t len, struct tcp_seg *s);
+
+/* Options to put in a segment we build, already encoded. */
+struct wire_opts {
+	uint8_t len;		/* multiple of 4, at most 40 */
+	uint8_t b[40];
+};
+
+void wire_opt_mss(struct wire_opts *o, uint16_t mss);
+void wire_opt_wscale(struct wire_opts *o, uint8_t shift);
+void wire_opt_sack_ok(struct wire_opts *o);
+void wire_opt_ts(struct wire_opts *o, uint32_t tsval, uint32_t tsecr);
+void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n);
+void wire_opt_pad(struct wire_opts *o);
+
+struct wire_out {
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint8_t tos;
+	uint16_t wnd;
+	const struct wire_opts *opts;	/* NULL: none */
+	const uint8_t *data[2];		/* payload in up to two pieces */
+	uint32_t data_len[2];
+};
+
+/* Headers + payload for bytes of payload under options of optlen. */
+static inline size_t wire_hdr_len(const struct tcp_tuple *t, size_t optlen)
+{
+	return t->l2_len + (t->v6 ? 40 : 20) + 20 + optlen;
+}
+
+/* Build into buf (cap bytes); returns the frame length, 0 if it won't fit. */
+size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		  const struct wire_out *o);
+
+/* RFC 1071 sum of len bytes, added to sum, not folded. */
+uint64_t wire_csum_add(const void *p, size_t len, uint64_t sum);
+uint16_t wire_csum_fold(uint64_t sum);
+
+#endif /* XTCP_TCP_WIRE_H */

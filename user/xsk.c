@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* AF_XDP socket and UMEM of one queue (libxdp's xsk API). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "xsk.h"
+
+static void account(struct xsk_port *p)
+{
+	__u32 half = p->nframes / 2;
+
+	p->st->umem_total = p->nframes;
+	p->st->umem_tx_free = p->ntx_free;
+	p->st->umem_tx_busy = half - p->ntx_free;
+}
+
+int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = o->nframes / 2,
+		.comp_size = o->nframes / 2,
+		.frame_size = XSK_FRAME_SIZE,
+		.frame_headroom = 0,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = o->nframes / 2,
+		.tx_size = o->nframes / 2,
+		/* xtcp attaches its own program and fills its own xskmap */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = o->bind_flags | XDP_USE_NEED_WAKEUP,
+	};
+	__u32 i, idx, half = o->nframes / 2;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->nframes = o->nframes;
+	p->st = o->st;
+	p->area_size = (size_t)o->nframes * XSK_FRAME_SIZE;
+	p->area = mmap(NULL, p->area_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->area == MAP_FAILED) {
+		p->area = NULL;
+		err = -errno;
+		pr_err("%s: UMEM of %u frames: %s", o->ifname, o->nframes,
+		       strerror(-err));
+		return err;
+	}
+	p->tx_free = calloc(half, sizeof(*p->tx_free));
+	if (!p->tx_free) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = xsk_umem__create(&p->umem, p->area, p->area_size, &p->fq, &p->cq,
+			       &ucfg);
+	if (err) {
+		pr_err("%s: AF_XDP UMEM: %s", o->ifname, strerror(-err));
+		goto out;
+	}
+	err = xsk_socket__create(&p->xsk, o->ifname, o->queue, p->umem, &p->rx,
+				 &p->tx, &scfg);
+	if (err) {
+		pr_err("%s: AF_XDP socket on queue %u: %s%s", o->ifname, o->queue,
+		       strerror(-err),
+		       err == -EINVAL ? " (does the interface have that queue?)" : "");
+		goto out;
+	}
+	/* frames [0, half) feed RX, [half, nframes) are TX's */
+	if (xsk_ring_prod__reserve(&p->fq, half, &idx) != half) {
+		err = -ENOSPC;
+		goto out;
+	}
+	for (i = 0; i < half; i++)
+		*xsk_ring_prod__fill_addr(&p->fq, idx + i) = (__u64)i * XSK_FRAME_SIZE;
+	xsk_ring_prod__submit(&p->fq, half);
+	for (i = 0; i < half; i++)
+		p->tx_free[i] = (__u64)(half + i) * XSK_FRAME_SIZE;
+	p->ntx_free = half;
+	p->st->umem_fill = half;
+	account(p);
+	err = xsk_socket__update_xskmap(p->xsk, o->xsks_map_fd);
+	if (err) {
+		pr_err("%s: registering the AF_XDP socket of queue %u: %s",
+		       o->ifname, o->queue, strerror(-err));
+		goto out;
+	}
+	return 0;
+out:
+	xsk_port_close(p);
+	return err;
+}
+
+void xsk_port_close(struct xsk_port *p)
+{
+	if (p->xsk)
+		xsk_socket__delete(p->xsk);
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	if (p->area)
+		munmap(p->area, p->area_size);
+	free(p->tx_free);
+	memset(p, 0, sizeof(*p));
+}
+
+static void reclaim(struct xsk_port *p)
+{
+	__u32 idx, n, i;
+
+	n = xsk_ring_cons__peek(&p->cq, p->nframes / 2, &idx);
+	for (i = 0; i < n; i++)
+		p->tx_free[p->ntx_free++] = *xsk_ring_cons__comp_addr(&p->cq, idx + i);
+	xsk_ring_cons__release(&p->cq, n);
+}
+
+__u8 *xsk_port_tx_buf(struct xsk_port *p, __u32 *cap)
+{
+	if (!p->ntx_free)
+		reclaim(p);
+	if (!p->ntx_free)
+		return NULL;
+	*cap = XSK_FRAME_SIZE;
+	return xsk_umem__get_data(p->area, p->tx_free[p->ntx_free - 1]);
+}
+
+void xsk_port_tx_send(struct xsk_port *p, __u8 *buf, __u32 len)
+{
+	struct xdp_desc *d;
+	__u32 idx;
+
+	/* buf is the frame tx_buf handed out: the top of the free stack */
+	if (xsk_ring_prod__reserve(&p->tx, 1, &idx) != 1) {
+		p->st->drop_no_tx_frame++;	/* ring full: the frame stays free */
+		return;
+	}
+	d = xsk_ring_prod__tx_desc(&p->tx, idx);
+	d->addr = (__u64)(buf - (__u8 *)p->area);
+	d->len = len;
+	d->options = 0;
+	p->ntx_free--;
+	p->tx_queued++;
+	p->st->tx_frames++;
+}
+
+void xsk_port_tx_kick(struct xsk_port *p)
+{
+	int tries;
+
+	if (p->tx_queued) {
+		xsk_ring_prod__submit(&p->tx, p->tx_queued);
+		p->tx_queued = 0;
+	}
+	/* copy mode sends a bounded batch per syscall: kick until the ring
+	 * is drained or the kernel says it is busy */
+	for (tries = 0; tries < 64; tries++) {
+		reclaim(p);
+		if (p->ntx_free == p->nframes / 2)
+			break;
+		if (!xsk_ring_prod__needs_wakeup(&p->tx) && tries)
+			break;
+		if (sendto(xsk_socket__fd(p->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS)
+			break;
+	}
+	account(p);
+}
+
+void xsk_port_refill(struct xsk_port *p, const __u64 *addrs, __u32 n)
+{
+	__u32 idx, i;
+
+	/* the fill ring holds half the frames: there is always room */
+	if (xsk_ring_prod__reserve(&p->fq, n, &idx) != n)
+		return;
+	for (i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&p->fq, idx + i) =
+			addrs[i] & ~(__u64)(XSK_FRAME_SIZE - 1);
+	xsk_ring_prod__submit(&p->fq, n);
+}
