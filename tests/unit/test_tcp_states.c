@@ -849,6 +849,45 @@ static void test_active_open(void)
 	CHECK(H.ev[TCP_EV_RESET] == 1 && tcp_conn_count(H.e) == 0, "SYN retries exhausted");
 }
 
+/* Many connections with timers at once: each fires at its own time. */
+static void test_many_timers(void)
+{
+	struct xtcp_meta m = {
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
+	};
+	struct segopt o = { 0 };
+	int i, n = 64, left;
+
+	setup((__u32)n);
+	H.cfg.time_wait_ns = 1 * SEC;
+	for (i = 0; i < n; i++) {
+		o.sport = (__u16)(42000 + i);
+		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+		tcp_shutdown(H.conn);
+		tcp_flush(H.e);
+		/* ACK + FIN of the peer: TIME-WAIT, staggered by 10 ms */
+		inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+		H.now += 10 * MS;
+	}
+	CHECK_EQ(STAT(conn_time_wait), n, "all in TIME-WAIT");
+	/* the first expires at +1 s of its own entry; one leaves every 10 ms */
+	H.now -= 10 * MS * (__u64)n;
+	for (i = 0; i < n; i++) {
+		advance(i ? 10 * MS : 1 * SEC + 5 * MS);
+		left = (int)tcp_conn_count(H.e);
+		if (left != n - i - 1) {
+			CHECK(0, "after %d expiries %d connections left, want %d",
+			      i + 1, left, n - i - 1);
+			break;
+		}
+	}
+	CHECK_EQ(tcp_conn_count(H.e), 0, "every TIME-WAIT expired");
+	CHECK_EQ(tcp_timers(H.e, H.now), 0, "no timer left armed");
+	CHECK_EQ(H.flows_gone, n, "every flows entry removed");
+}
+
 int main(void)
 {
 	size_t i;
@@ -872,6 +911,7 @@ int main(void)
 	test_time_wait_reuse();
 	test_ecn();
 	test_active_open();
+	test_many_timers();
 	tcp_engine_free(H.e);
 	return check_done("unit/tcp_states");
 }

@@ -12,8 +12,8 @@ static void heap_swap(struct tcp_engine *e, uint32_t a, uint32_t b)
 
 	e->heap[a] = e->heap[b];
 	e->heap[b] = t;
-	e->heap[a]->heap_idx = a;
-	e->heap[b]->heap_idx = b;
+	e->heap[a]->heap_idx = a + 1;	/* stored + 1: 0 means "not armed" */
+	e->heap[b]->heap_idx = b + 1;
 }
 
 static void sift(struct tcp_engine *e, uint32_t i)

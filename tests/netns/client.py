@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""Real Linux TCP clients for the netns tests, one subcommand per job.
+
+  echo ADDR PORT MBYTES       send random bytes, read the echo concurrently,
+                              compare SHA-256 both ways
+  http-seq ADDR PORT N        N sequential GETs, each its own connection
+  http-conc ADDR PORT N       N connections at once, one GET each
+  hold ADDR PORT              connect, echo once, print the local port, then
+                              echo a line per line on stdin until EOF
+  server-close ADDR PORT      GET with Connection: close, expect the server's
+                              FIN right after the response
+Prints one summary line; exit status 0 only if every connection succeeded.
+"""
+import hashlib
+import os
+import socket
+import sys
+import threading
+import time
+
+REQ = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+BODY = b"Hello from xtcp\n"
+
+
+def echo(addr, port, mbytes):
+    total = mbytes << 20
+    s = socket.create_connection((addr, port), timeout=30)
+    sent_hash, got_hash = hashlib.sha256(), hashlib.sha256()
+    got = 0
+
+    def reader():
+        nonlocal got
+        while got < total:
+            b = s.recv(1 << 20)
+            if not b:
+                break
+            got_hash.update(b)
+            got += len(b)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    t0 = time.monotonic()
+    left = total
+    while left:
+        chunk = os.urandom(min(left, 1 << 20))
+        sent_hash.update(chunk)
+        s.sendall(chunk)
+        left -= len(chunk)
+    t.join()
+    dt = time.monotonic() - t0
+    s.close()
+    ok = got == total and got_hash.digest() == sent_hash.digest()
+    print(f"echo: sent {total} received {got} sha256 {'equal' if ok else 'DIFFER'}"
+          f" in {dt:.2f}s ({2 * total * 8 / dt / 1e6:.0f} Mbit/s both ways)")
+    return ok
+
+
+def get(addr, port, timeout=10):
+    s = socket.create_connection((addr, port), timeout=timeout)
+    s.sendall(REQ)
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY)
+
+
+def http_seq(addr, port, n):
+    ok, t0, worst = 0, time.monotonic(), 0.0
+    for _ in range(n):
+        t = time.monotonic()
+        try:
+            ok += get(addr, port)
+        except OSError as e:
+            print(f"  connection failed: {e}", file=sys.stderr)
+        worst = max(worst, time.monotonic() - t)
+    dt = time.monotonic() - t0
+    print(f"http-seq: {ok}/{n} succeeded in {dt:.2f}s (slowest {worst * 1000:.1f} ms)")
+    return ok == n
+
+
+def http_conc(addr, port, n):
+    socks, ok = [], 0
+    try:
+        for _ in range(n):
+            socks.append(socket.create_connection((addr, port), timeout=10))
+        for s in socks:     # all open at once before any request
+            s.sendall(REQ)
+        for s in socks:
+            data = b""
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                data += b
+            ok += data.startswith(b"HTTP/1.1 200") and data.endswith(BODY)
+    except OSError as e:
+        print(f"  failed: {e}", file=sys.stderr)
+    for s in socks:
+        s.close()
+    print(f"http-conc: {ok}/{n} concurrent connections succeeded")
+    return ok == n
+
+
+def hold(addr, port):
+    s = socket.create_connection((addr, port), timeout=30)
+    print(s.getsockname()[1], flush=True)
+    for line in sys.stdin:
+        s.sendall(line.encode())
+        want = len(line.encode())
+        got = b""
+        while len(got) < want:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+        print("same" if got == line.encode() else "DIFFER", flush=True)
+    s.close()
+    return True
+
+
+def server_close(addr, port):
+    s = socket.create_connection((addr, port), timeout=10)
+    s.sendall(REQ)
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    ok = data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
+    print(f"server-close: {'closed by the server after the response' if ok else 'unexpected: ' + repr(data[:80])}")
+    return ok
+
+
+def main():
+    cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    arg = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    fn = {"echo": lambda: echo(addr, port, arg),
+          "http-seq": lambda: http_seq(addr, port, arg),
+          "http-conc": lambda: http_conc(addr, port, arg),
+          "hold": lambda: hold(addr, port),
+          "server-close": lambda: server_close(addr, port)}[cmd]
+    sys.exit(0 if fn() else 1)
+
+
+if __name__ == "__main__":
+    main()
