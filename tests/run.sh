@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 layers=${1:-all}
 passed=0 failed=0 skipped=0 broken=0
 
-run_one() {
-	local out rc p f
-	out=$("$@" 2>&1)
+run_one() { # LIMIT_SECONDS CMD...: a hang is a failure, not a stuck CI
+	local limit=$1 out rc p f
+	shift
+	out=$(timeout "$limit" "$@" 2>&1)
 	rc=$?
+	[ $rc -eq 124 ] && out+=$'\n'"$*: timed out after ${limit}s"
 	printf '%s\n' "$out"
 	if [ $rc -eq 77 ]; then
 		skipped=$((skipped + 1))
@@ -31,15 +33,15 @@ run_one() {
 
 if [ "$layers" = all ] || [ "$layers" = unit ]; then
 	echo "== unit"
-	for t in build/tests/unit/test_*; do run_one "$t"; done
+	for t in build/tests/unit/test_*; do run_one 300 "$t"; done
 fi
 if [ "$layers" = all ] || [ "$layers" = bpf ]; then
 	echo "== bpf (BPF_PROG_TEST_RUN)"
-	for t in build/tests/bpf/test_*; do run_one "$t"; done
+	for t in build/tests/bpf/test_*; do run_one 300 "$t"; done
 fi
 if [ "$layers" = all ] || [ "$layers" = netns ]; then
 	echo "== netns (veth between two namespaces)"
-	for t in tests/netns/test_*.sh; do run_one bash "$t"; done
+	for t in tests/netns/test_*.sh; do run_one 600 bash "$t"; done
 fi
 echo
 [ $skipped -gt 0 ] && echo "($skipped test programs skipped: not root)"
