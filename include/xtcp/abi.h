@@ -180,6 +180,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(connected, COUNT, "active opens that completed")		\
 	X(closed, COUNT, "connections freed")				\
 	X(refused_max_conns, COUNT, "third ACK refused with RST: --max-conns") \
+	X(time_wait_recycled, COUNT, "TIME-WAIT ended early to admit a new connection") \
 	X(aborted, COUNT, "connections aborted (RST sent or received)")	\
 	X(segs_in, COUNT, "segments received")				\
 	X(segs_out, COUNT, "segments sent")				\

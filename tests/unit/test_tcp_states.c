@@ -695,6 +695,45 @@ static void test_max_conns(void)
 	expect(TH_ACK, ISS + 1, IRS + 3, 0, "an admitted one is unharmed");
 }
 
+/* A full pool recycles its oldest TIME-WAIT rather than refuse a peer. */
+static void test_time_wait_recycle(void)
+{
+	struct xtcp_meta m = {
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
+	};
+	struct segopt o = { 0 };
+	int i;
+
+	setup(2);
+	for (i = 0; i < 2; i++) {	/* two connections, both to TIME-WAIT */
+		o.sport = (__u16)(43000 + i);
+		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+		tcp_shutdown(H.conn);
+		tcp_flush(H.e);
+		inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+		H.now += MS;
+	}
+	/* the older one's FIN comes again: it becomes the younger */
+	o.sport = 43000;
+	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+	CHECK_EQ(STAT(conn_time_wait), 2, "pool full of TIME-WAIT");
+	H.rd = H.nout;
+	o.sport = 43002;
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, "hi", 2, &m, &o);
+	CHECK_EQ(STAT(refused_max_conns), 0, "not refused");
+	CHECK_EQ(STAT(time_wait_recycled), 1, "a TIME-WAIT recycled");
+	CHECK_EQ(STAT(conn_time_wait), 1, "one TIME-WAIT left");
+	CHECK_EQ(STAT(conn_established), 1, "the newcomer admitted");
+	expect(TH_ACK, ISS + 1, IRS + 3, 0, "and served");
+	/* the one recycled was 43001 (oldest by its last FIN): 43000 lives */
+	o.sport = 43000;
+	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+	expect(TH_ACK, ISS + 2, IRS + 2, 0, "the restarted TIME-WAIT still answers");
+	CHECK_EQ(H.flows_gone, 1, "the recycled one's flows entry removed");
+}
+
 static void test_retransmit(void)
 {
 	establish();
@@ -906,6 +945,7 @@ int main(void)
 	test_rst();
 	test_suspicious();
 	test_max_conns();
+	test_time_wait_recycle();
 	test_retransmit();
 	test_persist();
 	test_time_wait_reuse();

@@ -69,6 +69,7 @@ struct tcp_conn {
 	uint32_t heap_idx;
 	struct tcp_conn *hnext;		/* hash chain */
 	struct tcp_conn *pnext;		/* flush list */
+	struct tcp_conn *tw_prev, *tw_next; /* TIME-WAIT list, oldest first */
 	const struct tcp_app *app;
 	void *ctx;
 };
@@ -94,6 +95,7 @@ struct tcp_engine {
 	struct tcp_conn **heap;
 	uint32_t nheap;
 	struct tcp_conn *pending;
+	struct tcp_conn *tw_head, *tw_tail;
 	uint8_t listen[65536 / 8];
 };
 
@@ -107,6 +109,7 @@ void conn_set_state(struct tcp_conn *c, enum tcp_state s);
 void conn_close(struct tcp_conn *c);
 void conn_free(struct tcp_conn *c);
 void conn_mark(struct tcp_conn *c);
+void conn_time_wait(struct tcp_conn *c);
 
 /* timer.c */
 void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at);

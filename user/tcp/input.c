@@ -45,12 +45,6 @@ static void challenge_ack(struct tcp_conn *c)
 	conn_mark(c);
 }
 
-static void enter_time_wait(struct tcp_conn *c)
-{
-	conn_set_state(c, TCP_TIME_WAIT);
-	timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
-}
-
 /* RFC 9293 3.10.7.4, first: is any of the segment in the window? */
 static bool acceptable(const struct tcp_conn *c, uint32_t seq,
 		       uint32_t seg_len, uint32_t wnd)
@@ -136,7 +130,7 @@ static unsigned rcv_fin(struct tcp_conn *c)
 		conn_set_state(c, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT_2:
-		enter_time_wait(c);
+		conn_time_wait(c);
 		break;
 	default:
 		return 0;
@@ -264,7 +258,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 			timer_set(c, TIMER_CLOSE, e->now + e->cfg.time_wait_ns);
 		break;
 	case TCP_CLOSING:
-		enter_time_wait(c);
+		conn_time_wait(c);
 		break;
 	case TCP_LAST_ACK:
 		*ev |= EVB_DONE;
@@ -330,8 +324,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 			if (!(s->flags & TCP_RST)) {
 				c->ack_now = 1;
 				if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
-					timer_set(c, TIMER_CLOSE,
-						  c->e->now + c->e->cfg.time_wait_ns);
+					conn_time_wait(c);
 			}
 			return 0;
 		}
@@ -414,7 +407,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 		ev |= rcv_fin(c);
 	if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN)) {
 		c->ack_now = 1;		/* re-ACK a retransmitted FIN, restart 2MSL */
-		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+		conn_time_wait(c);
 	}
 	return ev;
 }

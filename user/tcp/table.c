@@ -27,12 +27,61 @@ struct tcp_conn *conn_lookup(struct tcp_engine *e,
 	return c;
 }
 
+static void tw_unlink(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	*(c->tw_prev ? &c->tw_prev->tw_next : &e->tw_head) = c->tw_next;
+	*(c->tw_next ? &c->tw_next->tw_prev : &e->tw_tail) = c->tw_prev;
+	c->tw_prev = c->tw_next = NULL;
+}
+
+/*
+ * Enter TIME-WAIT, or restart its 2*MSL (RFC 9293 3.10.7.4); the list is
+ * oldest first, as every stay is as long.
+ */
+void conn_time_wait(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	if (c->state == TCP_TIME_WAIT)
+		tw_unlink(c);
+	conn_set_state(c, TCP_TIME_WAIT);
+	c->tw_prev = e->tw_tail;
+	c->tw_next = NULL;
+	*(e->tw_tail ? &e->tw_tail->tw_next : &e->tw_head) = c;
+	e->tw_tail = c;
+	timer_set(c, TIMER_CLOSE, e->now + e->cfg.time_wait_ns);
+}
+
+/*
+ * The pool is full: end the oldest TIME-WAIT early rather than refuse a
+ * live peer (Linux does the same when its TIME-WAIT table overflows). A
+ * connection with a segment in this very batch is left alone.
+ */
+static struct tcp_conn *tw_recycle(struct tcp_engine *e)
+{
+	struct tcp_conn *c = e->tw_head;
+
+	if (!c || c->pending)
+		return NULL;
+	conn_close(c);
+	ST(e, time_wait_recycled)++;
+	/* conn_close queued it for flush; take it off that list again */
+	e->pending = c->pnext;
+	c->pending = 0;
+	conn_free(c);
+	return e->free_list;
+}
+
 struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
 			    const struct tcp_app *app)
 {
 	struct tcp_conn *c = e->free_list;
 	uint32_t b;
 
+	if (!c)
+		c = tw_recycle(e);
 	if (!c)
 		return NULL;
 	if (ring_init(&c->snd, e->cfg.sndbuf))
@@ -94,6 +143,8 @@ void conn_close(struct tcp_conn *c)
 
 	if (c->state == TCP_CLOSED && !c->hashed)
 		return;
+	if (c->state == TCP_TIME_WAIT)
+		tw_unlink(c);
 	conn_set_state(c, TCP_CLOSED);
 	timer_stop(c);
 	if (c->hashed) {
