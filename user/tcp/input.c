@@ -235,9 +235,11 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		if (acked && !c->app_gone)
 			*ev |= EVB_WRITABLE;
 	}
-	/* window update, only from a newer segment (SND.WL1/WL2) */
-	if (seq_lt(c->snd_wl1, s->seq) ||
-	    (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack))) {
+	/* window update: not from an old ACK, only from a newer segment
+	 * (SND.WL1/WL2) */
+	if (seq_le(c->snd_una, s->ack) &&
+	    (seq_lt(c->snd_wl1, s->seq) ||
+	     (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack)))) {
 		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
