@@ -30,7 +30,8 @@ static void usage(FILE *f)
 "Usage: xtcp stats IFACE [--json] [--watch [--interval S] [--count N]]\n"
 "\n"
 "Print the XDP program's counters on IFACE: one per outcome, every packet\n"
-"counted once.\n"
+"counted once; under `xtcp serve`, the engine's counters too (summed over\n"
+"queues; with --watch, levels for connections by state and UMEM).\n"
 "\n"
 "  -j, --json           machine-readable output\n"
 "  -w, --watch          print rates per second until interrupted\n"
@@ -89,13 +90,42 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * One watch line per counter that moved: rate and total; engine gauges
+ * (connections by state, UMEM) print their level instead.
+ */
+static void watch_rows(const char *const *names, const __u64 *cur,
+		       const __u64 *prev, const bool *gauge, int n, double dt,
+		       bool json, bool *first)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		bool g = gauge && gauge[i];
+		double v = g ? (double)cur[i] : (cur[i] - prev[i]) / dt;
+
+		if (json) {
+			printf("%s\"%s\":%.1f", *first ? "" : ",", names[i], v);
+			*first = false;
+		} else if (g ? cur[i] != prev[i] || cur[i] : cur[i] != prev[i]) {
+			if (g)
+				printf("%-22s %14.0f now\n", names[i], v);
+			else
+				printf("%-22s %14.0f/s %16llu\n", names[i], v,
+				       (unsigned long long)cur[i]);
+		}
+	}
+}
+
 static int watch(const char *ifname, double interval, long count, bool json)
 {
 	struct xtcp_stats prev, cur;
+	struct xtcp_engine_stats eprev, ecur;
 	struct timespec ts = { (time_t)interval,
 			       (long)((interval - (time_t)interval) * 1e9) };
 	double t0 = now_s(), t1;
-	int i, err = counters_read(ifname, &prev);
+	int err = counters_read(ifname, &prev);
+	bool engine = !counters_engine(ifname, &eprev), first;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -104,21 +134,23 @@ static int watch(const char *ifname, double interval, long count, bool json)
 		err = counters_read(ifname, &cur);
 		if (err)
 			break;
+		if (engine && counters_engine(ifname, &ecur))
+			engine = false;	/* serve stopped: XDP counters go on */
 		t1 = now_s();
+		first = true;
 		if (json)
 			printf("{\"ifname\":\"%s\",\"interval\":%.3f,\"rates\":{",
 			       ifname, t1 - t0);
-		for (i = 0; i < XTCP_STAT__MAX; i++) {
-			__u64 d = ((__u64 *)&cur)[i] - ((__u64 *)&prev)[i];
-			double rate = d / (t1 - t0);
-
+		watch_rows(counter_names, (__u64 *)&cur, (__u64 *)&prev, NULL,
+			   XTCP_STAT__MAX, t1 - t0, json, &first);
+		if (engine) {
 			if (json)
-				printf("%s\"%s\":%.1f", i ? "," : "",
-				       counter_names[i], rate);
-			else if (d)
-				printf("%-22s %14.0f/s %16llu\n",
-				       counter_names[i], rate,
-				       (unsigned long long)((__u64 *)&cur)[i]);
+				printf("},\"engine\":{");
+			first = true;
+			watch_rows(engine_counter_names, (__u64 *)&ecur,
+				   (__u64 *)&eprev, engine_counter_gauge,
+				   XTCP_ENGINE__MAX, t1 - t0, json, &first);
+			eprev = ecur;
 		}
 		printf(json ? "}}\n" : "\n");
 		fflush(stdout);

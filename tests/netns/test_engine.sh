@@ -147,6 +147,11 @@ sleep 2	# TIME-WAIT is 1 s here
 check "nothing left after TIME-WAIT (client- and server-initiated closes)" [ "$(conns)" -eq 0 ]
 check "no flows entry left" [ "$(engine_counter flows)" -eq 0 ]
 check "accepted = closed" [ "$(engine_counter accepted)" -eq "$(engine_counter closed)" ]
+watch_json() {
+	in_srv "$XTCP" stats "$VETH_SRV" --watch --count 1 --interval 0.2 --json |
+		python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if 'segs_in' in d['engine'] and 'syn_ack' in d['rates'] else 1)"
+}
+check "stats --watch --json carries the engine's counters" watch_json
 
 # A SYN flood from random sources alongside legitimate connections.
 syn0=$(in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['xdp']['syn_ack'])")
