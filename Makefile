@@ -7,8 +7,13 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 B        := build
 
+# CFLAGS is yours (make CFLAGS=-O0); the flags the build needs are XCFLAGS
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
+XCFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
+# the unit layer runs a second time under AddressSanitizer and UBSan (clang)
+SAN      := $(B)/san
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
+	      -fsanitize=address,undefined -fno-sanitize-recover=all
 LDLIBS   := -lxdp -lbpf -lelf -lz -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
 	      -Iinclude -Ibpf -I$(ARCH_INC)
@@ -32,12 +37,14 @@ HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h) \
 	$(wildcard user/tcp/*.h) $(wildcard user/apps/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIB   := $(B)/tests/lib/frames.o
 
 .SECONDARY:
 .PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
-all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(BPF_TESTS)
+all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS)
 
 help:
 	@echo "make            build everything into $(B)/"
@@ -60,26 +67,36 @@ $(B)/%.skel.h: $(B)/bpf/%.bpf.o
 $(B)/user/%.o: user/%.c $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuser -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -c $< -o $@
 
 $(B)/xtcp: $(XTCP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
 $(TEST_LIB): tests/lib/frames.c tests/lib/frames.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -c $< -o $@
 
 $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@
 
 $(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(TEST_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS)
+
+$(SAN)/%.o: %.c $(HDRS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Iuser -Itests/lib -c $< -o $@
+
+$(SAN)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(SAN_OBJS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(SAN_OBJS) -o $@
 
 deps:
 	$(Q)scripts/deps.sh

@@ -4,7 +4,7 @@
 # what is missing with apt-get and mount bpffs. Safe to run twice.
 set -eu
 
-pkgs=(make gcc clang llvm libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
+pkgs=(make gcc clang llvm libclang-rt-14-dev libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
       iproute2 iputils-ping ethtool python3 hping3 curl util-linux)
 missing=()
 for p in "${pkgs[@]}"; do

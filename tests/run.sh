@@ -34,6 +34,8 @@ run_one() { # LIMIT_SECONDS CMD...: a hang is a failure, not a stuck CI
 if [ "$layers" = all ] || [ "$layers" = unit ]; then
 	echo "== unit"
 	for t in build/tests/unit/test_*; do run_one 300 "$t"; done
+	echo "== unit again, under AddressSanitizer and UBSan"
+	for t in build/san/tests/unit/test_*; do run_one 300 "$t"; done
 fi
 if [ "$layers" = all ] || [ "$layers" = bpf ]; then
 	echo "== bpf (BPF_PROG_TEST_RUN)"
