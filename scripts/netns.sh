@@ -27,8 +27,19 @@ in_cli() { nsenter --net=/run/netns/"$NS_CLI" "$@"; }
 
 netns_cleanup() {
 	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
-	ip netns pids "$NS_SRV" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns pids "$NS_CLI" 2>/dev/null | xargs -r kill 2>/dev/null
+	local ns pids
+	for ns in "$NS_SRV" "$NS_CLI"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] || continue
+		kill $pids 2>/dev/null
+		# what ignores SIGTERM for a second (a stuck serve) must not
+		# outlive the test, holding its namespace and XDP program
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 $pids 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 $pids 2>/dev/null
+	done
 	ip netns del "$NS_SRV" 2>/dev/null
 	ip netns del "$NS_CLI" 2>/dev/null
 	rm -rf "/sys/fs/bpf/xtcp/$VETH_SRV" 2>/dev/null
