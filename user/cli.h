@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <getopt.h>
+#include <signal.h>
 #include <linux/types.h>
 
 #include "loader.h"
@@ -15,6 +16,9 @@ int cmd_stats(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
 int cmd_serve(int argc, char **argv);
+
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(void);
 
 /* Options of the XDP program, shared by attach and serve. */
 enum {

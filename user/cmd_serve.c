@@ -20,18 +20,11 @@
 
 #include "apps/apps.h"
 #include "cli.h"
+#include "counters.h"
 #include "log.h"
 #include "pins.h"
 #include "serve.h"
 #include "xtcp.skel.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -201,36 +194,27 @@ static int engine_cfg_from_maps(struct xtcp *skel, struct tcp_cfg *tc)
 	return 0;
 }
 
-static void sum_stats(const struct xtcp_engine_stats *slots, unsigned long n,
-		      struct xtcp_engine_stats *sum)
-{
-	unsigned long q;
-	int i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (q = 0; q < n; q++)
-		for (i = 0; i < XTCP_ENGINE__MAX; i++)
-			((__u64 *)sum)[i] += ((const volatile __u64 *)&slots[q])[i];
-}
-
-static void print_rates(const struct xtcp_engine_stats *slots, unsigned long n)
+/* A line of rates each second, from the same counters `xtcp stats` reads. */
+static void print_rates(const char *ifname)
 {
 	static struct xtcp_engine_stats prev;
 	static struct timespec t0;
 	struct xtcp_engine_stats cur;
 	struct timespec t1;
+	__u64 conns = 0;
 	double dt;
+	int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	sum_stats(slots, n, &cur);
+	if (counters_engine(ifname, &cur))
+		return;
+	for (i = XTCP_ENGINE_conn_syn_sent; i <= XTCP_ENGINE_conn_time_wait; i++)
+		conns += ((__u64 *)&cur)[i];
 	dt = t0.tv_sec ? (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 : 0;
 	if (dt > 0)
 		printf("conns %llu  accepted/s %.0f  closed/s %.0f  segs in/s %.0f"
 		       "  out/s %.0f  Mbit/s in %.1f out %.1f  rst out %llu  retrans %llu\n",
-		       (unsigned long long)(cur.conn_established + cur.conn_close_wait +
-					    cur.conn_fin_wait_1 + cur.conn_fin_wait_2 +
-					    cur.conn_last_ack + cur.conn_closing +
-					    cur.conn_time_wait),
+		       (unsigned long long)conns,
 		       (cur.accepted - prev.accepted) / dt,
 		       (cur.closed - prev.closed) / dt,
 		       (cur.segs_in - prev.segs_in) / dt,
@@ -251,7 +235,6 @@ int cmd_serve(int argc, char **argv)
 	struct xtcp_engine_stats *slots = MAP_FAILED;
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned long q, opened = 0;
 	int err = -1, flows_fd, xsks_fd, i;
 
@@ -305,11 +288,10 @@ int cmd_serve(int argc, char **argv)
 		struct tcp_cfg tc = a.tc;
 
 		if (serve_queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
-				     flows_fd, &stop))
+				     flows_fd, &cli_stop))
 			goto out;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 	for (q = 0; q < a.queues; q++)
 		if (serve_queue_start(&qs[q]))
 			goto out;
@@ -322,14 +304,14 @@ int cmd_serve(int argc, char **argv)
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
-	while (!stop) {
+	while (!cli_stop) {
 		if (a.rate)
-			print_rates(slots, a.queues);
+			print_rates(a.lo.ifname);
 		sleep(1);
 	}
 	err = 0;
 out:
-	stop = 1;
+	cli_stop = 1;
 	for (q = 0; q < opened; q++)
 		serve_queue_close(&qs[q]);
 	free(qs);

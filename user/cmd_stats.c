@@ -16,14 +16,6 @@
 #include "log.h"
 #include "pins.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -127,9 +119,8 @@ static int watch(const char *ifname, double interval, long count, bool json)
 	int err = counters_read(ifname, &prev);
 	bool engine = !counters_engine(ifname, &eprev), first;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!err && !stop && count-- != 0) {
+	cli_catch_stop();
+	while (!err && !cli_stop && count-- != 0) {
 		nanosleep(&ts, NULL);
 		err = counters_read(ifname, &cur);
 		if (err)

@@ -56,15 +56,19 @@ def echo(addr, port, mbytes):
     return ok
 
 
-def get(addr, port, timeout=10):
-    s = socket.create_connection((addr, port), timeout=timeout)
-    s.sendall(REQ)
+def read_to_eof(s):
     data = b""
     while True:
         b = s.recv(4096)
         if not b:
-            break
+            return data
         data += b
+
+
+def get(addr, port, timeout=10):
+    s = socket.create_connection((addr, port), timeout=timeout)
+    s.sendall(REQ)
+    data = read_to_eof(s)
     s.close()
     return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY)
 
@@ -91,12 +95,7 @@ def http_conc(addr, port, n):
         for s in socks:     # all open at once before any request
             s.sendall(REQ)
         for s in socks:
-            data = b""
-            while True:
-                b = s.recv(4096)
-                if not b:
-                    break
-                data += b
+            data = read_to_eof(s)
             ok += data.startswith(b"HTTP/1.1 200") and data.endswith(BODY)
     except OSError as e:
         print(f"  failed: {e}", file=sys.stderr)
@@ -126,12 +125,7 @@ def hold(addr, port):
 def server_close(addr, port):
     s = socket.create_connection((addr, port), timeout=10)
     s.sendall(REQ)
-    data = b""
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        data += b
+    data = read_to_eof(s)
     s.close()
     ok = data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
     print(f"server-close: {'closed by the server after the response' if ok else 'unexpected: ' + repr(data[:80])}")

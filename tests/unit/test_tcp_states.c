@@ -218,16 +218,42 @@ static __u64 stat(size_t off)
 }
 #define STAT(name) stat(offsetof(struct xtcp_engine_stats, name))
 
+/* What the XDP program puts in front of a third ACK. */
+static struct xtcp_meta meta_new(__u8 flags)
+{
+	return (struct xtcp_meta){
+		.iss = ISS, .irs = IRS, .mss = 1460,
+		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
+		.flags = XTCP_META_NEW | flags, .magic = XTCP_META_MAGIC,
+	};
+}
+
 /* The connection the XDP program hands over: third ACK + metadata. */
 static void establish_opts(__u16 wnd, __u8 flags, const void *data, size_t len)
 {
-	struct xtcp_meta m = {
-		.iss = ISS, .irs = IRS, .mss = 1460,
-		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
-		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
-	};
+	struct xtcp_meta m = meta_new(0);
 
 	inject(flags, IRS + 1, ISS + 1, wnd, data, len, &m, NULL);
+}
+
+/* A third ACK with metadata from client port sport. */
+static void accept_from(__u16 sport, __u8 meta_flags)
+{
+	struct xtcp_meta m = meta_new(meta_flags);
+	struct segopt o = { .sport = sport };
+
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+}
+
+/* Accept from sport, close first, take the peer's ACK and FIN: TIME-WAIT. */
+static void time_wait_from(__u16 sport)
+{
+	struct segopt o = { .sport = sport };
+
+	accept_from(sport, 0);
+	tcp_shutdown(H.conn);
+	tcp_flush(H.e);
+	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
 }
 
 static void establish(void)
@@ -673,19 +699,12 @@ static void test_suspicious(void)
 
 static void test_max_conns(void)
 {
-	struct xtcp_meta m = {
-		.iss = ISS, .irs = IRS, .mss = 1460,
-		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
-		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
-	};
 	struct segopt o = { 0 };
 	int i;
 
 	setup(2);
-	for (i = 0; i < 3; i++) {
-		o.sport = (__u16)(41000 + i);
-		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
-	}
+	for (i = 0; i < 3; i++)
+		accept_from((__u16)(41000 + i), 0);
 	CHECK_EQ(tcp_conn_count(H.e), 2, "two admitted");
 	CHECK_EQ(STAT(refused_max_conns), 1, "third refused");
 	expect(TH_RST, ISS + 1, 0, 0, "refused with RST");
@@ -698,21 +717,13 @@ static void test_max_conns(void)
 /* A full pool recycles its oldest TIME-WAIT rather than refuse a peer. */
 static void test_time_wait_recycle(void)
 {
-	struct xtcp_meta m = {
-		.iss = ISS, .irs = IRS, .mss = 1460,
-		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
-		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
-	};
+	struct xtcp_meta m = meta_new(0);
 	struct segopt o = { 0 };
 	int i;
 
 	setup(2);
 	for (i = 0; i < 2; i++) {	/* two connections, both to TIME-WAIT */
-		o.sport = (__u16)(43000 + i);
-		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
-		tcp_shutdown(H.conn);
-		tcp_flush(H.e);
-		inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+		time_wait_from((__u16)(43000 + i));
 		H.now += MS;
 	}
 	/* the older one's FIN comes again: it becomes the younger */
@@ -814,15 +825,10 @@ static void test_time_wait_reuse(void)
 
 static void test_ecn(void)
 {
-	struct xtcp_meta m = {
-		.iss = ISS, .irs = IRS, .mss = 1460,
-		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
-		.flags = XTCP_META_NEW | XTCP_META_ECN, .magic = XTCP_META_MAGIC,
-	};
 	struct segopt ce = { .tos = 3 }, plain = { 0 };
 
 	setup(4);
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, NULL);
+	accept_from(0, XTCP_META_ECN);
 	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &ce);
 	expect(TH_ACK | TH_ECE, ISS + 1, IRS + 11, 0, "CE echoed with ECE");
 	inject(TH_ACK, IRS + 11, ISS + 1, 65535, pattern, 10, NULL, &plain);
@@ -891,23 +897,11 @@ static void test_active_open(void)
 /* Many connections with timers at once: each fires at its own time. */
 static void test_many_timers(void)
 {
-	struct xtcp_meta m = {
-		.iss = ISS, .irs = IRS, .mss = 1460,
-		.snd_wscale = XTCP_WSCALE_NONE, .rcv_wscale = XTCP_WSCALE_NONE,
-		.flags = XTCP_META_NEW, .magic = XTCP_META_MAGIC,
-	};
-	struct segopt o = { 0 };
 	int i, n = 64, left;
 
-	setup((__u32)n);
-	H.cfg.time_wait_ns = 1 * SEC;
+	setup((__u32)n);	/* TIME-WAIT is 1 s */
 	for (i = 0; i < n; i++) {
-		o.sport = (__u16)(42000 + i);
-		inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
-		tcp_shutdown(H.conn);
-		tcp_flush(H.e);
-		/* ACK + FIN of the peer: TIME-WAIT, staggered by 10 ms */
-		inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+		time_wait_from((__u16)(42000 + i));	/* staggered by 10 ms */
 		H.now += 10 * MS;
 	}
 	CHECK_EQ(STAT(conn_time_wait), n, "all in TIME-WAIT");

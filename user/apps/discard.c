@@ -7,19 +7,12 @@ static void discard_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 	unsigned char buf[16384];
 
 	(void)ctx;
-	switch (ev) {
-	case TCP_EV_READABLE:
-		while (tcp_recv(c, buf, sizeof(buf)))
-			;
-		break;
-	case TCP_EV_PEER_CLOSED:
-		while (tcp_recv(c, buf, sizeof(buf)))
-			;
+	if (ev != TCP_EV_READABLE && ev != TCP_EV_PEER_CLOSED)
+		return;
+	while (tcp_recv(c, buf, sizeof(buf)))
+		;
+	if (ev == TCP_EV_PEER_CLOSED)
 		tcp_close(c);
-		break;
-	default:
-		break;
-	}
 }
 
 const struct tcp_app app_discard = {

@@ -59,16 +59,13 @@ static bool respond(struct tcp_conn *c, struct http *st, char *head)
 	char out[512];
 	const char *v, *status = "200 OK";
 	size_t vlen = 0;
-	bool http10 = false, keep, body = true;
+	bool http10 = false, keep, get = !strncmp(head, "GET ", 4);
+	size_t clen = strlen(HTTP_BODY);	/* HEAD: as GET, without the body */
 	int n;
 
-	if (!strncmp(head, "GET ", 4)) {
-		body = true;
-	} else if (!strncmp(head, "HEAD ", 5)) {
-		body = false;
-	} else {
+	if (!get && strncmp(head, "HEAD ", 5)) {
 		status = "405 Method Not Allowed";
-		body = false;
+		clen = 0;
 	}
 	v = strstr(head, " HTTP/1.0\r\n");
 	if (v && v < strstr(head, "\r\n") + 1)
@@ -83,10 +80,10 @@ static bool respond(struct tcp_conn *c, struct http *st, char *head)
 	n = snprintf(out, sizeof(out),
 		     "HTTP/1.1 %s\r\nServer: xtcp\r\nContent-Type: text/plain\r\n"
 		     "Content-Length: %zu\r\n%s\r\n%s",
-		     status, body || !strncmp(head, "HEAD ", 5) ? strlen(HTTP_BODY) : 0,
+		     status, clen,
 		     keep ? (http10 ? "Connection: keep-alive\r\n" : "")
 			  : "Connection: close\r\n",
-		     body ? HTTP_BODY : "");
+		     get ? HTTP_BODY : "");
 	if (tcp_send_space(c) < (size_t)n)
 		return false;
 	tcp_send(c, out, (size_t)n);

@@ -27,8 +27,6 @@ static void fill(struct tcp_conn *c, struct source *st)
 
 static void source_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 {
-	unsigned char buf[4096];
-
 	switch (ev) {
 	case TCP_EV_ACCEPTED:
 	case TCP_EV_CONNECTED:
@@ -36,13 +34,8 @@ static void source_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		fill(c, ctx);
 		break;
 	case TCP_EV_READABLE:
-		while (tcp_recv(c, buf, sizeof(buf)))
-			;
-		break;
 	case TCP_EV_PEER_CLOSED:
-		while (tcp_recv(c, buf, sizeof(buf)))
-			;
-		tcp_close(c);
+		app_discard.event(c, ev, NULL);	/* input goes where discard's goes */
 		break;
 	default:
 		break;

@@ -101,6 +101,21 @@ struct tcp_engine {
 
 #define ST(e, name) ((e)->st->name)
 
+/* The MSS we advertise, from the MTU (what the XDP program offers too). */
+static inline uint16_t our_mss(const struct tcp_engine *e, int v6)
+{
+	return v6 ? e->cfg.mss6 : e->cfg.mss4;
+}
+
+/* Payload per segment: the smaller of the two MSS values, less the
+ * timestamp option every segment carries once negotiated (RFC 7323 3.2). */
+static inline uint16_t conn_mss(const struct tcp_conn *c, uint16_t peer)
+{
+	uint16_t ours = our_mss(c->e, c->t.v6);
+
+	return (uint16_t)((peer < ours ? peer : ours) - (c->ts_ok ? 12 : 0));
+}
+
 /* table.c */
 struct tcp_conn *conn_lookup(struct tcp_engine *e, const struct xtcp_flow_key *k);
 struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
@@ -110,6 +125,7 @@ void conn_close(struct tcp_conn *c);
 void conn_free(struct tcp_conn *c);
 void conn_mark(struct tcp_conn *c);
 void conn_time_wait(struct tcp_conn *c);
+void conn_orphan_bound(struct tcp_conn *c);
 
 /* timer.c */
 void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at);

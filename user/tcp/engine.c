@@ -221,7 +221,7 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 	c->snd_una = c->snd_max = c->iss;
 	c->snd_nxt = c->snd_end = c->iss + 1;
 	c->rcv_wscale = e->cfg.wscale;
-	c->mss = t->v6 ? e->cfg.mss6 : e->cfg.mss4;
+	c->mss = our_mss(e, t->v6);
 	conn_set_state(c, TCP_SYN_SENT);
 	send_syn(c);
 	if (out)
@@ -264,15 +264,18 @@ ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 
 size_t tcp_recv(struct tcp_conn *c, void *buf, size_t len)
 {
-	uint32_t before = rcv_window(c), n;
+	uint32_t before = rcv_window(c), after, n;
 
 	if (!c->rcv.cap)
 		return 0;
 	n = ring_peek(&c->rcv, 0, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	ring_consume(&c->rcv, n);
-	/* RFC 9293 3.8.6.2.2: tell the peer once the window opened enough */
-	if (n && rcv_window(c) > before &&
-	    (before < c->mss || rcv_window(c) - before >= c->rcv.cap / 2)) {
+	/* rcv_window already holds back small gains (RFC 9293 3.8.6.2.2); a
+	 * pure update goes only when the window was nearly closed or grew by
+	 * half the buffer: otherwise the next ACK carries it */
+	after = rcv_window(c);
+	if (after > before &&
+	    (before < c->mss || after - before >= c->rcv.cap / 2)) {
 		c->ack_now = 1;
 		conn_mark(c);
 	}
@@ -330,8 +333,7 @@ void tcp_close(struct tcp_conn *c)
 	}
 	c->app_gone = 1;
 	tcp_shutdown(c);
-	if (c->state == TCP_FIN_WAIT_2)
-		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+	conn_orphan_bound(c);
 }
 
 void *tcp_ctx(const struct tcp_conn *c)

@@ -141,7 +141,6 @@ static unsigned rcv_fin(struct tcp_conn *c)
 static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 {
 	struct tcp_engine *e = c->e;
-	uint16_t ours = c->t.v6 ? e->cfg.mss6 : e->cfg.mss4, mss;
 
 	if ((s->flags & TCP_ACK) &&
 	    (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_max))) {
@@ -168,8 +167,8 @@ static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 	} else {
 		c->rcv_wscale = 0;
 	}
-	mss = s->mss ? s->mss : (c->t.v6 ? 1220 : 536);	/* RFC 9293 3.7.1 */
-	c->mss = (uint16_t)((mss < ours ? mss : ours) - (c->ts_ok ? 12 : 0));
+	/* without the option the peer takes 536 (1220 on IPv6): RFC 9293 3.7.1 */
+	c->mss = conn_mss(c, s->mss ? s->mss : (c->t.v6 ? 1220 : 536));
 	c->snd_wnd = s->wnd;	/* never scaled in a SYN */
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
@@ -198,10 +197,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		}
 		conn_set_state(c, TCP_ESTABLISHED);
 		ST(e, connected)++;
-		*ev |= EVB_CONNECTED;
-		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
-		c->snd_wl1 = s->seq;
-		c->snd_wl2 = s->ack;
+		*ev |= EVB_CONNECTED;	/* the window is taken below, as for any ACK */
 	}
 	if (seq_gt(s->ack, c->snd_max)) {	/* RFC 5961 5.2 */
 		challenge_ack(c);
@@ -254,10 +250,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
 		conn_set_state(c, TCP_FIN_WAIT_2);
-		/* nobody will close an app-less FIN-WAIT-2: bound it (as
-		 * Linux's tcp_fin_timeout does) */
-		if (c->app_gone)
-			timer_set(c, TIMER_CLOSE, e->now + e->cfg.time_wait_ns);
+		conn_orphan_bound(c);
 		break;
 	case TCP_CLOSING:
 		conn_time_wait(c);

@@ -11,16 +11,10 @@
 #include "xtcp/cookie.h"
 #include "conn.h"
 
-static uint16_t our_mss(const struct tcp_engine *e, int v6)
-{
-	return v6 ? e->cfg.mss6 : e->cfg.mss4;
-}
-
 void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 		 const struct xtcp_meta *m)
 {
 	struct tcp_conn *c = conn_alloc(e, &s->t, e->cfg.app);
-	uint16_t mss;
 
 	if (!c) {
 		/* bounded memory: refuse the newcomer, keep everyone else */
@@ -44,8 +38,7 @@ void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 	c->ts_recent = m->ts_val;
 	c->sack_ok = !!(m->flags & XTCP_META_SACK);
 	c->ecn_ok = !!(m->flags & XTCP_META_ECN);
-	mss = m->mss < our_mss(e, c->t.v6) ? m->mss : our_mss(e, c->t.v6);
-	c->mss = (uint16_t)(mss - (c->ts_ok ? 12 : 0));	/* RFC 7323 3.2 */
+	c->mss = conn_mss(c, m->mss);
 	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;

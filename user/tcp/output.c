@@ -77,7 +77,7 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	uint16_t wnd;
 
 	if (flags & TCP_SYN) {
-		wire_opt_mss(&opts, c->t.v6 ? c->e->cfg.mss6 : c->e->cfg.mss4);
+		wire_opt_mss(&opts, our_mss(c->e, c->t.v6));
 		if (c->state == TCP_SYN_SENT || c->sack_ok)
 			wire_opt_sack_ok(&opts);
 	}
@@ -115,10 +115,16 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	return true;
 }
 
+static void count_retransmit(struct tcp_conn *c)
+{
+	c->retransmits++;
+	ST(c->e, retransmits)++;
+}
+
 void send_syn(struct tcp_conn *c)
 {
 	if (seq_lt(c->iss, c->snd_max))
-		c->retransmits++, ST(c->e, retransmits)++;
+		count_retransmit(c);
 	if (conn_emit(c, c->iss, TCP_SYN, 0))
 		c->snd_nxt = c->snd_max = c->iss + 1;
 	timer_set(c, TIMER_RTO, c->e->now + (uint64_t)c->rto_ms * 1000000);
@@ -172,10 +178,9 @@ static void output(struct tcp_conn *c, bool probe)
 			starved = true;
 			break;
 		}
-		if (seq_lt(c->snd_nxt, c->snd_max)) {
-			c->retransmits++;
-			ST(c->e, retransmits)++;
-		} else if (!c->ts_ok && !c->rtt_start_ns) {
+		if (seq_lt(c->snd_nxt, c->snd_max))
+			count_retransmit(c);
+		else if (!c->ts_ok && !c->rtt_start_ns) {
 			/* Karn: time only segments sent once */
 			c->rtt_seq = c->snd_nxt + n;
 			c->rtt_start_ns = c->e->now;

@@ -27,6 +27,8 @@ struct tcp_conn *conn_lookup(struct tcp_engine *e,
 	return c;
 }
 
+static void conn_unlink(struct tcp_conn *c);
+
 static void tw_unlink(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
@@ -55,6 +57,16 @@ void conn_time_wait(struct tcp_conn *c)
 }
 
 /*
+ * Nobody will close a FIN-WAIT-2 whose application let go: bound it by the
+ * TIME-WAIT length, as Linux's tcp_fin_timeout does.
+ */
+void conn_orphan_bound(struct tcp_conn *c)
+{
+	if (c->state == TCP_FIN_WAIT_2 && c->app_gone)
+		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
+}
+
+/*
  * The pool is full: end the oldest TIME-WAIT early rather than refuse a
  * live peer (Linux does the same when its TIME-WAIT table overflows). A
  * connection with a segment in this very batch is left alone.
@@ -65,11 +77,8 @@ static struct tcp_conn *tw_recycle(struct tcp_engine *e)
 
 	if (!c || c->pending)
 		return NULL;
-	conn_close(c);
+	conn_unlink(c);
 	ST(e, time_wait_recycled)++;
-	/* conn_close queued it for flush; take it off that list again */
-	e->pending = c->pnext;
-	c->pending = 0;
 	conn_free(c);
 	return e->free_list;
 }
@@ -136,13 +145,11 @@ static void unhash(struct tcp_conn *c)
 	c->hashed = 0;
 }
 
-/* Make c CLOSED: nothing finds it any more; flush frees it. */
-void conn_close(struct tcp_conn *c)
+/* Make c CLOSED: nothing finds it any more, no timer runs for it. */
+static void conn_unlink(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
 
-	if (c->state == TCP_CLOSED && !c->hashed)
-		return;
 	if (c->state == TCP_TIME_WAIT)
 		tw_unlink(c);
 	conn_set_state(c, TCP_CLOSED);
@@ -153,6 +160,14 @@ void conn_close(struct tcp_conn *c)
 			e->cfg.io.flow_gone(e->cfg.io.ctx, &c->t.key);
 	}
 	ST(e, closed)++;
+}
+
+/* CLOSED now; the flush frees it, so callers may still look at it. */
+void conn_close(struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED && !c->hashed)
+		return;
+	conn_unlink(c);
 	conn_mark(c);
 }
 
