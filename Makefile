@@ -26,8 +26,8 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-BPF_OBJS := $(B)/bpf/xtcp.bpf.o $(B)/bpf/pass.bpf.o
-SKELS    := $(B)/xtcp.skel.h
+BPF_OBJS := $(patsubst bpf/%.c,$(B)/bpf/%.o,$(wildcard bpf/*.bpf.c))
+SKELS    := $(patsubst bpf/%.bpf.c,$(B)/%.skel.h,$(wildcard bpf/*.bpf.c))
 # the engine core and the apps: no I/O, no BPF; the unit tests link them too
 CORE_SRCS := $(wildcard user/tcp/*.c) $(wildcard user/apps/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
@@ -41,16 +41,24 @@ SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/uni
 SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIB   := $(B)/tests/lib/frames.o
+# with an AF_XDP socket: for programs that link libxdp
+XSK_LIB    := $(TEST_LIB) $(B)/tests/lib/xsk_lo.o
+# the benchmark's tools: flood generator, XDP cost, kernel server, clients
+BENCH_TOOLS := $(patsubst bench/%.c,$(B)/xtcp-%,$(wildcard bench/*.c))
+# what they use of xtcp's own code, as an archive: only what they call
+USER_LIB   := $(B)/libxtcp.a
 
 .SECONDARY:
 .PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
-all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS)
+all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS)
 
 help:
 	@echo "make            build everything into $(B)/"
 	@echo "make deps       install what a fresh Debian 12 lacks (root), mount bpffs"
 	@echo "make demo       throwaway netns pair: attach, real client, SYN flood, counters"
 	@echo "make test       every test layer (unit; bpf, netns as root)"
+	@echo "make bench      xtcp beside the Linux stack; bench/results/REPORT.md (root)"
+	@echo "                QUICK=1 for a run under five minutes"
 	@echo "make test-unit | test-bpf | test-netns   one layer"
 	@echo "make clean      remove $(B)/"
 	@echo "V=1             show commands; CC=clang to build userspace with clang"
@@ -73,20 +81,28 @@ $(B)/xtcp: $(XTCP_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
-$(TEST_LIB): tests/lib/frames.c tests/lib/frames.h $(HDRS)
+$(B)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -c $< -o $@
+
+$(USER_LIB): $(filter-out $(B)/user/main.o,$(XTCP_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/xtcp-%: bench/%.c $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(XSK_LIB) $(USER_LIB) -o $@ $(LDLIBS)
 
 $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@
 
-$(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(TEST_LIB)
+$(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib $< $(XSK_LIB) -o $@ $(LDLIBS)
 
 $(SAN)/%.o: %.c $(HDRS)
 	$(call msg,CC-SAN,$@)
@@ -115,6 +131,9 @@ test-bpf: all
 
 test-netns: all
 	$(Q)tests/run.sh netns
+
+bench: deps all
+	$(Q)QUICK=$(QUICK) bench/run.sh
 
 clean:
 	$(call msg,CLEAN,$(B))

@@ -7,7 +7,9 @@
 #define XTCP_BPF_CSUM_H
 
 #include <linux/types.h>
+#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 /* Longest TCP segment whose checksum a SYN gets checked over. */
 #define CSUM_MAX_BYTES 1520

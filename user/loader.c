@@ -35,7 +35,7 @@ static int if_mtu(const char *ifname)
 	return mtu;
 }
 
-static int fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
+int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 {
 	struct xtcp_config cfg = {
 		.window = o->window,
@@ -111,7 +111,7 @@ int loader_attach(const struct loader_opts *o, struct loader *l)
 		       err == -EPERM ? " (run as root)" : " (--verbose shows why)");
 		return err;
 	}
-	err = fill_maps(l->skel, o, mtu);
+	err = loader_fill_maps(l->skel, o, mtu);
 	if (err) {
 		pr_err("configuring the XDP program failed: %s", strerror(-err));
 		goto out_close;

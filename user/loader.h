@@ -32,6 +32,8 @@ struct loader {
 	int link_fd;
 };
 
+/* Configure a loaded program's maps as attach does, for an MTU of mtu. */
+int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu);
 int loader_attach(const struct loader_opts *o, struct loader *l);
 int loader_pin(struct loader *l, const char *ifname, bool pin_link);
 void loader_close(struct loader *l);

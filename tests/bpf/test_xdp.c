@@ -9,21 +9,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <sched.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <xdp/xsk.h>
 
 #include "check.h"
 #include "frames.h"
+#include "xsk_lo.h"
 #include "xtcp.skel.h"
 #include "xtcp/cookie.h"
 
@@ -299,61 +294,14 @@ static void test_syn_variants(void)
 	set_config(XTCP_CFG_ECN);
 }
 
-/* An AF_XDP socket on the private loopback, in the xskmap at queue 0. */
-static struct xsk_socket *xsk;
-static struct xsk_umem *umem;
-static void *umem_area;
-
 static int xsk_setup(void)
 {
-	struct xsk_socket_config cfg = {
-		.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
-		.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_COPY,
-	};
-	static struct xsk_ring_prod fq, tx;
-	static struct xsk_ring_cons cq, rx;
-	size_t size = 4096 * 64;
-	struct ifreq ifr = {};
-	__u32 key = 0;
-	int fd, err;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	strcpy(ifr.ifr_name, "lo");
-	ifr.ifr_flags = IFF_UP;
-	err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	if (err)
-		return -errno;
-	umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (umem_area == MAP_FAILED)
-		return -errno;
-	err = xsk_umem__create(&umem, umem_area, size, &fq, &cq, NULL);
-	if (err)
-		return err;
-	err = xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &cfg);
-	if (err)
-		return err;
-	fd = xsk_socket__fd(xsk);
-	return bpf_map__update_elem(skel->maps.xtcp_xsks, &key, sizeof(key), &fd,
-				    sizeof(fd), 0);
+	return xsk_lo_open(bpf_map__fd(skel->maps.xtcp_xsks));
 }
 
 static void xsk_teardown(void)
 {
-	__u32 key = 0;
-
-	bpf_map__delete_elem(skel->maps.xtcp_xsks, &key, sizeof(key), 0);
-	if (xsk)
-		xsk_socket__delete(xsk);
-	if (umem)
-		xsk_umem__delete(umem);
-	xsk = NULL;
-	umem = NULL;
+	xsk_lo_close(bpf_map__fd(skel->maps.xtcp_xsks));
 }
 
 static int flow_exists(const struct frame_spec *s)
@@ -364,22 +312,6 @@ static int flow_exists(const struct frame_spec *s)
 	frame_flow_key(s, &fk);
 	return !bpf_map__lookup_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), &f,
 				     sizeof(f), 0);
-}
-
-/* The client's third ACK for the SYN s answered with SYN-ACK v. */
-static void third_ack(const struct frame_spec *s, const struct frame_view *v,
-		      struct frame_spec *a)
-{
-	*a = *s;
-	a->seq = s->seq + 1;
-	a->ack = v->seq + 1;
-	a->flags = TH_ACK;
-	a->mss = 0;
-	a->sack = 0;
-	a->wscale = -1;
-	a->tsecr = v->tsval;
-	a->tsval = s->tsval + 1;
-	a->payload_len = 0;
 }
 
 static void test_handshake(void)
@@ -395,7 +327,7 @@ static void test_handshake(void)
 	/* Without a socket on the queue: dropped, counted, no flow. */
 	spec_all_opts(&s, 0);
 	check_syn_ack("handshake SYN", &s, &v);
-	third_ack(&s, &v, &a);
+	frame_third_ack(&s, &v, &a);
 	len = frame_build(&a, frame, sizeof(frame));
 	run_frame(frame, len, &r);
 	CHECK_EQ(r.retval, XDP_DROP, "third ACK, no AF_XDP socket");
@@ -416,7 +348,7 @@ static void test_handshake(void)
 			s.sport = (__u16)(41000 + k + 10 * v6);
 			s.flags |= TH_ECE | TH_CWR;
 			check_syn_ack("handshake SYN", &s, &v);
-			third_ack(&s, &v, &a);
+			frame_third_ack(&s, &v, &a);
 			a.flags = flags[k];
 			a.payload_len = k == 1 ? 300 : 0;
 			len = frame_build(&a, frame, sizeof(frame));
@@ -459,7 +391,7 @@ static void test_handshake(void)
 	spec_all_opts(&s, 0);
 	s.sport = 42000;
 	check_syn_ack("SYN", &s, &v);
-	third_ack(&s, &v, &a);
+	frame_third_ack(&s, &v, &a);
 	a.ack += 1;
 	len = frame_build(&a, frame, sizeof(frame));
 	run_frame(frame, len, &r);

@@ -269,3 +269,18 @@ void frame_flow_key(const struct frame_spec *s, struct xtcp_flow_key *fk)
 	fk->client_port = htons(s->sport);
 	fk->server_port = htons(s->dport);
 }
+
+void frame_third_ack(const struct frame_spec *s, const struct frame_view *v,
+		     struct frame_spec *a)
+{
+	*a = *s;
+	a->seq = s->seq + 1;
+	a->ack = v->seq + 1;
+	a->flags = TH_ACK;
+	a->mss = 0;
+	a->sack = 0;
+	a->wscale = -1;
+	a->tsecr = v->tsval;
+	a->tsval = s->tsval + 1;
+	a->payload_len = 0;
+}

@@ -70,4 +70,8 @@ __u16 inet_csum(const __u8 *buf, size_t len, __u32 sum);
 /* The flow key the XDP program builds for a client frame spec. */
 void frame_flow_key(const struct frame_spec *s, struct xtcp_flow_key *fk);
 
+/* The client's third ACK for the SYN s answered with the SYN-ACK v. */
+void frame_third_ack(const struct frame_spec *s, const struct frame_view *v,
+		     struct frame_spec *a);
+
 #endif /* XTCP_TEST_FRAMES_H */

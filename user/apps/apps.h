@@ -3,6 +3,8 @@
 #ifndef XTCP_APPS_H
 #define XTCP_APPS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "tcp/app.h"
 
 extern const struct tcp_app app_echo;	 /* sends back every byte */
@@ -14,6 +16,14 @@ extern const struct tcp_app app_source;	 /* streams bytes until the peer closes 
 const struct tcp_app *app_find(const char *name);
 /* "echo|http|discard|source" */
 const char *app_names(void);
+
+/*
+ * The `http` app's answer to one request head (NUL-terminated, ending in
+ * its last CRLF): the bytes into out, their length as the return value,
+ * and whether the connection stays open. The kernel server of the
+ * benchmarks sends the same bytes through this.
+ */
+int http_response(const char *head, char *out, size_t cap, bool *keep);
 
 /* Byte i of what `source` sends: a pattern a client can check. */
 static inline unsigned char app_source_byte(unsigned long long i)

@@ -53,15 +53,12 @@ static bool has_token(const char *v, size_t len, const char *tok)
 	return false;
 }
 
-/* Answer one request head; false when it could not be queued whole. */
-static bool respond(struct tcp_conn *c, struct http *st, char *head)
+int http_response(const char *head, char *out, size_t cap, bool *keep)
 {
-	char out[512];
 	const char *v, *status = "200 OK";
 	size_t vlen = 0;
-	bool http10 = false, keep, get = !strncmp(head, "GET ", 4);
+	bool http10 = false, get = !strncmp(head, "GET ", 4);
 	size_t clen = strlen(HTTP_BODY);	/* HEAD: as GET, without the body */
-	int n;
 
 	if (!get && strncmp(head, "HEAD ", 5)) {
 		status = "405 Method Not Allowed";
@@ -70,20 +67,29 @@ static bool respond(struct tcp_conn *c, struct http *st, char *head)
 	v = strstr(head, " HTTP/1.0\r\n");
 	if (v && v < strstr(head, "\r\n") + 1)
 		http10 = true;
-	keep = !http10;
+	*keep = !http10;
 	if ((v = header(head, "Connection", &vlen))) {
 		if (has_token(v, vlen, "close"))
-			keep = false;
+			*keep = false;
 		else if (has_token(v, vlen, "keep-alive"))
-			keep = true;
+			*keep = true;
 	}
-	n = snprintf(out, sizeof(out),
-		     "HTTP/1.1 %s\r\nServer: xtcp\r\nContent-Type: text/plain\r\n"
-		     "Content-Length: %zu\r\n%s\r\n%s",
-		     status, clen,
-		     keep ? (http10 ? "Connection: keep-alive\r\n" : "")
-			  : "Connection: close\r\n",
-		     get ? HTTP_BODY : "");
+	return snprintf(out, cap,
+			"HTTP/1.1 %s\r\nServer: xtcp\r\nContent-Type: text/plain\r\n"
+			"Content-Length: %zu\r\n%s\r\n%s",
+			status, clen,
+			*keep ? (http10 ? "Connection: keep-alive\r\n" : "")
+			      : "Connection: close\r\n",
+			get ? HTTP_BODY : "");
+}
+
+/* Answer one request head; false when it could not be queued whole. */
+static bool respond(struct tcp_conn *c, struct http *st, char *head)
+{
+	char out[512];
+	bool keep;
+	int n = http_response(head, out, sizeof(out), &keep);
+
 	if (tcp_send_space(c) < (size_t)n)
 		return false;
 	tcp_send(c, out, (size_t)n);

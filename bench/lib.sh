@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Helpers of bench/run.sh, on top of the netns harness (scripts/netns.sh):
+# pinning, CPU accounting, the flood's sink counters, servers up and down.
+#
+# CPU layout on this two-core machine: the server (xtcp's engine thread, or
+# the kernel server, and the server veth's NAPI thread) owns CPU 1; clients,
+# load generators and the flood generator own CPU 0.
+
+SRV_CPU=1
+CLI_CPU=0
+PORT=80
+
+# One CSV row: bench,metric,system,rep,value,unit
+row() { echo "$1,$2,$3,$4,$5,$6" >> "$RAW"; }
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# CPU time (utime + stime) of a process and its threads, in seconds.
+cpu_of() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# Busy CPU time of the whole machine, all CPUs, in seconds.
+cpu_total() {
+	awk -v hz="$(getconf CLK_TCK)" '/^cpu / {
+		printf "%.3f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+
+# PID of the NAPI kthread of a threaded veth, by its name.
+napi_pid() { pgrep -x "napi/$1-.*" | head -1 || true; }
+
+# Give a veth a NAPI thread of its own, pinned to a CPU: receive work (the
+# XDP program, the kernel's stack) then runs there, not on the sender's CPU.
+napi_thread() { # NS DEV CPU
+	ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded"
+	local pid
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pid=$(napi_pid "$2")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || { log "$2: no NAPI thread"; return 1; }
+	taskset -pc "$3" "$pid" >/dev/null
+}
+
+mac_of() { # NS DEV
+	ip -n "$1" -j link show "$2" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
+}
+
+# The sink's counters summed over CPUs: "syn_ack rst other passed".
+sink_read() {
+	in_cli bpftool -j map dump name sink_stats | python3 -c '
+import json, sys
+tot = [0, 0, 0, 0]
+for e in json.load(sys.stdin):
+    for v in e["values"]:
+        val = v["value"]
+        if isinstance(val, dict):
+            for i, k in enumerate(("syn_ack", "rst", "other_flood", "passed")):
+                tot[i] += int(val[k])
+        else:   # no BTF: raw bytes, four little-endian u64
+            b = bytes(int(x, 16) for x in val)
+            for i in range(4):
+                tot[i] += int.from_bytes(b[8 * i:8 * i + 8], "little")
+print(*tot)'
+}
+
+# Run a command in the background in the server namespace, pinned.
+srv_start() { # CMD...
+	nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$@" \
+		>"$WORK/server.log" 2>&1 &
+	SRV_PID=$!
+}
+
+srv_stop() {
+	[ -n "${SRV_PID:-}" ] || return 0
+	kill "$SRV_PID" 2>/dev/null
+	for _ in $(seq 30); do
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+	return 0
+}
+
+# Wait until something accepts on the server's port (a real handshake).
+srv_wait() {
+	for _ in $(seq 50); do
+		in_cli python3 -c "import socket; socket.create_connection(('$SRV4', $PORT), 0.2).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "server did not come up: $(tail -3 "$WORK/server.log")"
+	return 1
+}
+
+# Server-side setups. Each leaves the server veth with an XDP program (so
+# its NAPI runs and XDP_TX/redirects reach it) and nothing else behind.
+srv_xdp() { # OBJ
+	ip -n "$NS_SRV" link set dev "$VETH_SRV" xdpdrv off 2>/dev/null
+	ip -n "$NS_SRV" link set dev "$VETH_SRV" xdpdrv obj "$1" sec xdp
+}
+
+srv_xdp_off() { ip -n "$NS_SRV" link set dev "$VETH_SRV" xdpdrv off 2>/dev/null; true; }
+
+# The kernel's listener, with tcp_syncookies=$1 (1: when the queue
+# overflows, 2: always).
+kernel_up() { # SYNCOOKIES APP
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies="$1"
+	srv_xdp "$BUILD/bpf/pass.bpf.o"
+	srv_start "$BUILD/xtcp-kserver" --port "$PORT" --app "$2"
+	srv_wait
+}
+
+xtcp_up() { # APP [serve options]
+	local app=$1
+	shift
+	srv_xdp_off
+	srv_start "$XTCP" serve "$VETH_SRV" --port "$PORT" --app "$app" "$@"
+	srv_wait
+}
+
+# nftables SYNPROXY (RFC 4987's "SYN proxy" in netfilter) in front of a
+# kernel listener: SYNs are untracked and answered with a cookie by
+# netfilter; only a valid third ACK reaches the listener.
+synproxy_up() {
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 \
+		net.ipv4.tcp_timestamps=1
+	ip netns exec "$NS_SRV" nft -f - <<NFT
+table ip xtcp_bench {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		tcp dport $PORT tcp flags syn notrack
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport $PORT ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+		ct state invalid drop
+	}
+}
+NFT
+	ip netns exec "$NS_SRV" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	srv_xdp "$BUILD/bpf/pass.bpf.o"
+	srv_start "$BUILD/xtcp-kserver" --port "$PORT" --app http
+	srv_wait
+}
+
+synproxy_down() { ip netns exec "$NS_SRV" nft delete table ip xtcp_bench 2>/dev/null; true; }
+
+reflector_up() { srv_xdp "$BUILD/bpf/reflect.bpf.o"; }
+
+# Set up one system by name; `down` undoes whichever is up.
+system_up() { # SYSTEM APP
+	case $1 in
+	xtcp) xtcp_up "$2" ;;
+	linux) kernel_up 1 "$2" ;;
+	linux-cookies) kernel_up 2 "$2" ;;
+	synproxy) synproxy_up ;;
+	reflector) reflector_up ;;
+	*) log "unknown system $1"; return 1 ;;
+	esac || return 1
+	# (re)attaching XDP can restart the veth's NAPI thread: pin it again
+	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU"
+}
+
+system_down() {
+	srv_stop
+	synproxy_down
+	srv_xdp_off
+}
+
+# The netns pair for benchmarks: the client veth runs the sink (a NAPI
+# user, as the tests' XDP_PASS is). The server veth gets a NAPI thread
+# pinned to the server's CPU, so the server's receive work (XDP, or the
+# kernel's stack and its SYN-ACKs) runs there and not on the sender's CPU.
+# The client veth has none: its receive work runs where the sender is, so
+# CPU 0 keeps the flood generator to itself, and the server's CPU also pays
+# for dropping each answer at the client's sink (the same for every system).
+bench_netns_setup() {
+	netns_setup || return 1
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv off
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv obj "$BUILD/bpf/sink.bpf.o" sec xdp
+	ip -n "$NS_SRV" route add default via "$CLI4"
+	srv_xdp "$BUILD/bpf/pass.bpf.o"
+	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU"
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xtcp-load: the client side of the benchmarks that wrk does not cover.
+ *
+ *   connect  one connection after another, each a GET answered in full;
+ *            success rate and connect latency percentiles
+ *   bulk     N connections reading (from source) or writing (to discard)
+ *            for a time; Gbit/s
+ *   idle     N connections held open, doing nothing, until SIGINT/SIGTERM
+ *
+ * Both print one JSON object on stdout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int resolve(const char *host, const char *port, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV },
+			*ai;
+	int err = getaddrinfo(host, port, &hints, &ai);
+
+	if (err) {
+		pr_err("%s port %s: %s", host, port, gai_strerror(err));
+		return -EINVAL;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* Wait for fd to be ready for `events` until `deadline`; 0 when ready. */
+static int wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	double left = deadline - now_s();
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* A non-blocking connect that has completed by `deadline`; fd or -errno. */
+static int connect_by(const struct sockaddr_storage *ss, socklen_t len,
+		      double deadline)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)ss, len) && errno != EINPROGRESS)
+		err = -errno;
+	else if (wait_fd(fd, POLLOUT, deadline))
+		err = -ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) || err)
+		err = -(err ? err : errno);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* GET / with Connection: close; true when a 200 came back and then EOF. */
+static bool get_once(int fd, double deadline)
+{
+	static const char req[] =
+		"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+	char buf[1024];
+	size_t got = 0;
+	ssize_t r;
+
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
+		return false;
+	for (;;) {
+		if (wait_fd(fd, POLLIN, deadline))
+			return false;
+		r = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (r < 0 && errno == EAGAIN)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (got >= sizeof(buf) - 1)
+			return false;
+	}
+	buf[got] = '\0';
+	return r == 0 && !strncmp(buf, "HTTP/1.1 200 ", 13);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+
+	return n ? v[i < n ? i : n - 1] : 0;
+}
+
+static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
+		       double duration, unsigned long max, double timeout)
+{
+	double *lat = calloc(max, sizeof(*lat)), end = now_s() + duration, t0, t1;
+	unsigned long tries = 0, ok = 0, refused = 0, timed_out = 0, bad = 0;
+	int fd;
+
+	if (!lat)
+		return -ENOMEM;
+	while (tries < max && now_s() < end) {
+		tries++;
+		t0 = now_s();
+		fd = connect_by(ss, len, t0 + timeout);
+		t1 = now_s();
+		if (fd == -ETIMEDOUT) {
+			timed_out++;
+			continue;
+		}
+		if (fd < 0) {
+			refused++;
+			continue;
+		}
+		if (get_once(fd, t0 + timeout))
+			lat[ok++] = (t1 - t0) * 1e6;
+		else
+			bad++;
+		close(fd);
+	}
+	qsort(lat, ok, sizeof(*lat), cmp_double);
+	printf("{\"attempts\":%lu,\"ok\":%lu,\"timed_out\":%lu,\"refused\":%lu,"
+	       "\"bad_answer\":%lu,\"success\":%.6f,\"p50_us\":%.1f,"
+	       "\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+	       tries, ok, timed_out, refused, bad,
+	       tries ? (double)ok / (double)tries : 0, pct(lat, ok, 0.5),
+	       pct(lat, ok, 0.99), ok ? lat[ok - 1] : 0);
+	free(lat);
+	return 0;
+}
+
+static int cmd_bulk(const struct sockaddr_storage *ss, socklen_t len,
+		    double duration, int conns, bool write_dir)
+{
+	static char buf[1 << 16];
+	struct epoll_event ev, evs[64];
+	unsigned long long bytes = 0;
+	double t0, end;
+	int ep = epoll_create1(0), fds[256], i, n, err = 0;
+	ssize_t r;
+
+	if (ep < 0)
+		return -errno;
+	for (i = 0; i < conns; i++) {
+		fds[i] = connect_by(ss, len, now_s() + 3);
+		if (fds[i] < 0) {
+			err = fds[i];
+			pr_err("connection %d: %s", i + 1, strerror(-err));
+			conns = i;
+			goto out;
+		}
+		ev.events = write_dir ? EPOLLOUT : EPOLLIN;
+		ev.data.fd = fds[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	memset(buf, 'x', sizeof(buf));
+	t0 = now_s();
+	end = t0 + duration;
+	while (now_s() < end) {
+		n = epoll_wait(ep, evs, 64, 100);
+		for (i = 0; i < n; i++) {
+			r = write_dir ? write(evs[i].data.fd, buf, sizeof(buf))
+				      : read(evs[i].data.fd, buf, sizeof(buf));
+			if (r > 0)
+				bytes += (unsigned long long)r;
+			else if (r == 0 || errno != EAGAIN) {
+				err = r ? -errno : -ECONNRESET;
+				pr_err("bulk: connection ended early: %s",
+				       strerror(-err));
+				goto out;
+			}
+		}
+	}
+	printf("{\"conns\":%d,\"bytes\":%llu,\"seconds\":%.3f,\"gbps\":%.4f}\n",
+	       conns, bytes, now_s() - t0, bytes * 8 / (now_s() - t0) / 1e9);
+out:
+	for (i = 0; i < conns; i++)
+		close(fds[i]);
+	close(ep);
+	return err;
+}
+
+static volatile sig_atomic_t idle_stop;
+
+static void on_idle_stop(int sig)
+{
+	(void)sig;
+	idle_stop = 1;
+}
+
+static int cmd_idle(const struct sockaddr_storage *ss, socklen_t len,
+		    unsigned long conns)
+{
+	struct rlimit rl = { conns + 64, conns + 64 };
+	struct sigaction sa = { .sa_handler = on_idle_stop };
+	int *fds = calloc(conns, sizeof(*fds)), err = 0;
+	unsigned long i, n = 0;
+
+	if (!fds)
+		return -ENOMEM;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		err = -errno;
+		pr_err("idle: %lu descriptors: %s", conns, strerror(-err));
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (n = 0; n < conns && !idle_stop; n++) {
+		fds[n] = connect_by(ss, len, now_s() + 3);
+		if (fds[n] < 0) {
+			err = fds[n];
+			pr_err("idle: connection %lu: %s", n + 1, strerror(-err));
+			goto out;
+		}
+	}
+	printf("{\"conns\":%lu}\n", n);
+	fflush(stdout);
+	while (!idle_stop)
+		pause();
+out:
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return err;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xtcp-load connect ADDR PORT [--duration SEC] [--count N] [--timeout SEC]\n"
+		"       xtcp-load bulk ADDR PORT --read|--write [--conns N] [--duration SEC]\n"
+		"       xtcp-load idle ADDR PORT --conns N\n\n"
+		"  connect   one connection after another, each a full GET; JSON with\n"
+		"            the success rate and connect latency p50/p99 in µs\n"
+		"  bulk      N connections reading (from source) or writing (to\n"
+		"            discard); JSON with Gbit/s\n"
+		"  idle      N connections held open until SIGINT/SIGTERM; prints\n"
+		"            {\"conns\":N} once they are all up\n\n"
+		"  -t, --duration SEC   how long (default 5)\n"
+		"  -n, --count N        at most N connections (connect; default 1000000)\n"
+		"      --timeout SEC    per connection, SYN retries included (default 3)\n"
+		"  -c, --conns N        connections (bulk: at most 256, default 1;\n"
+		"                       idle: at most 1000000)\n"
+		"      --read | --write direction (bulk)\n"
+		"  -h, --help           this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "duration", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "read", no_argument, NULL, 'r' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long v, count = 1000000, conns = 1;
+	double duration = 5, timeout = 3;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const char *cmd;
+	int c, dir = -1, err;
+
+	log_init("xtcp-load", LOG_INFO);
+	while ((c = getopt_long(argc, argv, "t:n:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_uint("--duration", optarg, 1, 3600, &v))
+				return 1;
+			duration = (double)v;
+			break;
+		case 'n':
+			if (parse_uint("--count", optarg, 1, 100000000, &count))
+				return 1;
+			break;
+		case 'T':
+			if (parse_uint("--timeout", optarg, 1, 60, &v))
+				return 1;
+			timeout = (double)v;
+			break;
+		case 'c':
+			if (parse_uint("--conns", optarg, 1, 1000000, &conns))
+				return 1;
+			break;
+		case 'r': dir = 0; break;
+		case 'w': dir = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 3) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (resolve(argv[optind + 1], argv[optind + 2], &ss, &len))
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(cmd, "connect")) {
+		err = cmd_connect(&ss, len, duration, count, timeout);
+	} else if (!strcmp(cmd, "bulk")) {
+		if (dir < 0) {
+			pr_err("bulk: say --read or --write");
+			return 2;
+		}
+		if (conns > 256) {
+			pr_err("bulk: --conns %lu: at most 256", conns);
+			return 2;
+		}
+		err = cmd_bulk(&ss, len, duration, (int)conns, dir == 1);
+	} else if (!strcmp(cmd, "idle")) {
+		err = cmd_idle(&ss, len, conns);
+	} else {
+		pr_err("%s: not a command (connect, bulk, idle)", cmd);
+		return 2;
+	}
+	if (err && err != -ECONNRESET)
+		pr_err("%s: %s", cmd, strerror(-err));
+	return err ? 1 : 0;
+}

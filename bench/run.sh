@@ -1,0 +1,292 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# make bench: xtcp beside the Linux stack, in one run, on throwaway
+# namespaces. Every benchmark runs each system in turn, REPS times,
+# alternating, and appends rows to bench/results/raw.csv; report.py turns
+# them into REPORT.md and the plots. QUICK=1: short runs, same structure.
+#
+#   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
+#                            bulk memory
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=$ROOT/build
+. scripts/netns.sh
+. bench/lib.sh
+
+QUICK=${QUICK:-}
+REPS=${REPS:-5}
+if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
+	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=2000; MODE=quick
+else
+	DUR=5; COST_REPEAT=10000000; IDLE_CONNS=10000; MODE=full
+fi
+OUT=$ROOT/bench/results
+WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
+RAW=$OUT/raw.csv
+BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory}
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
+for t in wrk nft gnuplot bpftool; do
+	command -v $t >/dev/null || { echo "bench: $t missing: make deps" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+echo "bench,metric,system,rep,value,unit" > "$RAW"
+trap 'system_down; netns_cleanup; rm -rf "$WORK"' EXIT
+
+machine() {
+	{
+		echo "mode=$MODE"
+		echo "reps=$REPS"
+		echo "duration_s=$DUR"
+		echo "idle_conns=$IDLE_CONNS"
+		echo "kernel=$(uname -r)"
+		echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+		echo "cores=$(nproc)"
+		echo "mem=$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+		echo "date=$(date -u +%FT%TZ)"
+		echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)"
+		echo "wrk=$(wrk -v 2>&1 | head -1)"
+	} > "$OUT/machine.txt"
+}
+
+# 1. ns per packet of the XDP paths (BPF_PROG_TEST_RUN, no interface)
+bench_xdp_cost() {
+	log "xdp_cost: $REPS reps of $COST_REPEAT runs"
+	taskset -c "$SRV_CPU" "$BUILD/xtcp-xdpcost" --repeat "$COST_REPEAT" \
+		--reps "$REPS" | tail -n +2 >> "$RAW"
+}
+
+# One flood of DUR seconds at the generator's full rate against whatever
+# is up. Answers are counted at the client's sink; CPU is the server veth's
+# NAPI thread, where all of the server's SYN work runs.
+flood_once() { # SYSTEM REP
+	local np s0 s1 c0 c1 gen ans
+	np=$(napi_pid "$VETH_SRV")
+	s0=$(sink_read); c0=$(cpu_of "$np")
+	gen=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
+		--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
+		--duration "$DUR" --json) || return 1
+	s1=$(sink_read); c1=$(cpu_of "$np")
+	python3 - "$1" "$2" "$gen" "$s0" "$s1" "$c0" "$c1" >> "$RAW" <<'PY'
+import json, sys
+sys_, rep, gen = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+s0, s1 = [list(map(int, a.split())) for a in sys.argv[4:6]]
+c0, c1 = float(sys.argv[6]), float(sys.argv[7])
+d = [b - a for a, b in zip(s0, s1)]
+answers = d[0] + d[1] + d[2]   # the reflector answers SYN with SYN
+secs = gen["seconds"]
+print(f"syn_flood,answers_per_s,{sys_},{rep},{answers / secs:.0f},1/s")
+print(f"syn_flood,generator_per_s,{sys_},{rep},{gen['rate']:.0f},1/s")
+print(f"syn_flood,server_cpu,{sys_},{rep},{(c1 - c0) / secs:.3f},cores")
+if answers:
+    print(f"syn_flood,cpu_ns_per_answer,{sys_},{rep},{(c1 - c0) * 1e9 / answers:.1f},ns")
+PY
+}
+
+# 2. SYN flood: answers per second and server CPU per answer
+bench_syn_flood() {
+	local rep sys
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux-cookies synproxy reflector; do
+			log "syn_flood: $sys rep $rep"
+			system_up "$sys" http || return 1
+			flood_once "$sys" "$rep" || return 1
+			system_down
+		done
+	done
+}
+
+connect_once() { # SYSTEM REP FLOOD(0|1)
+	local tag=$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
+	if [ "$3" = 1 ]; then
+		in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
+			--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
+			--duration $((DUR + 2)) --json > "$WORK/flood.json" &
+		fpid=$!
+		sleep 1
+	fi
+	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
+		--duration "$DUR") || return 1
+	[ -n "$fpid" ] && wait "$fpid"
+	python3 - "$1" "$2" "$tag" "$res" >> "$RAW" <<'PY'
+import json, sys
+s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+print(f"legit_{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
+print(f"legit_{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
+print(f"legit_{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
+print(f"legit_{tag},attempts,{s},{rep},{r['attempts']},1")
+PY
+}
+
+# 3. a real client connecting one connection after another, with and
+# without the flood at the generator's full rate
+bench_legit() {
+	local rep sys flood
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux linux-cookies; do
+			system_up "$sys" http || return 1
+			for flood in 0 1; do
+				log "legit: $sys flood=$flood rep $rep"
+				connect_once "$sys" "$rep" "$flood" || return 1
+			done
+			system_down
+		done
+	done
+}
+
+# The server's CPU: its process plus the server veth's NAPI thread.
+srv_cpu() { echo "$(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VETH_SRV")")" | bc; }
+
+# 4. HTTP/1.1 requests per second, new connection per request or keep-alive
+bench_conn_rate() {
+	local rep sys kind c0 c1 out hdr
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux; do
+			system_up "$sys" http || return 1
+			for kind in close keepalive; do
+				log "conn_rate: $sys $kind rep $rep"
+				hdr=()
+				[ "$kind" = close ] && hdr=(-H "Connection: close")
+				c0=$(srv_cpu)
+				out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
+					--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
+				c1=$(srv_cpu)
+				python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" \
+					>> "$RAW" <<'PY'
+import re, sys
+s, rep, kind = sys.argv[1:4]
+c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+def lat(p):
+    m = re.search(rf"^\s*{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+errs = re.search(r"Socket errors: (.*)", out)
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+cpu = (c1 - c0) / dur
+b = f"http_{kind}"
+print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
+print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
+print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
+print(f"{b},server_cpu,{s},{rep},{cpu:.3f},cores")
+if cpu > 0:
+    print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
+print(f"{b},errors,{s},{rep},{int(non2xx.group(1)) if non2xx else 0},1")
+PY
+			done
+			system_down
+		done
+	done
+}
+
+# 5. bulk transfer: one and eight connections, both directions
+bench_bulk() {
+	local rep sys app dir n c0 c1 out
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux; do
+			for app in source discard; do
+				system_up "$sys" "$app" || return 1
+				dir=--read
+				[ "$app" = discard ] && dir=--write
+				for n in 1 8; do
+					log "bulk: $sys $app x$n rep $rep"
+					c0=$(srv_cpu)
+					out=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" bulk \
+						"$SRV4" "$PORT" $dir --conns $n --duration "$DUR") || return 1
+					c1=$(srv_cpu)
+					python3 - "$sys" "$rep" "${app}_x$n" "$c0" "$c1" "$out" \
+						>> "$RAW" <<'PY'
+import json, sys
+s, rep, b = sys.argv[1:4]
+c0, c1, r = float(sys.argv[4]), float(sys.argv[5]), json.loads(sys.argv[6])
+print(f"bulk_{b},gbps,{s},{rep},{r['gbps']:.3f},Gbit/s")
+cpu = (c1 - c0) / r["seconds"]
+print(f"bulk_{b},server_cpu,{s},{rep},{cpu:.3f},cores")
+if r["bytes"]:
+    print(f"bulk_{b},cpu_ns_per_kb,{s},{rep},{(c1 - c0) * 1e9 / (r['bytes'] / 1024):.1f},ns")
+PY
+				done
+				system_down
+			done
+		done
+	done
+}
+
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# 6. memory: per half-open connection during a flood, per idle
+# established connection. Slab is machine-wide and also holds the client's
+# sockets, so the kernel server's share is its delta minus xtcp's (whose
+# connections hold no kernel socket on the server side).
+bench_memory() {
+	local rep sys s0 s1 r0 r1 ipid ready half req
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux; do
+			log "memory: $sys rep $rep"
+			system_up "$sys" http || return 1
+			# half-open: a one-second flood, counted during it
+			if [ "$sys" = linux ]; then
+				ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=0 \
+					net.ipv4.tcp_max_syn_backlog=65536 net.core.somaxconn=65536
+				srv_stop; srv_start "$BUILD/xtcp-kserver" --port "$PORT" \
+					--app http --backlog 65536; srv_wait
+			fi
+			s0=$(slab_kb)
+			in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
+				--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
+				--duration 1 --json >/dev/null || return 1
+			s1=$(slab_kb)
+			if [ "$sys" = linux ]; then
+				half=$(ip netns exec "$NS_SRV" ss -Htn state syn-recv | wc -l)
+			else
+				half=$(in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["flows"] + sum(v for k, v in d.get("engine", {}).items() if k.startswith("conn_")))')
+			fi
+			row memory half_open_count "$sys" "$rep" "$half" 1
+			row memory half_open_slab_kb "$sys" "$rep" $((s1 - s0)) kB
+			if [ "$half" -gt 0 ]; then
+				row memory bytes_per_half_open "$sys" "$rep" \
+					$(( (s1 - s0) * 1024 / half )) B
+			else
+				row memory bytes_per_half_open "$sys" "$rep" 0 B
+			fi
+			system_down
+			[ "$sys" = linux ] && ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+			# let SYN_RECV and TIME-WAIT leftovers go before counting again
+			system_up "$sys" http || return 1
+			sleep 1
+			s0=$(slab_kb); r0=$(rss_kb "$SRV_PID")
+			in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" idle "$SRV4" "$PORT" \
+				--conns "$IDLE_CONNS" > "$WORK/idle.out" &
+			ipid=$!
+			ready=
+			for _ in $(seq 600); do
+				grep -q conns "$WORK/idle.out" && { ready=1; break; }
+				kill -0 $ipid 2>/dev/null || break
+				sleep 0.1
+			done
+			[ -n "$ready" ] || { log "idle connections did not come up"; return 1; }
+			sleep 1
+			s1=$(slab_kb); r1=$(rss_kb "$SRV_PID")
+			kill $ipid; wait $ipid 2>/dev/null
+			row memory idle_slab_kb "$sys" "$rep" $((s1 - s0)) kB
+			row memory idle_rss_per_conn "$sys" "$rep" \
+				$(( (r1 - r0) * 1024 / IDLE_CONNS )) B
+			system_down
+		done
+	done
+}
+
+machine
+bench_netns_setup || exit 1
+SRV_MAC=$(mac_of "$NS_SRV" "$VETH_SRV")
+for b in $BENCHES; do
+	declare -F "bench_$b" >/dev/null || { echo "bench: no benchmark $b" >&2; exit 2; }
+	"bench_$b" || { log "$b failed"; exit 1; }
+done
+python3 bench/report.py "$OUT" || exit 1
+log "report: $OUT/REPORT.md"

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xtcp-xdpcost: nanoseconds per packet of xtcp's XDP program on each of its
+ * paths, beside a bare XDP_PASS and a swap-and-XDP_TX reflector, all timed
+ * by BPF_PROG_TEST_RUN with a large repeat count. Programs that rewrite the
+ * frame run behind bpf/xdpcost.bpf.c, which restores it before every run;
+ * the same harness with XDP_PASS behind it is timed right before and
+ * subtracted. The reflector is timed both ways, which checks the method.
+ * Prints CSV rows: bench,metric,system,rep,value,unit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xtcp.skel.h"
+#include "pass.skel.h"
+#include "reflect.skel.h"
+#include "xtcp/bench.h"
+#include "xdpcost.skel.h"
+#include "frames.h"
+#include "xsk_lo.h"
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+
+struct cost {
+	struct xtcp *x;
+	struct pass *pass;
+	struct reflect *refl;
+	struct xdpcost *h;
+	int repeat;
+};
+
+/* One timed test run: average ns per repeat, as the kernel measures it. */
+static int run(int fd, const __u8 *frame, size_t len, int repeat,
+	       __u8 *out, __u32 *out_len, __u32 *ns, __u32 *retval)
+{
+	struct xdp_md ctx = { .data_end = (__u32)len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (__u32)len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat,
+		    .data_out = out, .data_size_out = out_len ? *out_len : 0);
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		return -errno;
+	if (out_len)
+		*out_len = o.data_size_out;
+	if (ns)
+		*ns = o.duration;
+	*retval = o.retval;
+	return 0;
+}
+
+static const char *verdict(__u32 v)
+{
+	static const char *const names[] = { "ABORTED", "DROP", "PASS", "TX",
+					     "REDIRECT" };
+
+	return v < 5 ? names[v] : "?";
+}
+
+/* Time `fd` on `frame` alone; the frame must come through unchanged. */
+static int time_plain(struct cost *c, const char *what, int fd,
+		      const __u8 *frame, size_t len, __u32 want, __u32 *ns)
+{
+	__u32 rv = 0;
+	int err = run(fd, frame, len, c->repeat, NULL, NULL, ns, &rv);
+
+	if (err) {
+		pr_err("%s: test run failed: %s", what, strerror(-err));
+		return err;
+	}
+	if (rv != want) {
+		pr_err("%s: verdict XDP_%s, expected XDP_%s", what, verdict(rv),
+		       verdict(want));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Time `fd` behind the restoring harness, minus the harness with XDP_PASS
+ * behind it, plus the bare XDP_PASS: what `fd` costs where XDP_PASS would.
+ */
+static int time_harnessed(struct cost *c, const char *what, int fd,
+			  const __u8 *frame, size_t len, int forget,
+			  const struct xtcp_flow_key *key, __u32 want,
+			  __u32 pass_ns, double *ns, __u32 *base_ns)
+{
+	int hfd = bpf_program__fd(c->h->progs.xdp_cost);
+	int tfd = bpf_map__fd(c->h->maps.cost_target);
+	__u32 zero = 0, pfd = (__u32)bpf_program__fd(c->pass->progs.xdp_pass);
+	__u32 total;
+	int err;
+
+	memcpy(c->h->bss->cost.frame, frame, len);
+	c->h->bss->cost.len = (__u32)len;
+	c->h->bss->cost.forget_flow = (__u32)forget;
+	if (key)
+		c->h->bss->cost.key = *key;
+	if (bpf_map_update_elem(tfd, &zero, &pfd, 0))
+		return -errno;
+	err = time_plain(c, what, hfd, frame, len, XDP_PASS, base_ns);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(tfd, &zero, &fd, 0))
+		return -errno;
+	err = time_plain(c, what, hfd, frame, len, want, &total);
+	if (err)
+		return err;
+	*ns = (double)total - *base_ns + pass_ns;
+	return 0;
+}
+
+static void row(const char *metric, const char *system, int rep, double v)
+{
+	printf("xdp_cost,%s,%s,%d,%.1f,ns\n", metric, system, rep, v);
+	fflush(stdout);
+}
+
+/* A SYN as Linux sends it, to port `port`. */
+static size_t syn_frame(int port, __u8 *buf, size_t cap, struct frame_spec *s)
+{
+	frame_spec_default(s, 0);
+	s->dport = (__u16)port;
+	s->mss = 1460;
+	s->sack = 1;
+	s->ts = 1;
+	s->tsval = 1000;
+	s->wscale = 7;
+	return frame_build(s, buf, cap);
+}
+
+static int one_rep(struct cost *c, int rep)
+{
+	int xfd = bpf_program__fd(c->x->progs.xtcp_xdp);
+	__u8 syn[128], other[128], ack[128], out[256];
+	__u32 pass_ns, refl_ns, base, out_len = sizeof(out), rv = 0;
+	size_t syn_len, other_len, ack_len;
+	struct frame_spec s, o, a;
+	struct xtcp_flow_key key;
+	struct frame_view v;
+	double ns;
+	int err;
+
+	syn_len = syn_frame(80, syn, sizeof(syn), &s);
+	other_len = syn_frame(81, other, sizeof(other), &o);
+	/* the third ACK answers this period's SYN-ACK to the same SYN */
+	err = run(xfd, syn, syn_len, 1, out, &out_len, NULL, &rv);
+	if (err || rv != XDP_TX || frame_parse(out, out_len, &v)) {
+		pr_err("SYN: no SYN-ACK from xtcp (verdict XDP_%s)",
+		       verdict(rv));
+		return err ? err : -EPROTO;
+	}
+	frame_third_ack(&s, &v, &a);
+	ack_len = frame_build(&a, ack, sizeof(ack));
+	frame_flow_key(&s, &key);
+	bpf_map__delete_elem(c->x->maps.xtcp_flows, &key, sizeof(key), 0);
+
+	err = time_plain(c, "XDP_PASS", bpf_program__fd(c->pass->progs.xdp_pass),
+			 syn, syn_len, XDP_PASS, &pass_ns);
+	if (!err)
+		err = time_plain(c, "reflector",
+				 bpf_program__fd(c->refl->progs.xdp_reflect),
+				 syn, syn_len, XDP_TX, &refl_ns);
+	if (err)
+		return err;
+	row("xdp_pass", "floor", rep, pass_ns);
+	row("reflector", "floor", rep, refl_ns);
+	err = time_harnessed(c, "reflector (harness)",
+			     bpf_program__fd(c->refl->progs.xdp_reflect), syn,
+			     syn_len, 0, NULL, XDP_TX, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("reflector_harnessed", "floor", rep, ns);
+	row("harness", "harness", rep, base);
+
+	err = time_harnessed(c, "SYN -> SYN-ACK", xfd, syn, syn_len, 0, NULL,
+			     XDP_TX, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("syn_synack", "xtcp", rep, ns);
+	err = time_harnessed(c, "unserved port -> pass", xfd, other, other_len,
+			     0, NULL, XDP_PASS, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("unserved_pass", "xtcp", rep, ns);
+	/* every run inserts the flow anew; the harness deletes it first */
+	err = time_harnessed(c, "third ACK -> redirect", xfd, ack, ack_len, 1,
+			     &key, XDP_REDIRECT, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("ack_redirect", "xtcp", rep, ns);
+	/* the first run inserts the flow; the rest find it */
+	err = time_harnessed(c, "established flow -> redirect", xfd, ack,
+			     ack_len, 0, NULL, XDP_REDIRECT, pass_ns, &ns,
+			     &base);
+	if (err)
+		return err;
+	row("flow_redirect", "xtcp", rep, ns);
+	bpf_map__delete_elem(c->x->maps.xtcp_flows, &key, sizeof(key), 0);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xtcp-xdpcost [--repeat N] [--reps N]\n"
+		"ns per packet of xtcp's XDP paths, XDP_PASS and a reflector,\n"
+		"by BPF_PROG_TEST_RUN; CSV on stdout (root).\n\n"
+		"  -r, --repeat N   runs per timing (default 10000000)\n"
+		"  -n, --reps N     repetitions (default 5)\n"
+		"  -h, --help       this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "reps", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cost c = { .repeat = 10000000 };
+	struct loader_opts lo;
+	unsigned long v, reps = 5;
+	int ch, i, err = 0, xsks_fd = -1;
+
+	log_init("xtcp-xdpcost", LOG_INFO);
+	while ((ch = getopt_long(argc, argv, "r:n:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			if (parse_uint("--repeat", optarg, 1, 1000000000, &v))
+				return 1;
+			c.repeat = (int)v;
+			break;
+		case 'n':
+			if (parse_uint("--reps", optarg, 1, 1000, &reps))
+				return 1;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (require_root("xtcp-xdpcost"))
+		return 1;
+	c.x = xtcp__open_and_load();
+	c.pass = pass__open_and_load();
+	c.refl = reflect__open_and_load();
+	c.h = xdpcost__open();
+	if (!c.x || !c.pass || !c.refl || !c.h) {
+		pr_err("loading the programs: %s", strerror(errno));
+		err = -errno;
+		goto out;
+	}
+	err = bpf_map__reuse_fd(c.h->maps.xtcp_flows,
+				bpf_map__fd(c.x->maps.xtcp_flows));
+	if (!err)
+		err = xdpcost__load(c.h);
+	if (err) {
+		pr_err("xdpcost.bpf.o: cannot load: %s", strerror(-err));
+		goto out;
+	}
+	attach_opts_default(&lo);
+	lo.ports[lo.nports++] = 80;
+	err = loader_fill_maps(c.x, &lo, 1500);
+	if (err) {
+		pr_err("configuring xtcp's maps: %s", strerror(-err));
+		goto out;
+	}
+	xsks_fd = bpf_map__fd(c.x->maps.xtcp_xsks);
+	err = xsk_lo_open(xsks_fd);
+	if (err) {
+		pr_err("lo: AF_XDP socket for the redirect paths: %s",
+		       strerror(-err));
+		goto out;
+	}
+	printf("bench,metric,system,rep,value,unit\n");
+	for (i = 1; i <= (int)reps && !err; i++)
+		err = one_rep(&c, i);
+out:
+	if (xsks_fd >= 0)
+		xsk_lo_close(xsks_fd);
+	xdpcost__destroy(c.h);
+	reflect__destroy(c.refl);
+	pass__destroy(c.pass);
+	xtcp__destroy(c.x);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The bare XDP_TX reflector: the ceiling the SYN-flood benchmark measures. */
+#include "reflect.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("xdp")
+int xdp_reflect(struct xdp_md *ctx)
+{
+	return reflect(ctx);
+}
