@@ -17,9 +17,9 @@ BUILD=$ROOT/build
 QUICK=${QUICK:-}
 REPS=${REPS:-5}
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
-	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=2000; MODE=quick
+	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=1000; MODE=quick
 else
-	DUR=5; COST_REPEAT=10000000; IDLE_CONNS=10000; MODE=full
+	DUR=3; COST_REPEAT=10000000; IDLE_CONNS=5000; MODE=full
 fi
 OUT=$ROOT/bench/results
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
@@ -102,9 +102,9 @@ connect_once() { # SYSTEM REP FLOOD(0|1)
 	if [ "$3" = 1 ]; then
 		in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
 			--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
-			--duration $((DUR + 2)) --json > "$WORK/flood.json" &
+			--duration $((DUR + 1)) --json > "$WORK/flood.json" &
 		fpid=$!
-		sleep 1
+		sleep 0.5
 	fi
 	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
 		--duration "$DUR") || return 1
@@ -136,7 +136,7 @@ bench_legit() {
 }
 
 # The server's CPU: its process plus the server veth's NAPI thread.
-srv_cpu() { echo "$(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VETH_SRV")")" | bc; }
+srv_cpu() { awk "BEGIN { print $(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VETH_SRV")") }"; }
 
 # 4. HTTP/1.1 requests per second, new connection per request or keep-alive
 bench_conn_rate() {

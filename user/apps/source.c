@@ -7,18 +7,29 @@ struct source {
 	unsigned long long sent;
 };
 
+#define CHUNK 16384
+
+/* The pattern from every phase: byte i of it is app_source_byte(i), so
+ * the stream from offset `sent` is pattern + sent % 251. */
+static unsigned char pattern[CHUNK + 251];
+
+__attribute__((constructor)) static void pattern_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = app_source_byte(i);
+}
+
 static void fill(struct tcp_conn *c, struct source *st)
 {
-	unsigned char buf[16384];
-	size_t n, i;
+	size_t n;
 	ssize_t r;
 
 	while ((n = tcp_send_space(c))) {
-		if (n > sizeof(buf))
-			n = sizeof(buf);
-		for (i = 0; i < n; i++)
-			buf[i] = app_source_byte(st->sent + i);
-		r = tcp_send(c, buf, n);
+		if (n > CHUNK)
+			n = CHUNK;
+		r = tcp_send(c, pattern + st->sent % 251, n);
 		if (r <= 0)
 			break;
 		st->sent += (size_t)r;
