@@ -185,6 +185,10 @@ bench_netns_setup() {
 	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv off
 	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv obj "$BUILD/bpf/sink.bpf.o" sec xdp
 	ip -n "$NS_SRV" route add default via "$CLI4"
+	# thousands of connections per run, and the client closes first in
+	# some: give it every port and let it reuse its TIME-WAITs
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
+		net.ipv4.tcp_tw_reuse=1
 	srv_xdp "$BUILD/bpf/pass.bpf.o"
 	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU"
 }

@@ -11,6 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "bench/results"
@@ -74,7 +75,7 @@ def table(bench, metrics, systems, base=None, lower_better=()):
 
 def plot(name, title, ylabel, series, logscale=False):
     """A bar chart with min-max error bars; series: [(label, bench, metric, system)]."""
-    data = os.path.join(OUT, f"{name}.dat")
+    data = os.path.join(tempfile.gettempdir(), f"xtcp-bench-{os.getpid()}-{name}.dat")
     n = 0
     with open(data, "w") as f:
         for label, b, m, s in series:
@@ -107,6 +108,8 @@ plot "{data}" using 2:3:4:xtic(1) lc rgb "#3070b0"
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"report: gnuplot for {name}: {e}", file=sys.stderr)
         return None
+    finally:
+        os.unlink(data)
     return png
 
 

@@ -32,7 +32,8 @@ for t in wrk nft gnuplot bpftool; do
 done
 mkdir -p "$OUT"
 echo "bench,metric,system,rep,value,unit" > "$RAW"
-trap 'system_down; netns_cleanup; rm -rf "$WORK"' EXIT
+bench_cleanup() { system_down; netns_cleanup; rm -rf "$WORK"; }
+trap bench_cleanup EXIT
 
 machine() {
 	{
@@ -283,6 +284,7 @@ print(d["flows"] + sum(v for k, v in d.get("engine", {}).items() if k.startswith
 
 machine
 bench_netns_setup || exit 1
+trap bench_cleanup EXIT		# netns_setup set its own
 SRV_MAC=$(mac_of "$NS_SRV" "$VETH_SRV")
 for b in $BENCHES; do
 	declare -F "bench_$b" >/dev/null || { echo "bench: no benchmark $b" >&2; exit 2; }
