@@ -25,6 +25,7 @@
 #include "flood.skel.h"
 #include "frames.h"
 #include "cli.h"
+#include "clock.h"
 #include "log.h"
 
 #define MAX_THREADS 16
@@ -44,14 +45,6 @@ struct worker {
 	int err;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
@@ -63,9 +56,9 @@ static void *worker_run(void *arg)
 		    .ctx_size_in = sizeof(ctx), .repeat = (int)f->batch,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
 	int fd = bpf_program__fd(f->skel->progs.xdp_flood);
-	double end = now_s() + f->duration;
+	double end = mono_s() + f->duration;
 
-	while (now_s() < end) {
+	while (mono_s() < end) {
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			w->err = -errno;
 			break;
@@ -265,7 +258,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	t0 = now_s();
+	t0 = mono_s();
 	for (i = 0; i < (int)nthreads; i++) {
 		w[i].f = &f;
 		if (pthread_create(&w[i].tid, NULL, worker_run, &w[i])) {
@@ -280,7 +273,7 @@ int main(int argc, char **argv)
 		if (w[i].err && !err)
 			err = w[i].err;
 	}
-	secs = now_s() - t0;
+	secs = mono_s() - t0;
 	if (err) {
 		pr_err("%s: live-frames test run failed: %s", dev,
 		       strerror(-err));

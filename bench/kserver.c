@@ -41,14 +41,6 @@ struct server {
 	unsigned char pattern[CHUNK + 251];
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static int listen_on(const struct server *s)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
@@ -147,7 +139,7 @@ static void *serve_thread(void *arg)
 	ev.events = EPOLLIN;
 	ev.data.ptr = NULL;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	while (!stop) {
+	while (!cli_stop) {
 		n = epoll_wait(ep, evs, 256, 200);
 		for (i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
@@ -211,7 +203,6 @@ int main(int argc, char **argv)
 	static struct server s = { .mode = MODE_HTTP, .backlog = 4096 };
 	unsigned long v, nthreads = 1;
 	pthread_t tids[64];
-	struct sigaction sa = { .sa_handler = on_stop };
 	int c, i;
 
 	log_init("xtcp-kserver", LOG_INFO);
@@ -254,8 +245,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < (int)sizeof(s.pattern); i++)
 		s.pattern[i] = app_source_byte((unsigned long long)i);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < (int)nthreads; i++)
 		pthread_create(&tids[i], NULL, serve_thread, &s);

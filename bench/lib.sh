@@ -67,6 +67,12 @@ for e in json.load(sys.stdin):
 print(*tot)'
 }
 
+# The flood generator at its full rate for $1 seconds; JSON on stdout.
+flood_run() {
+	in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
+		--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" --duration "$1" --json
+}
+
 # Run a command in the background in the server namespace, pinned.
 srv_start() { # CMD...
 	nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$@" \
@@ -128,8 +134,7 @@ xtcp_up() { # APP [serve options]
 # kernel listener: SYNs are untracked and answered with a cookie by
 # netfilter; only a valid third ACK reaches the listener.
 synproxy_up() {
-	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 \
-		net.ipv4.tcp_timestamps=1
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_timestamps=1
 	ip netns exec "$NS_SRV" nft -f - <<NFT
 table ip xtcp_bench {
 	chain raw {
@@ -144,9 +149,7 @@ table ip xtcp_bench {
 }
 NFT
 	ip netns exec "$NS_SRV" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
-	srv_xdp "$BUILD/bpf/pass.bpf.o"
-	srv_start "$BUILD/xtcp-kserver" --port "$PORT" --app http
-	srv_wait
+	kernel_up 2 http
 }
 
 synproxy_down() { ip netns exec "$NS_SRV" nft delete table ip xtcp_bench 2>/dev/null; true; }

@@ -28,15 +28,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "log.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int resolve(const char *host, const char *port, struct sockaddr_storage *ss,
 		   socklen_t *len)
@@ -60,7 +53,7 @@ static int resolve(const char *host, const char *port, struct sockaddr_storage *
 static int wait_fd(int fd, short events, double deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	double left = deadline - now_s();
+	double left = deadline - mono_s();
 
 	if (left <= 0)
 		return -ETIMEDOUT;
@@ -135,17 +128,17 @@ static double pct(const double *v, size_t n, double p)
 static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
 		       double duration, unsigned long max, double timeout)
 {
-	double *lat = calloc(max, sizeof(*lat)), end = now_s() + duration, t0, t1;
+	double *lat = calloc(max, sizeof(*lat)), end = mono_s() + duration, t0, t1;
 	unsigned long tries = 0, ok = 0, refused = 0, timed_out = 0, bad = 0;
 	int fd;
 
 	if (!lat)
 		return -ENOMEM;
-	while (tries < max && now_s() < end) {
+	while (tries < max && mono_s() < end) {
 		tries++;
-		t0 = now_s();
+		t0 = mono_s();
 		fd = connect_by(ss, len, t0 + timeout);
-		t1 = now_s();
+		t1 = mono_s();
 		if (fd == -ETIMEDOUT) {
 			timed_out++;
 			continue;
@@ -184,7 +177,7 @@ static int cmd_bulk(const struct sockaddr_storage *ss, socklen_t len,
 	if (ep < 0)
 		return -errno;
 	for (i = 0; i < conns; i++) {
-		fds[i] = connect_by(ss, len, now_s() + 3);
+		fds[i] = connect_by(ss, len, mono_s() + 3);
 		if (fds[i] < 0) {
 			err = fds[i];
 			pr_err("connection %d: %s", i + 1, strerror(-err));
@@ -196,9 +189,9 @@ static int cmd_bulk(const struct sockaddr_storage *ss, socklen_t len,
 		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
 	memset(buf, 'x', sizeof(buf));
-	t0 = now_s();
+	t0 = mono_s();
 	end = t0 + duration;
-	while (now_s() < end) {
+	while (mono_s() < end) {
 		n = epoll_wait(ep, evs, 64, 100);
 		for (i = 0; i < n; i++) {
 			r = write_dir ? write(evs[i].data.fd, buf, sizeof(buf))
@@ -214,7 +207,7 @@ static int cmd_bulk(const struct sockaddr_storage *ss, socklen_t len,
 		}
 	}
 	printf("{\"conns\":%d,\"bytes\":%llu,\"seconds\":%.3f,\"gbps\":%.4f}\n",
-	       conns, bytes, now_s() - t0, bytes * 8 / (now_s() - t0) / 1e9);
+	       conns, bytes, mono_s() - t0, bytes * 8 / (mono_s() - t0) / 1e9);
 out:
 	for (i = 0; i < conns; i++)
 		close(fds[i]);
@@ -222,19 +215,10 @@ out:
 	return err;
 }
 
-static volatile sig_atomic_t idle_stop;
-
-static void on_idle_stop(int sig)
-{
-	(void)sig;
-	idle_stop = 1;
-}
-
 static int cmd_idle(const struct sockaddr_storage *ss, socklen_t len,
 		    unsigned long conns)
 {
 	struct rlimit rl = { conns + 64, conns + 64 };
-	struct sigaction sa = { .sa_handler = on_idle_stop };
 	int *fds = calloc(conns, sizeof(*fds)), err = 0;
 	unsigned long i, n = 0;
 
@@ -245,10 +229,9 @@ static int cmd_idle(const struct sockaddr_storage *ss, socklen_t len,
 		pr_err("idle: %lu descriptors: %s", conns, strerror(-err));
 		goto out;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	for (n = 0; n < conns && !idle_stop; n++) {
-		fds[n] = connect_by(ss, len, now_s() + 3);
+	cli_catch_stop();
+	for (n = 0; n < conns && !cli_stop; n++) {
+		fds[n] = connect_by(ss, len, mono_s() + 3);
 		if (fds[n] < 0) {
 			err = fds[n];
 			pr_err("idle: connection %lu: %s", n + 1, strerror(-err));
@@ -257,7 +240,7 @@ static int cmd_idle(const struct sockaddr_storage *ss, socklen_t len,
 	}
 	printf("{\"conns\":%lu}\n", n);
 	fflush(stdout);
-	while (!idle_stop)
+	while (!cli_stop)
 		pause();
 out:
 	for (i = 0; i < n; i++)

@@ -65,9 +65,7 @@ flood_once() { # SYSTEM REP
 	local np s0 s1 c0 c1 gen ans
 	np=$(napi_pid "$VETH_SRV")
 	s0=$(sink_read); c0=$(cpu_of "$np")
-	gen=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
-		--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
-		--duration "$DUR" --json) || return 1
+	gen=$(flood_run "$DUR") || return 1
 	s1=$(sink_read); c1=$(cpu_of "$np")
 	python3 - "$1" "$2" "$gen" "$s0" "$s1" "$c0" "$c1" >> "$RAW" <<'PY'
 import json, sys
@@ -101,9 +99,7 @@ bench_syn_flood() {
 connect_once() { # SYSTEM REP FLOOD(0|1)
 	local tag=$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
 	if [ "$3" = 1 ]; then
-		in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
-			--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
-			--duration $((DUR + 1)) --json > "$WORK/flood.json" &
+		flood_run $((DUR + 1)) > "$WORK/flood.json" &
 		fpid=$!
 		sleep 0.5
 	fi
@@ -235,9 +231,7 @@ bench_memory() {
 					--app http --backlog 65536; srv_wait
 			fi
 			s0=$(slab_kb)
-			in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
-				--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" \
-				--duration 1 --json >/dev/null || return 1
+			flood_run 1 >/dev/null || return 1
 			s1=$(slab_kb)
 			if [ "$sys" = linux ]; then
 				half=$(ip netns exec "$NS_SRV" ss -Htn state syn-recv | wc -l)

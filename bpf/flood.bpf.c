@@ -13,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "xtcp/bench.h"
 #include "csum.h"
 
@@ -29,7 +30,7 @@ int xdp_flood(struct xdp_md *ctx)
 	struct tcphdr *th = (void *)(ip + 1);
 	__u32 saddr = tmpl.net | (bpf_get_prandom_u32() & tmpl.host_mask);
 	__u32 seq = bpf_get_prandom_u32();
-	__u16 sport = (__u16)(bpf_get_prandom_u32() | 0x4);	/* never 0..1023 */
+	__u16 sport = bpf_htons((__u16)bpf_get_prandom_u32() | 1024);
 	__u64 sum;
 
 	if (data + XTCP_FLOOD_FRAME_LEN > data_end)

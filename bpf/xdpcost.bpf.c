@@ -25,12 +25,7 @@ struct {
 } cost_target SEC(".maps");
 
 /* xtcp's own flows map, shared by fd from userspace (bpf_map__reuse_fd) */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XTCP_MAX_FLOWS);
-	__type(key, struct xtcp_flow_key);
-	__type(value, struct xtcp_flow);
-} xtcp_flows SEC(".maps");
+#include "flows.h"
 
 SEC("xdp")
 int xdp_cost(struct xdp_md *ctx)

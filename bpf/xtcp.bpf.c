@@ -55,12 +55,7 @@ struct {
 	__type(value, struct xtcp_keycache);
 } xtcp_keycache SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XTCP_MAX_FLOWS);
-	__type(key, struct xtcp_flow_key);
-	__type(value, struct xtcp_flow);
-} xtcp_flows SEC(".maps");
+#include "flows.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);

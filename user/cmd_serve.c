@@ -21,6 +21,7 @@
 #include "apps/apps.h"
 #include "cli.h"
 #include "counters.h"
+#include "clock.h"
 #include "log.h"
 #include "pins.h"
 #include "serve.h"
@@ -198,19 +199,17 @@ static int engine_cfg_from_maps(struct xtcp *skel, struct tcp_cfg *tc)
 static void print_rates(const char *ifname)
 {
 	static struct xtcp_engine_stats prev;
-	static struct timespec t0;
+	static double t0;
 	struct xtcp_engine_stats cur;
-	struct timespec t1;
+	double t1 = mono_s(), dt;
 	__u64 conns = 0;
-	double dt;
 	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (counters_engine(ifname, &cur))
 		return;
 	for (i = XTCP_ENGINE_conn_syn_sent; i <= XTCP_ENGINE_conn_time_wait; i++)
 		conns += ((__u64 *)&cur)[i];
-	dt = t0.tv_sec ? (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 : 0;
+	dt = t0 ? t1 - t0 : 0;
 	if (dt > 0)
 		printf("conns %llu  accepted/s %.0f  closed/s %.0f  segs in/s %.0f"
 		       "  out/s %.0f  Mbit/s in %.1f out %.1f  rst out %llu  retrans %llu\n",

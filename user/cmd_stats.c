@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "clock.h"
 #include "log.h"
 #include "pins.h"
 
@@ -74,14 +75,6 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 	printf("}\n");
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * One watch line per counter that moved: rate and total; engine gauges
  * (connections by state, UMEM) print their level instead.
@@ -115,7 +108,7 @@ static int watch(const char *ifname, double interval, long count, bool json)
 	struct xtcp_engine_stats eprev, ecur;
 	struct timespec ts = { (time_t)interval,
 			       (long)((interval - (time_t)interval) * 1e9) };
-	double t0 = now_s(), t1;
+	double t0 = mono_s(), t1;
 	int err = counters_read(ifname, &prev);
 	bool engine = !counters_engine(ifname, &eprev), first;
 
@@ -127,7 +120,7 @@ static int watch(const char *ifname, double interval, long count, bool json)
 			break;
 		if (engine && counters_engine(ifname, &ecur))
 			engine = false;	/* serve stopped: XDP counters go on */
-		t1 = now_s();
+		t1 = mono_s();
 		first = true;
 		if (json)
 			printf("{\"ifname\":\"%s\",\"interval\":%.3f,\"rates\":{",

@@ -11,23 +11,6 @@
 #include "cli.h"
 #include "log.h"
 
-volatile sig_atomic_t cli_stop;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	cli_stop = 1;
-}
-
-/* SIGINT and SIGTERM set cli_stop; long-running commands poll it. */
-void cli_catch_stop(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);

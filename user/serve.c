@@ -5,16 +5,9 @@
 #include <time.h>
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "log.h"
 #include "serve.h"
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
 
 static __s64 tai_offset_ns(void)
 {
