@@ -14,7 +14,7 @@ XCFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
 SAN      := $(B)/san
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all
-LDLIBS   := -lxdp -lbpf -lelf -lz -lpthread
+LDLIBS   := -lxdp -lbpf -lelf -lz -lpthread -lm
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
 	      -Iinclude -Ibpf -I$(ARCH_INC)
 
@@ -97,7 +97,7 @@ $(B)/xtcp-%: bench/%.c $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
 $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@ -lm
 
 $(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB)
 	$(call msg,CC,$@)
@@ -112,7 +112,7 @@ $(SAN)/%.o: %.c $(HDRS)
 $(SAN)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(SAN_OBJS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(SAN_OBJS) -o $@
+	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(SAN_OBJS) -o $@ -lm
 
 deps:
 	$(Q)scripts/deps.sh

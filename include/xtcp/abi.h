@@ -191,6 +191,16 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(rst_in, COUNT, "acceptable RSTs received")			\
 	X(rst_out, COUNT, "RSTs sent")					\
 	X(challenge_acks, COUNT, "challenge ACKs sent (RFC 5961)")	\
+	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: over the per-second limit") \
+	X(fast_retransmits, COUNT, "fast retransmits: recoveries entered (RFC 5681, 6675)") \
+	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
+	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
+	X(dsacks_out, COUNT, "D-SACKs sent for duplicate segments (RFC 2883)") \
+	X(drop_paws, COUNT, "segments with an old timestamp (PAWS, RFC 7323 5)") \
+	X(delayed_acks, COUNT, "ACKs sent by the delayed-ACK timer")	\
+	X(persist_probes, COUNT, "zero-window probes sent")		\
+	X(keepalive_probes, COUNT, "keepalive probes sent")		\
+	X(keepalive_aborts, COUNT, "connections aborted: keepalives unanswered") \
 	X(ooo_segs, COUNT, "segments queued out of order")		\
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\

@@ -27,6 +27,7 @@
 #ifndef XTCP_TCP_APP_H
 #define XTCP_TCP_APP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -71,6 +72,10 @@ void tcp_close(struct tcp_conn *c);
 
 /* Abort now with RST; no further events. */
 void tcp_abort(struct tcp_conn *c);
+
+/* Nagle's algorithm (RFC 9293 3.7.4) is on for every connection; on turns
+ * it off for this one (TCP_NODELAY), for request/response protocols. */
+void tcp_set_nodelay(struct tcp_conn *c, bool on);
 
 /* The per-connection state of tcp_app.ctx_size bytes. */
 void *tcp_ctx(const struct tcp_conn *c);

@@ -3,6 +3,7 @@
 #ifndef XTCP_TCP_CONN_H
 #define XTCP_TCP_CONN_H
 
+#include "cc.h"
 #include "ring.h"
 #include "seq.h"
 #include "tcp.h"
@@ -21,13 +22,28 @@ enum tcp_state {
 	TCP_TIME_WAIT,
 };
 
-#define TCP_OOO_MAX 8		/* out-of-order ranges held per connection */
+#define TCP_OOO_MAX 32		/* out-of-order ranges held per connection */
+#define TCP_SB_MAX 32		/* SACKed ranges remembered per connection */
+#define TCP_DUPTHRESH 3		/* RFC 5681 3.2, RFC 6675 */
 
+/*
+ * A connection has one "main" timer (retransmission, persist or close: at
+ * most one of them makes sense at a time) and two of its own (delayed ACK,
+ * keepalive). The engine's heap holds the connection once, at the earliest.
+ */
 enum tcp_timer {
 	TIMER_NONE,
 	TIMER_RTO,		/* retransmission (RFC 6298), SYN included */
 	TIMER_PERSIST,		/* zero window probe (RFC 9293 3.8.6.1) */
 	TIMER_CLOSE,		/* TIME-WAIT, or FIN-WAIT-2 of a closed app */
+	TIMER_DELACK,		/* RFC 9293 3.8.6.3 */
+	TIMER_KEEPALIVE,	/* RFC 9293 3.8.4 */
+};
+
+/* CUBIC's state (RFC 9438 4), in segments and seconds. */
+struct cubic_state {
+	double w_max, k, w_est, cwnd;	/* cwnd: what c->cwnd was set from */
+	uint64_t epoch_ns;		/* 0: no congestion avoidance epoch */
 };
 
 struct tcp_conn {
@@ -43,20 +59,44 @@ struct tcp_conn {
 	uint8_t pending : 1;	/* on the engine's flush list */
 	uint8_t ooo_fin : 1;	/* a FIN beyond a hole: at ooo_fin_seq */
 	uint8_t hashed : 1;
-	uint8_t timer_kind;
+	uint8_t nodelay : 1;	/* Nagle off (tcp_set_nodelay) */
+	uint8_t in_recovery : 1; /* fast recovery, RFC 6582 / RFC 6675 */
+	uint8_t rexmit_una : 1;	/* retransmit the segment at SND.UNA now */
+	uint8_t dsack_pending : 1; /* next ACK reports dsack[] (RFC 2883) */
+	uint8_t timer_kind;	/* the main timer: RTO, PERSIST, CLOSE or NONE */
 	uint8_t retries;
+	uint8_t dupacks;
+	uint8_t ka_probes;	/* keepalives unanswered */
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;		/* payload per segment, options subtracted */
 
 	/* RFC 9293 3.3.1 send sequence variables */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t snd_end;	/* sequence after the last byte queued */
+	uint32_t snd_sml;	/* end of the last short segment (Nagle) */
 	/* receive */
 	uint32_t irs, rcv_nxt, rcv_adv;	/* rcv_adv: right edge advertised */
 	uint32_t ts_recent, last_ack_sent;
 	uint32_t ooo_fin_seq;
 	uint8_t nooo;
+	uint32_t ooo_recent;		/* a byte of the newest out-of-order segment */
 	uint32_t ooo[TCP_OOO_MAX][2];	/* [start, end) above rcv_nxt, sorted */
+	uint32_t dsack[2];
+	uint64_t ts_recent_ns;		/* when ts_recent was taken (RFC 7323 5.5) */
+	uint64_t last_rcv_ns;		/* keepalive: the peer's last segment */
+
+	/* congestion control (cc.h) and loss recovery (recovery.c) */
+	const struct tcp_cc *cc;
+	uint32_t cwnd, ssthresh, max_sndwnd;
+	uint32_t recover;		/* RFC 6582: SND.MAX when recovery began */
+	uint32_t high_rxt;		/* RFC 6675: highest byte retransmitted + 1 */
+	uint32_t ca_bytes;		/* RFC 3465 byte counting */
+	uint8_t nsb;
+	uint32_t sb[TCP_SB_MAX][2];	/* SACKed [start, end) above snd_una, sorted */
+	union {
+		struct cubic_state cubic;
+	} ccs;
+	uint32_t fast_rexmits, dsacks_in, rto_count;
 
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
@@ -65,7 +105,8 @@ struct tcp_conn {
 	uint32_t retransmits;
 
 	struct ring snd, rcv;
-	uint64_t timer_at;
+	uint64_t timer_at;		/* the earliest of the three below */
+	uint64_t main_at, delack_at, ka_at;	/* 0: not armed */
 	uint32_t heap_idx;
 	struct tcp_conn *hnext;		/* hash chain */
 	struct tcp_conn *pnext;		/* flush list */
@@ -78,6 +119,9 @@ struct tcp_engine {
 	struct tcp_cfg cfg;
 	struct xtcp_engine_stats own_stats, *st;
 	uint64_t now;
+	/* RFC 5961 7: challenge ACKs sent in the current second */
+	uint64_t ca_second;
+	uint32_t ca_sent;
 	__u64 hkey[2];		/* keyed hash: peers cannot aim at a bucket */
 	__u64 iss_key[2];
 	/* the engine's own cookie path: K[key_period] and K[key_period - 1] */
@@ -129,17 +173,36 @@ void conn_orphan_bound(struct tcp_conn *c);
 
 /* timer.c */
 void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at);
-void timer_stop(struct tcp_conn *c);
+void timer_clear(struct tcp_conn *c, enum tcp_timer kind);
+void timer_stop(struct tcp_conn *c);		/* the main timer */
+void timer_stop_all(struct tcp_conn *c);
 void rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
 void rto_rearm(struct tcp_conn *c);
+uint64_t rto_ns(const struct tcp_conn *c);
+void keepalive_arm(struct tcp_conn *c);
+
+/* recovery.c: SACK scoreboard, dupacks, fast retransmit (RFC 5681, 6582,
+ * 6675, 3042) */
+void conn_cc_start(struct tcp_conn *c);
+void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news);
+void sb_trim(struct tcp_conn *c);
+bool sb_covers(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
+void recovery_ack(struct tcp_conn *c, uint32_t acked);
+void recovery_dupack(struct tcp_conn *c);
+void recovery_rto(struct tcp_conn *c);
+uint32_t recovery_pipe(const struct tcp_conn *c);
+bool recovery_next(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+bool recovery_next_any(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 
 /* output.c */
+uint16_t snd_mss(const struct tcp_conn *c);
 void tcp_output(struct tcp_conn *c);
 void tcp_output_probe(struct tcp_conn *c);
 void send_ctl(struct tcp_engine *e, const struct tcp_tuple *t, uint32_t seq,
 	      uint32_t ack, uint8_t flags);
 void send_rst_for(struct tcp_engine *e, const struct tcp_seg *s);
 void send_syn(struct tcp_conn *c);
+void send_keepalive(struct tcp_conn *c);
 uint32_t ts_now(const struct tcp_engine *e);
 uint32_t rcv_window(const struct tcp_conn *c);
 

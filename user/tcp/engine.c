@@ -23,11 +23,42 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->rto_max_ms = 60000;
 	cfg->max_retries = 15;
 	cfg->syn_retries = 6;
+	cfg->cc = &tcp_cc_cubic;
+	cfg->sack = true;
+	cfg->timestamps = true;
+	cfg->delack_ms = 40;
+	cfg->keepalive_intvl_ms = 75000;	/* as Linux: 75 s, 9 probes */
+	cfg->keepalive_probes = 9;
+	cfg->challenge_ack_limit = 1000;
 	cfg->mss4 = 1460;
 	cfg->mss6 = 1440;
 	cfg->syn_window = 65535;
 	cfg->wscale = 7;
 	cfg->ecn = true;
+}
+
+/* splitmix64: keys from a seed, so a simulation replays exactly */
+static __u64 splitmix(__u64 *x)
+{
+	__u64 z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int engine_keys(struct tcp_engine *e)
+{
+	__u64 x = e->cfg.seed;
+
+	if (!x)
+		return getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
+		       getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key);
+	e->hkey[0] = splitmix(&x);
+	e->hkey[1] = splitmix(&x);
+	e->iss_key[0] = splitmix(&x);
+	e->iss_key[1] = splitmix(&x);
+	return 0;
 }
 
 int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
@@ -50,9 +81,7 @@ int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
 	e->pool = calloc(cfg->max_conns, e->conn_size);
 	e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
 	e->heap = calloc(cfg->max_conns, sizeof(*e->heap));
-	if (!e->pool || !e->buckets || !e->heap ||
-	    getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
-	    getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key)) {
+	if (!e->pool || !e->buckets || !e->heap || engine_keys(e)) {
 		tcp_engine_free(e);
 		return -ENOMEM;
 	}
@@ -151,45 +180,102 @@ void tcp_flush(struct tcp_engine *e)
 	}
 }
 
+/* RFC 6298 5.4-5.7, with the retry limit of RFC 9293 3.8.3 (R2). */
+static void rto_fire(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	ST(e, rto_expiries)++;
+	c->rtt_start_ns = 0;	/* Karn: no sample across a retransmit */
+	if (++c->retries > (c->state == TCP_SYN_SENT ? e->cfg.syn_retries
+						      : e->cfg.max_retries)) {
+		ST(e, retry_aborts)++;
+		conn_reset(c, c->state != TCP_SYN_SENT);
+		return;
+	}
+	c->rto_ms = c->rto_ms * 2 > e->cfg.rto_max_ms ? e->cfg.rto_max_ms
+						      : c->rto_ms * 2;
+	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
+		send_syn(c);
+		return;
+	}
+	if (!c->snd_wnd && c->snd_una != c->snd_end) {
+		/* the lost zero-window probe: again, with backoff only;
+		 * the network is not congested for it */
+		c->snd_nxt = c->snd_una;
+		tcp_output_probe(c);
+		return;
+	}
+	recovery_rto(c);
+	conn_mark(c);
+}
+
+/* Probe an idle peer; the timer moves lazily to last_rcv_ns + idle. */
+static void keepalive_fire(struct tcp_conn *c)
+{
+	const struct tcp_cfg *cfg = &c->e->cfg;
+	uint64_t now = c->e->now;
+
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+		return;
+	if (now - c->last_rcv_ns < (uint64_t)cfg->keepalive_idle_ms * 1000000) {
+		c->ka_probes = 0;
+		keepalive_arm(c);
+		return;
+	}
+	if (c->ka_probes >= cfg->keepalive_probes) {
+		ST(c->e, keepalive_aborts)++;
+		conn_reset(c, true);
+		return;
+	}
+	/* with data unacknowledged the retransmission timer is the probe */
+	if (c->snd_max == c->snd_una) {
+		c->ka_probes++;
+		send_keepalive(c);
+	}
+	timer_set(c, TIMER_KEEPALIVE, now + (uint64_t)cfg->keepalive_intvl_ms * 1000000);
+}
+
 static void timer_fire(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
-	enum tcp_timer kind = c->timer_kind;
+	uint64_t now = e->now;
 
-	timer_stop(c);
-	switch (kind) {
-	case TIMER_CLOSE:
-		if (c->state == TCP_FIN_WAIT_2)
-			ST(e, aborted)++;
-		conn_close(c);
-		return;
-	case TIMER_PERSIST:
-		/* RFC 9293 3.8.6.1: probe with one byte of new data; its loss
-		 * is then retransmission's business, with backoff */
-		tcp_output_probe(c);
-		return;
-	case TIMER_RTO:
-		ST(e, rto_expiries)++;
-		c->rtt_start_ns = 0;	/* Karn: no sample across a retransmit */
-		if (++c->retries > (c->state == TCP_SYN_SENT ? e->cfg.syn_retries
-							      : e->cfg.max_retries)) {
-			conn_reset(c, c->state != TCP_SYN_SENT);
+	if (c->main_at && c->main_at <= now) {
+		enum tcp_timer kind = c->timer_kind;
+
+		timer_stop(c);
+		switch (kind) {
+		case TIMER_CLOSE:
+			if (c->state == TCP_FIN_WAIT_2)
+				ST(e, aborted)++;
+			conn_close(c);
 			return;
+		case TIMER_PERSIST:
+			/* RFC 9293 3.8.6.1: probe with one byte of new data;
+			 * its loss is then retransmission's, with backoff */
+			tcp_output_probe(c);
+			break;
+		case TIMER_RTO:
+			rto_fire(c);
+			break;
+		default:
+			break;
 		}
-		c->rto_ms = c->rto_ms * 2 > e->cfg.rto_max_ms ? e->cfg.rto_max_ms
-							      : c->rto_ms * 2;
-		if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
-			send_syn(c);
+		if (c->state == TCP_CLOSED)
 			return;
-		}
-		c->snd_nxt = c->snd_una;	/* go back: resend from the hole */
-		if (!c->snd_wnd && c->snd_una != c->snd_end)
-			tcp_output_probe(c);	/* the lost probe, with backoff */
-		else
+	}
+	if (c->delack_at && c->delack_at <= now) {
+		timer_clear(c, TIMER_DELACK);
+		if (c->last_ack_sent != c->rcv_nxt) {
+			ST(e, delayed_acks)++;
+			c->ack_now = 1;
 			conn_mark(c);
-		return;
-	default:
-		return;
+		}
+	}
+	if (c->ka_at && c->ka_at <= now) {
+		timer_clear(c, TIMER_KEEPALIVE);
+		keepalive_fire(c);
 	}
 }
 
@@ -336,6 +422,13 @@ void tcp_close(struct tcp_conn *c)
 	conn_orphan_bound(c);
 }
 
+void tcp_set_nodelay(struct tcp_conn *c, bool on)
+{
+	c->nodelay = on;
+	if (on)
+		conn_mark(c);	/* what Nagle held goes now */
+}
+
 void *tcp_ctx(const struct tcp_conn *c)
 {
 	return c->ctx;
@@ -364,8 +457,23 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->rcv_nxt = c->rcv_nxt;
 	i->rcv_wnd = rcv_window(c);
 	i->srtt_us = c->srtt_us;
+	i->rttvar_us = c->rttvar_us;
 	i->rto_ms = c->rto_ms;
 	i->retransmits = c->retransmits;
+	i->mss = c->mss;
+	i->cwnd = c->cwnd;
+	i->ssthresh = c->ssthresh;
+	i->fast_rexmits = c->fast_rexmits;
+	i->rto_count = c->rto_count;
+	i->dsacks_in = c->dsacks_in;
+	i->sacked = 0;
+	for (int k = 0; k < c->nsb; k++)
+		i->sacked += c->sb[k][1] - c->sb[k][0];
+	i->in_recovery = c->in_recovery;
+	i->ts_ok = c->ts_ok;
+	i->sack_ok = c->sack_ok;
+	i->ws_ok = c->ws_ok;
+	i->cc = c->cc ? c->cc->name : "-";
 	i->snd_queued = c->snd.cap ? ring_used(&c->snd) : 0;
 	i->rcv_queued = c->rcv.cap ? ring_used(&c->rcv) : 0;
 }

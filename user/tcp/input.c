@@ -7,6 +7,9 @@
 
 #include "conn.h"
 
+/* RFC 7323 5.5: TS.Recent older than 24 days is not trusted */
+#define PAWS_IDLE_NS (24ULL * 24 * 3600 * 1000000000)
+
 /* Events gathered while a segment is processed, delivered at its end. */
 enum {
 	EVB_CONNECTED = 1 << 0,
@@ -37,12 +40,36 @@ void conn_reset(struct tcp_conn *c, bool send_rst)
 	conn_close(c);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2: answer a suspicious segment with a plain ACK. */
+/* RFC 5961 3.2, 4.2, 5.2: answer a suspicious segment with a plain ACK;
+ * at most challenge_ack_limit a second for the engine (RFC 5961 7), so a
+ * spoofer cannot turn us into an amplifier. */
 static void challenge_ack(struct tcp_conn *c)
 {
-	ST(c->e, challenge_acks)++;
+	struct tcp_engine *e = c->e;
+	uint64_t second = e->now / 1000000000;
+
+	if (second != e->ca_second) {
+		e->ca_second = second;
+		e->ca_sent = 0;
+	}
+	if (e->cfg.challenge_ack_limit && e->ca_sent >= e->cfg.challenge_ack_limit) {
+		ST(e, challenge_acks_limited)++;
+		return;
+	}
+	e->ca_sent++;
+	ST(e, challenge_acks)++;
 	c->ack_now = 1;
 	conn_mark(c);
+}
+
+/* RFC 2883: the next ACK reports [s, e) as received twice. */
+static void dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	if (!c->sack_ok || !seq_lt(s, e))
+		return;
+	c->dsack[0] = s;
+	c->dsack[1] = e;
+	c->dsack_pending = 1;
 }
 
 /* RFC 9293 3.10.7.4, first: is any of the segment in the window? */
@@ -93,6 +120,11 @@ static bool rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 	uint32_t before = c->rcv_nxt;
 
 	if (s->seq != c->rcv_nxt) {
+		for (int i = 0; i < c->nooo; i++)
+			if (seq_ge(s->seq, c->ooo[i][0]) &&
+			    seq_le(s->seq + s->len, c->ooo[i][1]))
+				dsack_note(c, s->seq, s->seq + s->len);
+		c->ooo_recent = s->seq;
 		/* the ring has room for the whole window: write it in place */
 		if (ooo_add(c, s->seq, s->seq + s->len)) {
 			ring_put_at(&c->rcv, s->seq - c->rcv_nxt, s->data, s->len);
@@ -158,9 +190,9 @@ static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 		return 0;
 	c->irs = s->seq;
 	c->rcv_nxt = c->last_ack_sent = s->seq + 1;
-	c->ts_ok = s->ts;
+	c->ts_ok = s->ts && e->cfg.timestamps;
 	c->ts_recent = s->tsval;
-	c->sack_ok = s->sack_ok;
+	c->sack_ok = s->sack_ok && e->cfg.sack;
 	if (s->wscale != WIRE_NO_WSCALE) {
 		c->ws_ok = 1;
 		c->snd_wscale = s->wscale > XTCP_WSCALE_MAX ? XTCP_WSCALE_MAX : s->wscale;
@@ -179,30 +211,58 @@ static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 	}
 	c->snd_una = s->ack;
 	timer_stop(c);
+	conn_cc_start(c);
 	conn_set_state(c, TCP_ESTABLISHED);
 	ST(e, connected)++;
 	return EVB_CONNECTED;
+}
+
+/* RTT: timestamps (RFC 7323 4.1), else the one timed segment (Karn). */
+static void rtt_from_ack(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	struct tcp_engine *e = c->e;
+
+	if (c->ts_ok && s->ts && s->tsecr) {
+		uint32_t ms = ts_now(e) - s->tsecr;
+
+		if (ms < 60000)
+			rtt_sample(c, ms ? ms * 1000 : 500);
+	} else if (c->rtt_start_ns && seq_ge(s->ack, c->rtt_seq)) {
+		rtt_sample(c, (uint32_t)((e->now - c->rtt_start_ns) / 1000));
+		c->rtt_start_ns = 0;
+	}
 }
 
 /* The ACK field (RFC 9293 3.10.7.4, fifth); false: drop the segment. */
 static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 {
 	struct tcp_engine *e = c->e;
-	bool fin_acked = false;
+	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
+	bool fin_acked = false, news, dup;
 
 	if (c->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
 			send_rst_for(e, s);
 			return false;
 		}
+		c->snd_una = c->iss + 1;	/* our SYN: no byte of the buffer */
+		rto_rearm(c);
+		c->snd_wnd = wnd;
+		conn_cc_start(c);
 		conn_set_state(c, TCP_ESTABLISHED);
 		ST(e, connected)++;
 		*ev |= EVB_CONNECTED;	/* the window is taken below, as for any ACK */
 	}
-	if (seq_gt(s->ack, c->snd_max)) {	/* RFC 5961 5.2 */
+	/* RFC 5961 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <=
+	 * SND.NXT; outside, a challenge ACK and the segment goes */
+	if (seq_gt(s->ack, c->snd_max) ||
+	    seq_lt(s->ack, c->snd_una - c->max_sndwnd)) {
 		challenge_ack(c);
 		return false;
 	}
+	/* RFC 5681 2: a duplicate ACK carries nothing else new */
+	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
+	      !(s->flags & TCP_FIN) && wnd == c->snd_wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una;
 
@@ -215,30 +275,29 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		c->snd_una = s->ack;
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
-		/* RTT: timestamps (RFC 7323 4.1), else one timed segment (Karn) */
-		if (c->ts_ok && s->ts && s->tsecr) {
-			uint32_t ms = ts_now(e) - s->tsecr;
-
-			if (ms < 60000)
-				rtt_sample(c, ms ? ms * 1000 : 500);
-		} else if (c->rtt_start_ns && seq_ge(s->ack, c->rtt_seq)) {
-			rtt_sample(c, (uint32_t)((e->now - c->rtt_start_ns) / 1000));
-			c->rtt_start_ns = 0;
-		}
+		sb_trim(c);
+		rtt_from_ack(c, s);
 		c->retries = 0;
 		if (c->timer_kind == TIMER_RTO || c->timer_kind == TIMER_NONE)
 			rto_rearm(c);	/* RFC 6298 5.2, 5.3 */
+		recovery_ack(c, acked);
 		if (acked && !c->app_gone)
 			*ev |= EVB_WRITABLE;
 	}
+	sack_input(c, s, &news);
+	if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
+	    (dup || news))
+		recovery_dupack(c);
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */
 	if (seq_le(c->snd_una, s->ack) &&
 	    (seq_lt(c->snd_wl1, s->seq) ||
 	     (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack)))) {
-		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+		c->snd_wnd = wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
+		if (wnd > c->max_sndwnd)
+			c->max_sndwnd = wnd;
 		if (c->snd_wnd && c->timer_kind == TIMER_PERSIST)
 			timer_stop(c);
 	}
@@ -286,10 +345,29 @@ static void deliver(struct tcp_conn *c, unsigned ev)
 		conn_close(c);
 }
 
+/*
+ * When to acknowledge data (RFC 9293 3.8.6.3, RFC 5681 4.2): at once for
+ * anything out of order or filling a hole, and for every second full
+ * segment; otherwise within delack_ms, unless something goes out sooner.
+ */
+static void ack_data(struct tcp_conn *c, uint8_t holes_before)
+{
+	const struct tcp_cfg *cfg = &c->e->cfg;
+
+	if (holes_before || c->nooo || !cfg->delack_ms ||
+	    c->rcv_nxt - c->last_ack_sent >= 2u * c->mss) {
+		c->ack_now = 1;
+		return;
+	}
+	if (!c->delack_at)
+		timer_set(c, TIMER_DELACK, c->e->now + (uint64_t)cfg->delack_ms * 1000000);
+}
+
 static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 {
 	uint32_t wnd = ring_free(&c->rcv), seg_len;
 	unsigned ev = 0;
+	uint8_t holes;
 
 	if (c->state == TCP_SYN_SENT)
 		return syn_sent_input(c, s);
@@ -307,6 +385,18 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 			challenge_ack(c);
 		return 0;
 	}
+	/* RFC 7323 5.3 R1, PAWS: an older timestamp than TS.Recent is an old
+	 * duplicate, unless TS.Recent itself is over 24 days old */
+	if (c->ts_ok && s->ts && !(s->flags & TCP_RST) &&
+	    seq_lt(s->tsval, c->ts_recent)) {
+		if (c->e->now - c->ts_recent_ns <= PAWS_IDLE_NS) {
+			ST(c->e, drop_paws)++;
+			c->ack_now = 1;
+			return 0;
+		}
+		c->ts_recent = s->tsval;
+		c->ts_recent_ns = c->e->now;
+	}
 	seg_len = s->len + !!(s->flags & TCP_FIN);
 	if (!acceptable(c, s->seq, seg_len, wnd)) {
 		if (!wnd && s->seq == c->rcv_nxt && !(s->flags & TCP_RST)) {
@@ -318,6 +408,8 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 			ST(c->e, drop_unacceptable)++;
 			if (!(s->flags & TCP_RST)) {
 				c->ack_now = 1;
+				if (s->len && seq_le(s->seq + s->len, c->rcv_nxt))
+					dsack_note(c, s->seq, s->seq + s->len);
 				if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
 					conn_time_wait(c);
 			}
@@ -328,6 +420,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 	if (seq_lt(s->seq, c->rcv_nxt)) {
 		uint32_t d = c->rcv_nxt - s->seq;
 
+		dsack_note(c, s->seq, d < s->len ? c->rcv_nxt : s->seq + s->len);
 		if (d > s->len) {	/* the FIN is old too */
 			d = s->len;
 			s->flags &= (uint8_t)~TCP_FIN;
@@ -362,8 +455,10 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 		return 0;
 	/* RFC 7323 4.3: TS.Recent from the segment that covers Last.ACK.sent */
 	if (c->ts_ok && s->ts && seq_le(s->seq, c->last_ack_sent) &&
-	    seq_ge(s->tsval, c->ts_recent))
+	    seq_ge(s->tsval, c->ts_recent)) {
 		c->ts_recent = s->tsval;
+		c->ts_recent_ns = c->e->now;
+	}
 	if (!rcv_ack(c, s, &ev))
 		return ev;
 
@@ -377,9 +472,10 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 				conn_reset(c, true);
 				return 0;
 			}
+			holes = c->nooo;
 			if (rcv_data(c, s))
 				ev |= EVB_READABLE;
-			c->ack_now = 1;
+			ack_data(c, holes);
 			break;
 		default:
 			break;	/* after the peer's FIN: nothing more is data */
@@ -409,7 +505,10 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 
 void conn_input(struct tcp_conn *c, struct tcp_seg *s)
 {
-	unsigned ev = process(c, s);
+	unsigned ev;
+
+	c->last_rcv_ns = c->e->now;	/* the peer is alive: keepalive waits */
+	ev = process(c, s);
 
 	if (c->state != TCP_CLOSED)
 		deliver(c, ev);

@@ -42,6 +42,7 @@ void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
+	conn_cc_start(c);
 	conn_set_state(c, TCP_ESTABLISHED);
 	ST(e, accepted)++;
 	conn_event(c, TCP_EV_ACCEPTED);

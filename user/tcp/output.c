@@ -63,6 +63,42 @@ static bool emit(struct tcp_engine *e, const struct tcp_tuple *t,
 	return true;
 }
 
+/* The SACK blocks our next ACK carries (RFC 2018 4): a D-SACK first
+ * (RFC 2883), then the block with the newest segment, then the others. */
+static int sack_blocks(const struct tcp_conn *c, uint32_t (*b)[2])
+{
+	int n = 0, max = c->ts_ok ? 3 : 4, k;
+
+	if (!c->sack_ok)
+		return 0;
+	if (c->dsack_pending) {
+		b[n][0] = c->dsack[0];
+		b[n++][1] = c->dsack[1];
+	}
+	for (k = 0; k < c->nooo; k++)
+		if (seq_in(c->ooo_recent, c->ooo[k][0], c->ooo[k][1]))
+			break;
+	if (k < c->nooo && n < max) {
+		b[n][0] = c->ooo[k][0];
+		b[n++][1] = c->ooo[k][1];
+	}
+	for (int i = 0; i < c->nooo && n < max; i++)
+		if (i != k) {
+			b[n][0] = c->ooo[i][0];
+			b[n++][1] = c->ooo[i][1];
+		}
+	return n;
+}
+
+/* Payload per segment now: the MSS less the SACK blocks riding along. */
+uint16_t snd_mss(const struct tcp_conn *c)
+{
+	uint32_t b[4][2];
+	int n = sack_blocks(c, b);
+
+	return (uint16_t)(c->mss - (n ? 4 + 8 * n : 0));
+}
+
 /* One segment of a connection: seq, flags, and n bytes of the send buffer. */
 static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		      uint32_t n)
@@ -74,18 +110,26 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		.flags = flags,
 		.opts = &opts,
 	};
+	uint32_t blocks[4][2];
 	uint16_t wnd;
+	int nb;
 
 	if (flags & TCP_SYN) {
 		wire_opt_mss(&opts, our_mss(c->e, c->t.v6));
-		if (c->state == TCP_SYN_SENT || c->sack_ok)
+		if (c->state == TCP_SYN_SENT ? c->e->cfg.sack : c->sack_ok)
 			wire_opt_sack_ok(&opts);
 	}
-	if (c->ts_ok || (c->state == TCP_SYN_SENT && (flags & TCP_SYN)))
+	if (c->ts_ok || (c->state == TCP_SYN_SENT && (flags & TCP_SYN) &&
+			 c->e->cfg.timestamps))
 		wire_opt_ts(&opts, ts_now(c->e), c->ts_recent);
 	if ((flags & TCP_SYN) &&
 	    (c->state == TCP_SYN_SENT || c->ws_ok))
 		wire_opt_wscale(&opts, c->rcv_wscale);
+	if (!(flags & TCP_SYN) && (nb = sack_blocks(c, blocks)) > 0) {
+		wire_opt_sack(&opts, (const uint32_t (*)[2])blocks, nb);
+		if (c->dsack_pending)
+			ST(c->e, dsacks_out)++;
+	}
 	if (c->state != TCP_SYN_SENT || !(flags & TCP_SYN))
 		o.flags |= TCP_ACK;
 	if (c->ece_pending && !(flags & TCP_SYN))
@@ -111,6 +155,8 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 			c->rcv_adv = edge;
 		c->last_ack_sent = c->rcv_nxt;
 		c->ack_now = 0;
+		c->dsack_pending = 0;
+		timer_clear(c, TIMER_DELACK);
 	}
 	return true;
 }
@@ -127,7 +173,15 @@ void send_syn(struct tcp_conn *c)
 		count_retransmit(c);
 	if (conn_emit(c, c->iss, TCP_SYN, 0))
 		c->snd_nxt = c->snd_max = c->iss + 1;
-	timer_set(c, TIMER_RTO, c->e->now + (uint64_t)c->rto_ms * 1000000);
+	timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
+}
+
+/* RFC 9293 3.8.4: a keepalive is an ACK one byte below SND.UNA, which
+ * the peer must answer with its own ACK. */
+void send_keepalive(struct tcp_conn *c)
+{
+	if (conn_emit(c, c->snd_una - 1, 0, 0))
+		ST(c->e, keepalive_probes)++;
 }
 
 static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
@@ -137,14 +191,76 @@ static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 	return m < c ? m : c;
 }
 
+/* The segment [seq, seq + n), with FIN when it ends the stream; bookkeeping
+ * for retransmissions and Karn's RTT timing. false: no TX frame. */
+static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n)
+{
+	uint8_t flags = 0;
+	uint32_t end;
+
+	if (c->fin_queued && seq + n == c->snd_end)
+		flags |= TCP_FIN;
+	if (n && seq + n == c->snd_end)
+		flags |= TCP_PSH;
+	if (!conn_emit(c, seq, flags, n))
+		return false;
+	end = seq + n + ((flags & TCP_FIN) ? 1 : 0);
+	if (seq_lt(seq, c->snd_max)) {
+		count_retransmit(c);
+		if (c->rtt_start_ns && seq_lt(seq, c->rtt_seq))
+			c->rtt_start_ns = 0;	/* Karn: that sample is void */
+	} else if (!c->ts_ok && !c->rtt_start_ns) {
+		c->rtt_seq = end;	/* Karn: time only segments sent once */
+		c->rtt_start_ns = c->e->now;
+	}
+	c->snd_max = seq_max(c->snd_max, end);
+	return true;
+}
+
+/* What congestion control lets out beyond SND.NXT now. */
+static uint32_t cwnd_room(const struct tcp_conn *c)
+{
+	uint32_t flight, allowed = c->cwnd;
+
+	if (c->in_recovery && c->sack_ok)
+		flight = recovery_pipe(c);		/* RFC 6675 */
+	else
+		flight = c->snd_nxt - c->snd_una;	/* go-back-N after RTO too */
+	if (!c->in_recovery)	/* RFC 3042: a segment per early dupack */
+		allowed += (c->dupacks < 2 ? c->dupacks : 2) * (uint32_t)c->mss;
+	return allowed > flight ? allowed - flight : 0;
+}
+
 /*
- * Send what the window allows from SND.NXT, then FIN if the application
- * shut down and every byte went; else an ACK if one is owed. probe forces
- * one byte past a zero window (RFC 9293 3.8.6.1).
+ * Sender-side SWS avoidance and Nagle (RFC 9293 3.8.6.2.1, 3.7.4): a
+ * segment shorter than the MSS goes only if it empties the queue and no
+ * earlier short segment is unacknowledged (Minshall's form of Nagle, as
+ * Linux: the tail of a large response is not held), or Nagle is off, or
+ * it is half the largest window the peer offered; otherwise it waits for
+ * an ACK, or for the persist timer (the override timeout) when nothing is
+ * in flight.
+ */
+static bool small_segment_ok(const struct tcp_conn *c, uint32_t n,
+			     uint32_t avail)
+{
+	if (n == avail && (c->nodelay || !seq_gt(c->snd_sml, c->snd_una)))
+		return true;
+	if (n == avail && c->fin_queued)
+		return true;		/* the last bytes go with the FIN */
+	return c->max_sndwnd && n >= c->max_sndwnd / 2;
+}
+
+/*
+ * Send what recovery owes first (the segment at SND.UNA, then the holes
+ * RFC 6675 calls lost), then new data from SND.NXT as the peer's window,
+ * cwnd, Nagle and SWS avoidance allow, then FIN; else an ACK if one is
+ * owed. probe forces data past a closed or silly window (RFC 9293
+ * 3.8.6.1). Timers are left as the result requires.
  */
 static void output(struct tcp_conn *c, bool probe)
 {
 	bool sent = false, starved = false;
+	uint32_t seq, n;
 
 	if (c->state == TCP_CLOSED)
 		return;
@@ -153,41 +269,74 @@ static void output(struct tcp_conn *c, bool probe)
 			send_syn(c);
 		return;
 	}
-	for (;;) {
-		uint32_t avail = seq_lt(c->snd_nxt, c->snd_end) ? c->snd_end - c->snd_nxt : 0;
-		uint32_t wnd_end = c->snd_una + c->snd_wnd;
-		uint32_t room = seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
-		uint32_t n;
-		uint8_t flags = 0;
-
-		if (probe && !room && avail) {
-			room = 1;
-			probe = false;
+	if (c->rexmit_una && c->snd_una != c->snd_max) {
+		/* nothing but the FIN may be left (n = 0) */
+		n = seq_lt(c->snd_una, c->snd_end) ? c->snd_end - c->snd_una : 0;
+		n = n < snd_mss(c) ? n : snd_mss(c);
+		if (send_range(c, c->snd_una, n)) {
+			c->rexmit_una = 0;
+			c->high_rxt = seq_max(c->high_rxt, c->snd_una + (n ? n : 1));
+			sent = true;
+		} else {
+			starved = true;
 		}
-		n = min3(avail, c->mss, room);
-		if (!n && avail)
-			break;	/* the peer's window is closed */
-		if (c->fin_queued && c->snd_nxt + n == c->snd_end &&
-		    seq_le(c->snd_nxt, c->snd_end))
-			flags |= TCP_FIN;
-		if (!n && !flags)
-			break;
-		if (n && n == avail)
-			flags |= TCP_PSH;
-		if (!conn_emit(c, c->snd_nxt, flags, n)) {
+	}
+	while (!starved && c->in_recovery && c->sack_ok &&
+	       cwnd_room(c) >= c->mss && recovery_next(c, &seq, &n)) {
+		n = n < snd_mss(c) ? n : snd_mss(c);
+		if (!send_range(c, seq, n)) {
 			starved = true;
 			break;
 		}
-		if (seq_lt(c->snd_nxt, c->snd_max))
-			count_retransmit(c);
-		else if (!c->ts_ok && !c->rtt_start_ns) {
-			/* Karn: time only segments sent once */
-			c->rtt_seq = c->snd_nxt + n;
-			c->rtt_start_ns = c->e->now;
-		}
-		c->snd_nxt += n + ((flags & TCP_FIN) ? 1 : 0);
-		c->snd_max = seq_max(c->snd_max, c->snd_nxt);
+		c->high_rxt = seq + n;
 		sent = true;
+	}
+	while (!starved) {
+		uint32_t avail, wnd_end, room, end;
+
+		/* after a timeout, go-back-N skips what the peer SACKed */
+		while (seq_lt(c->snd_nxt, c->snd_max) && sb_covers(c, c->snd_nxt, &end))
+			c->snd_nxt = end;
+		avail = seq_lt(c->snd_nxt, c->snd_end) ? c->snd_end - c->snd_nxt : 0;
+		wnd_end = c->snd_una + c->snd_wnd;
+		room = seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
+		if (probe && avail) {
+			if (!room) {
+				room = 1;	/* one byte of new data */
+				ST(c->e, persist_probes)++;
+			}
+			n = min3(avail, snd_mss(c), room);
+			probe = false;
+		} else {
+			room = room < cwnd_room(c) ? room : cwnd_room(c);
+			n = min3(avail, snd_mss(c), room);
+			if (n && n < snd_mss(c) && seq_ge(c->snd_nxt, c->snd_max) &&
+			    !small_segment_ok(c, n, avail))
+				break;
+		}
+		if (!n && avail)
+			break;	/* the peer's window or cwnd is closed */
+		/* FIN alone: once, or again after a timeout rewound SND.NXT */
+		if (!n && !(c->fin_queued && c->snd_nxt == c->snd_end))
+			break;
+		if (!send_range(c, c->snd_nxt, n)) {
+			starved = true;
+			break;
+		}
+		if (n < c->mss)
+			c->snd_sml = c->snd_nxt + n;
+		c->snd_nxt += n + ((c->fin_queued && c->snd_nxt + n == c->snd_end) ? 1 : 0);
+		sent = true;
+	}
+	/* RFC 6675 NextSeg rule 3: with room left and nothing new to send,
+	 * a hole with SACKed data above it goes before a timeout would */
+	if (!starved && !sent && c->in_recovery && c->sack_ok &&
+	    cwnd_room(c) >= c->mss && recovery_next_any(c, &seq, &n)) {
+		n = n < snd_mss(c) ? n : snd_mss(c);
+		if (send_range(c, seq, n)) {
+			c->high_rxt = seq + n;
+			sent = true;
+		}
 	}
 	if (!sent && c->ack_now)
 		conn_emit(c, c->snd_nxt, 0, 0);
@@ -197,12 +346,12 @@ static void output(struct tcp_conn *c, bool probe)
 	if (c->snd_max != c->snd_una || starved) {
 		/* no TX frame was free: the retransmission timer retries */
 		if (c->timer_kind != TIMER_RTO)
-			timer_set(c, TIMER_RTO, c->e->now + (uint64_t)c->rto_ms * 1000000);
-	} else if (seq_lt(c->snd_nxt, c->snd_end) && !c->snd_wnd) {
+			timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
+	} else if (seq_lt(c->snd_nxt, c->snd_end)) {
+		/* a closed window, or a silly one: probe when it stays so */
 		if (c->timer_kind != TIMER_PERSIST)
-			timer_set(c, TIMER_PERSIST,
-				  c->e->now + (uint64_t)c->rto_ms * 1000000);
-	} else if (c->timer_kind != TIMER_NONE) {
+			timer_set(c, TIMER_PERSIST, c->e->now + rto_ns(c));
+	} else {
 		timer_stop(c);
 	}
 }

@@ -49,6 +49,8 @@ void conn_time_wait(struct tcp_conn *c)
 	if (c->state == TCP_TIME_WAIT)
 		tw_unlink(c);
 	conn_set_state(c, TCP_TIME_WAIT);
+	timer_clear(c, TIMER_DELACK);
+	timer_clear(c, TIMER_KEEPALIVE);
 	c->tw_prev = e->tw_tail;
 	c->tw_next = NULL;
 	*(e->tw_tail ? &e->tw_tail->tw_next : &e->tw_head) = c;
@@ -153,7 +155,7 @@ static void conn_unlink(struct tcp_conn *c)
 	if (c->state == TCP_TIME_WAIT)
 		tw_unlink(c);
 	conn_set_state(c, TCP_CLOSED);
-	timer_stop(c);
+	timer_stop_all(c);
 	if (c->hashed) {
 		unhash(c);
 		if (e->cfg.io.flow_gone)

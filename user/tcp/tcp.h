@@ -16,6 +16,7 @@
 
 #include "xtcp/abi.h"
 #include "app.h"
+#include "cc.h"
 #include "wire.h"
 
 struct tcp_engine;
@@ -41,6 +42,14 @@ struct tcp_cfg {
 	uint32_t rto_min_ms, rto_max_ms;
 	uint32_t max_retries;		/* RTOs in a row before abort */
 	uint32_t syn_retries;
+	const struct tcp_cc *cc;	/* congestion control (cc.h) */
+	bool sack, timestamps;		/* offered on active opens */
+	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
+	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
+	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
+	uint32_t challenge_ack_limit;	/* per second, engine-wide (RFC 5961 7) */
+	uint64_t seed;			/* non-zero: hash and ISN keys from it,
+					 * for reproducible simulations */
 	/* what the XDP program answers SYNs with (struct xtcp_config) */
 	uint16_t mss4, mss6;		/* our MSS, from the MTU */
 	uint16_t syn_window;
@@ -93,8 +102,12 @@ struct tcp_conn_info {
 	struct tcp_tuple t;
 	int state;
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
-	uint32_t srtt_us, rto_ms, retransmits;
+	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
+	uint32_t mss, cwnd, ssthresh, fast_rexmits, rto_count, dsacks_in;
+	uint32_t sacked;		/* bytes on the SACK scoreboard */
+	uint8_t in_recovery, ts_ok, sack_ok, ws_ok;
 	uint32_t snd_queued, rcv_queued;
+	const char *cc;
 };
 const char *tcp_state_name(int state);
 void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);

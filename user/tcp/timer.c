@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Each connection has at most one timer armed (retransmission, persist, or
- * close); all of an engine's timers sit in one binary min-heap, so finding
- * the next deadline is O(1) and arming is O(log n).
+ * Each connection has a main timer (retransmission, persist or close) and
+ * two of its own (delayed ACK, keepalive); the connection sits in one
+ * binary min-heap at the earliest of them, so finding the next deadline is
+ * O(1) and arming is O(log n).
  */
 #include "conn.h"
 
@@ -36,11 +37,38 @@ static void sift(struct tcp_engine *e, uint32_t i)
 	}
 }
 
-void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at)
+static void heap_remove(struct tcp_engine *e, struct tcp_conn *c)
+{
+	uint32_t i = c->heap_idx - 1;
+
+	c->heap_idx = 0;
+	e->nheap--;
+	if (i != e->nheap) {
+		e->heap[i] = e->heap[e->nheap];
+		e->heap[i]->heap_idx = i + 1;
+		sift(e, i);
+	}
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* Put c in the heap at its earliest deadline, or take it out. */
+static void reschedule(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
+	uint64_t at = earliest(earliest(c->main_at, c->delack_at), c->ka_at);
 
-	c->timer_kind = (uint8_t)kind;
+	if (!at) {
+		if (c->heap_idx)
+			heap_remove(e, c);
+		c->timer_at = 0;
+		return;
+	}
+	if (c->heap_idx && at == c->timer_at)
+		return;
 	c->timer_at = at;
 	/* heap_idx is the index + 1, so a zeroed conn is "not armed" */
 	if (c->heap_idx) {
@@ -53,22 +81,59 @@ void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at)
 	sift(e, e->nheap - 1);
 }
 
+void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at)
+{
+	if (!at)
+		at = 1;		/* 0 means "not armed" */
+	switch (kind) {
+	case TIMER_DELACK:
+		c->delack_at = at;
+		break;
+	case TIMER_KEEPALIVE:
+		c->ka_at = at;
+		break;
+	default:
+		c->timer_kind = (uint8_t)kind;
+		c->main_at = at;
+		break;
+	}
+	reschedule(c);
+}
+
+void timer_clear(struct tcp_conn *c, enum tcp_timer kind)
+{
+	switch (kind) {
+	case TIMER_DELACK:
+		if (!c->delack_at)
+			return;
+		c->delack_at = 0;
+		break;
+	case TIMER_KEEPALIVE:
+		if (!c->ka_at)
+			return;
+		c->ka_at = 0;
+		break;
+	default:
+		if (c->timer_kind != kind)
+			return;
+		c->timer_kind = TIMER_NONE;
+		c->main_at = 0;
+		break;
+	}
+	reschedule(c);
+}
+
 void timer_stop(struct tcp_conn *c)
 {
-	struct tcp_engine *e = c->e;
-	uint32_t i;
+	if (c->timer_kind != TIMER_NONE)
+		timer_clear(c, (enum tcp_timer)c->timer_kind);
+}
 
-	if (!c->heap_idx)
-		return;
-	i = c->heap_idx - 1;
-	c->heap_idx = 0;
+void timer_stop_all(struct tcp_conn *c)
+{
 	c->timer_kind = TIMER_NONE;
-	e->nheap--;
-	if (i != e->nheap) {
-		e->heap[i] = e->heap[e->nheap];
-		e->heap[i]->heap_idx = i + 1;
-		sift(e, i);
-	}
+	c->main_at = c->delack_at = c->ka_at = 0;
+	reschedule(c);
 }
 
 /* RFC 6298 2.2-2.4; G, the clock granularity, is 1 ms. */
@@ -93,11 +158,27 @@ void rtt_sample(struct tcp_conn *c, uint32_t r)
 	c->rto_ms = rto;
 }
 
+uint64_t rto_ns(const struct tcp_conn *c)
+{
+	return (uint64_t)c->rto_ms * 1000000;
+}
+
 /* RFC 6298 5.1-5.3: the timer runs while anything is unacknowledged. */
 void rto_rearm(struct tcp_conn *c)
 {
 	if (c->snd_max != c->snd_una)
-		timer_set(c, TIMER_RTO, c->e->now + (uint64_t)c->rto_ms * 1000000);
-	else if (c->timer_kind == TIMER_RTO)
-		timer_stop(c);
+		timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
+	else
+		timer_clear(c, TIMER_RTO);
+}
+
+/* RFC 9293 3.8.4: probe after keepalive_idle without a segment from the
+ * peer; the timer is armed once and moves lazily (see engine.c). */
+void keepalive_arm(struct tcp_conn *c)
+{
+	const struct tcp_cfg *cfg = &c->e->cfg;
+
+	if (cfg->keepalive_idle_ms)
+		timer_set(c, TIMER_KEEPALIVE,
+			  c->last_rcv_ns + (uint64_t)cfg->keepalive_idle_ms * 1000000);
 }
