@@ -38,9 +38,11 @@ HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h) \
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/unit/test_*.c))
-SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o
+SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o $(SAN)/tests/lib/simnet.o
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIB   := $(B)/tests/lib/frames.o
+# the simulated network: engines and a link, for the unit layer
+SIM_LIB    := $(B)/tests/lib/simnet.o
 # with an AF_XDP socket: for programs that link libxdp
 XSK_LIB    := $(TEST_LIB) $(B)/tests/lib/xsk_lo.o
 # the benchmark's tools: flood generator, XDP cost, kernel server, clients
@@ -84,7 +86,7 @@ $(B)/xtcp: $(XTCP_OBJS)
 $(B)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser -c $< -o $@
 
 $(USER_LIB): $(filter-out $(B)/user/main.o,$(XTCP_OBJS))
 	$(call msg,AR,$@)
@@ -94,10 +96,10 @@ $(B)/xtcp-%: bench/%.c $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(XSK_LIB) $(USER_LIB) -o $@ $(LDLIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(CORE_OBJS)
+$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(CORE_OBJS) -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS) -o $@ -lm
 
 $(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB)
 	$(call msg,CC,$@)

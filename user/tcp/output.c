@@ -338,8 +338,11 @@ static void output(struct tcp_conn *c, bool probe)
 			sent = true;
 		}
 	}
+	/* a pure ACK says SND.MAX: after a timeout rewound SND.NXT, the
+	 * peer's RCV.NXT may be past it, and an ACK below RCV.NXT is not
+	 * acceptable there (RFC 9293 3.10.7.4): both ends would stall */
 	if (!sent && c->ack_now)
-		conn_emit(c, c->snd_nxt, 0, 0);
+		conn_emit(c, c->snd_max, 0, 0);
 
 	if (c->timer_kind == TIMER_CLOSE)
 		return;
