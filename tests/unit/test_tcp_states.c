@@ -91,6 +91,9 @@ static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 
 static const struct tcp_app rec_app = { .name = "rec", .event = rec_event };
 
+/* A test's own settings on top of setup()'s, for its next setups. */
+static void (*cfg_tweak)(struct tcp_cfg *cfg);
+
 static void setup(__u32 max_conns)
 {
 	if (H.e)
@@ -110,6 +113,8 @@ static void setup(__u32 max_conns)
 				    .flow_gone = io_flow_gone };
 	H.autoread = true;
 	H.now = 1000 * SEC;
+	if (cfg_tweak)
+		cfg_tweak(&H.cfg);
 	if (tcp_engine_new(&H.cfg, &H.e))
 		abort();
 	tcp_listen(H.e, 80);
@@ -808,6 +813,309 @@ static void test_persist(void)
 	expect(TH_ACK | TH_PSH, ISS + 2, IRS + 1, 99, "the rest once it opens");
 }
 
+/* The SACK blocks of a frame we sent (RFC 2018 3); their count. */
+static int sack_blocks(const struct frame_view *v, int idx, __u32 (*b)[2])
+{
+	const __u8 *o = H.out[idx] + v->l4_off + 20, *end = o + v->doff * 4u - 20;
+	int n = 0;
+
+	while (o < end) {
+		if (*o == 0)
+			break;
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2)
+			break;
+		if (o[0] == 5)
+			for (int k = 0; k + 8 <= o[1] - 2 && n < 4; k += 8, n++) {
+				b[n][0] = (__u32)o[2 + k] << 24 | (__u32)o[3 + k] << 16 |
+					  (__u32)o[4 + k] << 8 | o[5 + k];
+				b[n][1] = (__u32)o[6 + k] << 24 | (__u32)o[7 + k] << 16 |
+					  (__u32)o[8 + k] << 8 | o[9 + k];
+			}
+		o += o[1];
+	}
+	return n;
+}
+
+static void with_sack(void)
+{
+	struct xtcp_meta m = meta_new(XTCP_META_SACK);
+
+	setup(4);
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, NULL);
+}
+
+/* RFC 2018 4: blocks for out-of-order data, the newest first; RFC 2883:
+ * a duplicate is reported in the first block. */
+static void test_sack_out(void)
+{
+	struct frame_view v;
+	__u32 b[4][2];
+	int idx;
+
+	with_sack();
+	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
+	idx = H.rd;
+	if (next_out(&v, "out of order: ACK at once")) {
+		CHECK_EQ(v.ack, IRS + 1, "acks RCV.NXT");
+		CHECK(sack_blocks(&v, idx, b) == 1 && b[0][0] == IRS + 1001 &&
+		      b[0][1] == IRS + 1501, "one SACK block for the segment");
+	}
+	seg(TH_ACK, IRS + 3001, ISS + 1, 65535, pattern, 500);
+	idx = H.rd;
+	if (next_out(&v, "second hole")) {
+		CHECK(sack_blocks(&v, idx, b) == 2 && b[0][0] == IRS + 3001 &&
+		      b[1][0] == IRS + 1001, "the newest block first, then the other");
+	}
+	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
+	idx = H.rd;
+	if (next_out(&v, "a duplicate")) {
+		CHECK(sack_blocks(&v, idx, b) >= 2 && b[0][0] == IRS + 1001 &&
+		      b[0][1] == IRS + 1501, "D-SACK: the duplicate first");
+	}
+	CHECK_EQ(STAT(dsacks_out), 1, "D-SACK counted");
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	idx = H.rd;
+	if (next_out(&v, "hole filled")) {
+		CHECK_EQ(v.ack, IRS + 1501, "cumulative ACK past the first block");
+		CHECK(sack_blocks(&v, idx, b) == 1 && b[0][0] == IRS + 3001,
+		      "the remaining block only");
+	}
+	/* an old segment, entirely below RCV.NXT: D-SACK below the ACK */
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 100);
+	idx = H.rd;
+	if (next_out(&v, "old duplicate"))
+		CHECK(sack_blocks(&v, idx, b) >= 1 && b[0][0] == IRS + 1 &&
+		      b[0][1] == IRS + 101, "D-SACK for the old segment");
+	/* data segments leave room for the blocks: payload + options <= MSS */
+	tcp_send(H.conn, pattern, 3000);
+	tcp_flush(H.e);
+	idx = H.rd;
+	if (next_out(&v, "data with a SACK block"))
+		CHECK(payload_len(&v) + v.doff * 4u - 20 <= 1460,
+		      "payload %zu + options %u within the MSS", payload_len(&v),
+		      v.doff * 4u - 20);
+	(void)idx;
+}
+
+static void delack_40(struct tcp_cfg *cfg)
+{
+	cfg->delack_ms = 40;
+}
+
+/* RFC 9293 3.8.6.3: at most every second full segment, at most 40 ms. */
+static void test_delayed_ack(void)
+{
+	cfg_tweak = delack_40;
+	establish();
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect_none("one segment: the ACK waits");
+	advance(39 * MS);
+	expect_none("not before 40 ms");
+	advance(2 * MS);
+	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "delayed ACK at 40 ms");
+	CHECK_EQ(STAT(delayed_acks), 1, "counted");
+	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 1460);
+	expect_none("first full segment: waits");
+	seg(TH_ACK, IRS + 2461, ISS + 1, 65535, pattern, 1460);
+	expect(TH_ACK, ISS + 1, IRS + 3921, 0, "second full segment: ACK now");
+	advance(50 * MS);
+	expect_none("the timer has nothing left to do");
+	/* data going out carries the ACK: no separate one later */
+	seg(TH_ACK, IRS + 3921, ISS + 1, 65535, pattern, 100);
+	tcp_send(H.conn, pattern, 10);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 4021, 10, "the reply carries the ACK");
+	advance(50 * MS);
+	expect_none("no delayed ACK after a piggybacked one");
+	/* out of order: at once */
+	seg(TH_ACK, IRS + 9000, ISS + 11, 65535, pattern, 100);
+	expect(TH_ACK, ISS + 11, IRS + 4021, 0, "out of order: ACK at once");
+	cfg_tweak = NULL;
+}
+
+/* Nagle (RFC 9293 3.7.4, Minshall's form) and tcp_set_nodelay. */
+static void test_nagle(void)
+{
+	establish();
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "a small segment with nothing in flight");
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect_none("a second small one waits for the ACK");
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect_none("and coalesces");
+	seg(TH_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
+	expect(TH_ACK | TH_PSH, ISS + 101, IRS + 1, 200, "the ACK releases both as one");
+	tcp_set_nodelay(H.conn, true);
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	expect(TH_ACK | TH_PSH, ISS + 301, IRS + 1, 100, "nodelay: at once");
+	/* a large write's tail is not held (Minshall) */
+	establish();
+	tcp_send(H.conn, pattern, 3000);
+	tcp_flush(H.e);
+	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "full segment");
+	expect(TH_ACK, ISS + 1461, IRS + 1, 1460, "full segment");
+	expect(TH_ACK | TH_PSH, ISS + 2921, IRS + 1, 80, "the tail goes: no short one is out");
+}
+
+static void with_ts(__u32 tsval)
+{
+	struct xtcp_meta m = meta_new(XTCP_META_TS);
+	struct segopt o = { .ts = 1, .tsval = tsval };
+
+	m.ts_val = tsval;
+	setup(4);
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+}
+
+/* RFC 7323 5: PAWS. */
+static void test_paws(void)
+{
+	struct segopt o = { .ts = 1 };
+
+	with_ts(5000);
+	o.tsval = 6000;
+	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TH_ACK, ISS + 1, IRS + 101, 0, "a newer timestamp: taken");
+	o.tsval = 5500;
+	inject(TH_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TH_ACK, ISS + 1, IRS + 101, 0, "an older timestamp: ACK, data dropped");
+	CHECK_EQ(STAT(drop_paws), 1, "PAWS counted");
+	CHECK_EQ(H.rxlen, 100, "the old segment's data was not taken");
+	o.tsval = 6000;
+	inject(TH_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TH_ACK, ISS + 1, IRS + 201, 0, "an equal timestamp passes");
+	/* a TS.Recent older than 24 days is not trusted (5.5) */
+	advance(25ULL * 24 * 3600 * SEC);
+	H.rd = H.nout;
+	o.tsval = 100;
+	inject(TH_ACK, IRS + 201, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TH_ACK, ISS + 1, IRS + 301, 0, "after 24 idle days an old timestamp passes");
+	/* PAWS never drops a RST */
+	o.tsval = 50;
+	inject(TH_RST, IRS + 301, 0, 0, NULL, 0, NULL, &o);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "a RST with an old timestamp still resets");
+}
+
+/* RFC 5961 5.2: ACKs outside SND.UNA - MAX.SND.WND .. SND.NXT; and 7:
+ * challenge ACKs are rate-limited. */
+static void test_challenge_acks(void)
+{
+	establish();
+	tcp_send(H.conn, pattern, 1000);
+	tcp_flush(H.e);
+	H.rd = H.nout;
+	seg(TH_ACK, IRS + 1, ISS + 1001, 65535, NULL, 0);
+	expect_none("a good ACK needs no answer");
+	seg(TH_ACK, IRS + 1, ISS + 1001 - 100, 65535, NULL, 0);
+	expect_none("a slightly old ACK is ignored (RFC 9293)");
+	seg(TH_ACK, IRS + 1, ISS + 1001 - 70000, 65535, pattern, 10);
+	expect(TH_ACK, ISS + 1001, IRS + 1, 0,
+	       "an ACK below SND.UNA - MAX.SND.WND: challenge, data dropped");
+	CHECK_EQ(H.rxlen, 0, "its data was not taken");
+	CHECK_EQ(STAT(challenge_acks), 1, "challenge counted");
+	seg(TH_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 1001, IRS + 1, 0, "an ACK above SND.NXT: challenge");
+	/* 1000 a second: the flood of SYNs gets 998 more, then silence */
+	for (int i = 0; i < 1010; i++)
+		seg(TH_SYN, IRS + 7 + (__u32)i, 0, 65535, NULL, 0);
+	CHECK_EQ(STAT(challenge_acks), 1000, "challenge ACKs stop at the limit");
+	CHECK_EQ(STAT(challenge_acks_limited), 12, "the rest counted as limited");
+	advance(SEC);
+	H.rd = H.nout = 0;	/* the record is full of the flood's answers */
+	seg(TH_SYN, IRS + 5, 0, 65535, NULL, 0);
+	expect(TH_ACK, ISS + 1001, IRS + 1, 0, "a new second: challenged again");
+	CHECK_EQ(tcp_conn_count(H.e), 1, "the connection survived it all");
+}
+
+static void keepalive_on(struct tcp_cfg *cfg)
+{
+	cfg->keepalive_idle_ms = 1000;
+	cfg->keepalive_intvl_ms = 500;
+	cfg->keepalive_probes = 3;
+}
+
+/* RFC 9293 3.8.4 (RFC 1122 4.2.3.6) on the virtual clock. */
+static void test_keepalive(void)
+{
+	establish();
+	advance(3600 * SEC);
+	expect_none("keepalive is off by default");
+
+	cfg_tweak = keepalive_on;
+	establish();
+	advance(999 * MS);
+	expect_none("not before the idle time");
+	advance(2 * MS);
+	expect(TH_ACK, ISS, IRS + 1, 0, "probe: SEG.SEQ = SND.UNA - 1");
+	CHECK_EQ(STAT(keepalive_probes), 1, "probe counted");
+	seg(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0);	/* the answer */
+	advance(600 * MS);
+	expect_none("answered: idle again");
+	advance(500 * MS);
+	expect(TH_ACK, ISS, IRS + 1, 0, "next probe after another idle period");
+	/* no answers: two more probes at the interval, then abort */
+	advance(500 * MS);
+	expect(TH_ACK, ISS, IRS + 1, 0, "second probe after the interval");
+	advance(500 * MS);
+	expect(TH_ACK, ISS, IRS + 1, 0, "third probe");
+	advance(500 * MS);
+	expect(TH_RST | TH_ACK, ISS + 1, IRS + 1, 0, "three unanswered: RST");
+	CHECK_EQ(STAT(keepalive_aborts), 1, "abort counted");
+	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "the app is told");
+	CHECK_EQ(tcp_conn_count(H.e), 0, "nothing left");
+	/* traffic keeps it quiet */
+	establish();
+	for (int i = 0; i < 10; i++) {
+		advance(900 * MS);
+		seg(TH_ACK, IRS + 1 + (__u32)i, ISS + 1, 65535, pattern, 1);
+	}
+	CHECK_EQ(STAT(keepalive_probes), 0, "no probe while the peer talks");
+	cfg_tweak = NULL;
+}
+
+/* RFC 9293 3.8.6.1: probes back off, a live peer is kept, and a peer that
+ * stops answering is aborted after the retry limit. */
+static void test_persist_backoff(void)
+{
+	__u64 last = 0, gaps[4] = { 0 };
+	int n = 0;
+
+	establish();
+	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);
+	tcp_send(H.conn, pattern, 100);
+	tcp_flush(H.e);
+	for (int t = 0; t < 1600 && n < 4; t++) {
+		advance(10 * MS);
+		if (H.rd < H.nout) {
+			H.rd = H.nout;
+			if (last)
+				gaps[n++] = H.now - last;
+			last = H.now;
+			seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* still closed */
+		}
+	}
+	CHECK(n == 4, "four probe intervals seen");
+	CHECK(gaps[1] >= 2 * gaps[0] - 20 * MS && gaps[2] >= 2 * gaps[1] - 20 * MS,
+	      "intervals double: %llu %llu %llu ms", (unsigned long long)(gaps[0] / MS),
+	      (unsigned long long)(gaps[1] / MS), (unsigned long long)(gaps[2] / MS));
+	CHECK(STAT(persist_probes) >= 1, "probes counted");
+	CHECK_EQ(tcp_conn_count(H.e), 1, "a peer that answers is kept");
+	/* the peer vanishes: retries run out (max_retries 3 here) */
+	for (int t = 0; t < 600; t++)
+		advance(SEC);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "a silent peer is aborted");
+	CHECK_EQ(STAT(retry_aborts), 1, "after the retry limit");
+	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "the app is told");
+}
+
 static void test_time_wait_reuse(void)
 {
 	struct frame_view v;
@@ -944,6 +1252,13 @@ int main(void)
 	test_time_wait_recycle();
 	test_retransmit();
 	test_persist();
+	test_persist_backoff();
+	test_sack_out();
+	test_delayed_ack();
+	test_nagle();
+	test_paws();
+	test_challenge_acks();
+	test_keepalive();
 	test_time_wait_reuse();
 	test_ecn();
 	test_active_open();

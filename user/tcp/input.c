@@ -260,9 +260,10 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		challenge_ack(c);
 		return false;
 	}
-	/* RFC 5681 2: a duplicate ACK carries nothing else new */
+	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
+	 * answer to a zero-window probe is not one) */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
-	      !(s->flags & TCP_FIN) && wnd == c->snd_wnd;
+	      !(s->flags & TCP_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una;
 

@@ -258,8 +258,11 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked)
 		return;
 	}
 	if (seq_ge(c->snd_una, c->recover)) {
-		/* full ACK: RFC 6582 3.2 step 3 (1), no burst on exit */
-		uint32_t flight = c->snd_max - c->snd_una + c->mss;
+		/* full ACK: RFC 6582 3.2 step 3 (1), no burst on exit:
+		 * min(ssthresh, max(FlightSize, SMSS) + SMSS) */
+		uint32_t flight = c->snd_max - c->snd_una;
+
+		flight = (flight > c->mss ? flight : c->mss) + c->mss;
 
 		c->cwnd = c->ssthresh < flight ? c->ssthresh : flight;
 		c->in_recovery = 0;
