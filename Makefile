@@ -47,12 +47,14 @@ SIM_LIB    := $(B)/tests/lib/simnet.o
 XSK_LIB    := $(TEST_LIB) $(B)/tests/lib/xsk_lo.o
 # the benchmark's tools: flood generator, XDP cost, kernel server, clients
 BENCH_TOOLS := $(patsubst bench/%.c,$(B)/xtcp-%,$(wildcard bench/*.c))
+# the test harness's tools: the impairment bridge
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/xtcp-%,$(wildcard tests/tools/*.c))
 # what they use of xtcp's own code, as an archive: only what they call
 USER_LIB   := $(B)/libxtcp.a
 
 .SECONDARY:
 .PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
-all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS)
+all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) $(TEST_TOOLS)
 
 help:
 	@echo "make            build everything into $(B)/"
@@ -95,6 +97,10 @@ $(USER_LIB): $(filter-out $(B)/user/main.o,$(XTCP_OBJS))
 $(B)/xtcp-%: bench/%.c $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(XSK_LIB) $(USER_LIB) -o $@ $(LDLIBS)
+
+$(B)/xtcp-%: tests/tools/%.c $(HDRS) $(USER_LIB)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser $< $(USER_LIB) -o $@ $(LDLIBS)
 
 $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)

@@ -7,6 +7,11 @@
 #   client ns "$NS_CLI"  $VETH_CLI 10.77.X.2/24 fd77:X::2/64
 #        │  veth
 #   server ns "$NS_SRV"  $VETH_SRV 10.77.X.1/24 fd77:X::1/64
+#
+# With NETNS_MID=1 a third namespace sits on the wire, where xtcp-impair
+# bridges $MID_CLI (the client's peer) and $MID_SRV (the server's peer):
+#
+#   client ns ── veth ── mid ns (xtcp-impair) ── veth ── server ns
 
 NETNS_ID=${NETNS_ID:-$(( $$ % 250 + 1 ))}
 NS_SRV="xtcp-$$-srv"
@@ -17,6 +22,9 @@ SRV4="10.77.$NETNS_ID.1"
 CLI4="10.77.$NETNS_ID.2"
 SRV6="fd77:$NETNS_ID::1"
 CLI6="fd77:$NETNS_ID::2"
+NS_MID="xtcp-$$-mid"
+MID_CLI="xmc$$"
+MID_SRV="xms$$"
 BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
 XTCP=${XTCP:-$BUILD/xtcp}
 
@@ -24,11 +32,12 @@ XTCP=${XTCP:-$BUILD/xtcp}
 # remounts /sys, which hides the bpffs that xtcp pins into.
 in_srv() { nsenter --net=/run/netns/"$NS_SRV" "$@"; }
 in_cli() { nsenter --net=/run/netns/"$NS_CLI" "$@"; }
+in_mid() { nsenter --net=/run/netns/"$NS_MID" "$@"; }
 
 netns_cleanup() {
 	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
 	local ns pids
-	for ns in "$NS_SRV" "$NS_CLI"; do
+	for ns in "$NS_SRV" "$NS_CLI" "$NS_MID"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
 		[ -n "$pids" ] || continue
 		kill $pids 2>/dev/null
@@ -42,6 +51,7 @@ netns_cleanup() {
 	done
 	ip netns del "$NS_SRV" 2>/dev/null
 	ip netns del "$NS_CLI" 2>/dev/null
+	ip netns del "$NS_MID" 2>/dev/null
 	rm -rf "/sys/fs/bpf/xtcp/$VETH_SRV" 2>/dev/null
 	return 0
 }
@@ -51,8 +61,12 @@ netns_setup() {
 	trap 'exit 130' INT TERM
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	ip netns add "$NS_SRV" && ip netns add "$NS_CLI" || return 1
-	ip link add "$VETH_SRV" netns "$NS_SRV" type veth \
-		peer name "$VETH_CLI" netns "$NS_CLI" || return 1
+	if [ "${NETNS_MID:-0}" = 1 ]; then
+		netns_mid_links || return 1
+	else
+		ip link add "$VETH_SRV" netns "$NS_SRV" type veth \
+			peer name "$VETH_CLI" netns "$NS_CLI" || return 1
+	fi
 	ip -n "$NS_SRV" addr add "$SRV4/24" dev "$VETH_SRV"
 	ip -n "$NS_CLI" addr add "$CLI4/24" dev "$VETH_CLI"
 	ip -n "$NS_SRV" addr add "$SRV6/64" dev "$VETH_SRV" nodad
@@ -68,10 +82,32 @@ netns_setup() {
 	# (then it stops draining on this kernel), so the client also gets an
 	# XDP_PASS program, which keeps NAPI draining.
 	in_cli ethtool -K "$VETH_CLI" tx off gro on >/dev/null
+	# through the middle, every frame must be one wire frame: no GSO
+	# superframes from the client, none built by GRO on the way
+	[ "${NETNS_MID:-0}" = 1 ] && in_cli ethtool -K "$VETH_CLI" gso off tso off >/dev/null
 	in_srv ethtool -K "$VETH_SRV" tx off >/dev/null
 	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv \
 		obj "$BUILD/bpf/pass.bpf.o" sec xdp || return 1
 	return 0
+}
+
+# The middle namespace: two veth pairs, no addresses, no IPv6 of its own;
+# its ports take every frame whole (no offloads), and the server's peer
+# runs XDP_PASS so that the server's XDP_TX reaches it (veth NAPI).
+netns_mid_links() {
+	ip netns add "$NS_MID" || return 1
+	ip link add "$VETH_SRV" netns "$NS_SRV" type veth \
+		peer name "$MID_SRV" netns "$NS_MID" || return 1
+	ip link add "$VETH_CLI" netns "$NS_CLI" type veth \
+		peer name "$MID_CLI" netns "$NS_MID" || return 1
+	in_mid sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	for l in "$MID_SRV" "$MID_CLI"; do
+		in_mid sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1"
+		ip -n "$NS_MID" link set "$l" up
+		in_mid ethtool -K "$l" tx off gro off gso off tso off >/dev/null
+	done
+	ip -n "$NS_MID" link set dev "$MID_SRV" xdpdrv \
+		obj "$BUILD/bpf/pass.bpf.o" sec xdp || return 1
 }
 
 # A statistic of the client veth (rx_packets, rx_dropped, ...).
@@ -81,4 +117,42 @@ cli_link_stat() { ip netns exec "$NS_CLI" cat "/sys/class/net/$VETH_CLI/statisti
 xdp_counter() {
 	in_srv "$XTCP" stats "$VETH_SRV" --json |
 		python3 -c "import json,sys; d=json.load(sys.stdin); print(d['flows'] if '$1' == 'flows' else d['xdp']['$1'])"
+}
+
+# ---- `xtcp serve` in the server namespace, for tests (output in $LOG) ----
+SERVE_PID=
+start_serve() { # ARGS... ; waits for the "serving" line
+	# nsenter itself, not the in_srv function: $! must be xtcp's pid
+	nsenter --net=/run/netns/"$NS_SRV" "$XTCP" serve "$VETH_SRV" "$@" >"$LOG" 2>&1 &
+	SERVE_PID=$!
+	for _ in $(seq 300); do
+		grep -q serving "$LOG" && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$LOG" >&2
+	return 1
+}
+
+stop_serve() { # SIGINT, then at most 10 s for a clean exit
+	kill -INT "$SERVE_PID" || return 1
+	for _ in $(seq 100); do
+		kill -0 "$SERVE_PID" 2>/dev/null || { wait "$SERVE_PID"; return; }
+		sleep 0.1
+	done
+	kill -9 "$SERVE_PID"
+	return 1
+}
+
+engine_counter() {
+	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
+import json, sys; d = json.load(sys.stdin)
+print(d['flows'] if '$1' == 'flows' else d['engine']['$1'])"
+}
+
+# connections in any state, from the gauges
+conns() {
+	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
+import json, sys; e = json.load(sys.stdin)['engine']
+print(sum(v for k, v in e.items() if k.startswith('conn_')))"
 }

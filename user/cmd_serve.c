@@ -6,6 +6,7 @@
  * and the pins a kill -9 leaves behind are cleared by the next serve.
  */
 #include <errno.h>
+#include <poll.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "apps/apps.h"
 #include "cli.h"
 #include "counters.h"
+#include "ctl.h"
 #include "clock.h"
 #include "log.h"
 #include "pins.h"
@@ -44,10 +46,19 @@ static void usage(FILE *f)
 "                             of two (default 4096: 8 MiB)\n"
 "      --xsk-mode MODE        auto (default), copy or zerocopy\n"
 "      --time-wait SECONDS    TIME-WAIT length, 2*MSL (default 60)\n"
+"      --cc NAME              congestion control: %s (default cubic)\n"
+"      --rto-min MS           retransmission timeout floor (default 200)\n"
+"      --rto-max MS           retransmission timeout ceiling (default 60000)\n"
+"      --retries N            timeouts in a row before abort with RST (default 15)\n"
+"      --delack MS            delayed ACK bound, 0: ACK every segment (default 40)\n"
+"      --keepalive IDLE[,INTVL[,COUNT]]\n"
+"                             probe a peer idle IDLE seconds, every INTVL\n"
+"                             (default 75), abort after COUNT (default 9);\n"
+"                             off by default\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
 "  -h, --help                 this text\n", app_names(), XSK_FRAME_SIZE,
-		attach_opts_help);
+		tcp_cc_names(), attach_opts_help);
 }
 
 enum {
@@ -57,7 +68,37 @@ enum {
 	OPT_UMEM,
 	OPT_XSK_MODE,
 	OPT_TIME_WAIT,
+	OPT_CC,
+	OPT_RTO_MIN,
+	OPT_RTO_MAX,
+	OPT_RETRIES,
+	OPT_DELACK,
+	OPT_KEEPALIVE,
 };
+
+/* IDLE[,INTVL[,COUNT]] in seconds, as Linux's tcp_keepalive_* triple. */
+static int parse_keepalive(const char *arg, struct tcp_cfg *tc)
+{
+	unsigned long v[3] = { 0, tc->keepalive_intvl_ms / 1000, tc->keepalive_probes };
+	static const unsigned long max[3] = { 86400 * 7, 86400, 1000 };
+	const char *p = arg;
+	char *end;
+
+	for (int i = 0; i < 3 && *p; i++) {
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (errno || end == p || v[i] < 1 || v[i] > max[i] ||
+		    (*end && *end != ',') || (*end == ',' && i == 2)) {
+			pr_err("--keepalive %s: not IDLE[,INTVL[,COUNT]] in seconds", arg);
+			return -1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	tc->keepalive_idle_ms = (uint32_t)(v[0] * 1000);
+	tc->keepalive_intvl_ms = (uint32_t)(v[1] * 1000);
+	tc->keepalive_probes = (uint32_t)v[2];
+	return 0;
+}
 
 struct serve_args {
 	struct loader_opts lo;
@@ -80,6 +121,12 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "umem-frames", required_argument, NULL, OPT_UMEM },
 		{ "xsk-mode", required_argument, NULL, OPT_XSK_MODE },
 		{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
+		{ "cc", required_argument, NULL, OPT_CC },
+		{ "rto-min", required_argument, NULL, OPT_RTO_MIN },
+		{ "rto-max", required_argument, NULL, OPT_RTO_MAX },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "delack", required_argument, NULL, OPT_DELACK },
+		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -149,6 +196,34 @@ static int parse(int argc, char **argv, struct serve_args *a)
 				return -1;
 			a->tc.time_wait_ns = v * 1000000000ULL;
 			break;
+		case OPT_CC:
+			a->tc.cc = tcp_cc_find(optarg);
+			if (!a->tc.cc) {
+				pr_err("--cc %s: not one of %s", optarg, tcp_cc_names());
+				return -1;
+			}
+			break;
+		case OPT_RTO_MIN:
+		case OPT_RTO_MAX:
+			if (parse_uint(c == OPT_RTO_MIN ? "--rto-min" : "--rto-max", optarg,
+				       1, 600000, &v))
+				return -1;
+			*(c == OPT_RTO_MIN ? &a->tc.rto_min_ms : &a->tc.rto_max_ms) = (__u32)v;
+			break;
+		case OPT_RETRIES:
+			if (parse_uint("--retries", optarg, 1, 255, &v))
+				return -1;
+			a->tc.max_retries = (__u32)v;
+			break;
+		case OPT_DELACK:
+			if (parse_uint("--delack", optarg, 0, 500, &v))
+				return -1;
+			a->tc.delack_ms = (__u32)v;
+			break;
+		case OPT_KEEPALIVE:
+			if (parse_keepalive(optarg, &a->tc))
+				return -1;
+			break;
 		case 'r':
 			a->rate = true;
 			break;
@@ -171,6 +246,15 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		pr_err("serve: --app is required (%s)", app_names());
 		return -1;
 	}
+	if (a->tc.rto_min_ms > a->tc.rto_max_ms) {
+		pr_err("serve: --rto-min %u is above --rto-max %u", a->tc.rto_min_ms,
+		       a->tc.rto_max_ms);
+		return -1;
+	}
+	if (a->tc.rto_initial_ms < a->tc.rto_min_ms)
+		a->tc.rto_initial_ms = a->tc.rto_min_ms;
+	if (a->tc.rto_initial_ms > a->tc.rto_max_ms)
+		a->tc.rto_initial_ms = a->tc.rto_max_ms;
 	return 0;
 }
 
@@ -235,7 +319,8 @@ int cmd_serve(int argc, char **argv)
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
 	unsigned long q, opened = 0;
-	int err = -1, flows_fd, xsks_fd, i;
+	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1;
+	double next_rate;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
@@ -294,6 +379,10 @@ int cmd_serve(int argc, char **argv)
 	for (q = 0; q < a.queues; q++)
 		if (serve_queue_start(&qs[q]))
 			goto out;
+	ctl_fd = ctl_listen(a.lo.ifname);
+	if (ctl_fd < 0)	/* serving goes on; only stats --conns is missing */
+		pr_warn("%s: control socket in " CTL_DIR ": %s", a.lo.ifname,
+			strerror(-ctl_fd));
 
 	printf("%s: serving %s on port%s", a.lo.ifname, a.app->name,
 	       a.lo.nports > 1 ? "s" : "");
@@ -303,14 +392,23 @@ int cmd_serve(int argc, char **argv)
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
+	next_rate = mono_s() + 1;
 	while (!cli_stop) {
-		if (a.rate)
-			print_rates(a.lo.ifname);
-		sleep(1);
+		struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
+		double now = mono_s();
+
+		if (poll(&p, 1, (int)((next_rate - now) * 1000) + 1) > 0)
+			ctl_serve(ctl_fd, qs, a.queues);
+		if (mono_s() >= next_rate) {
+			if (a.rate)
+				print_rates(a.lo.ifname);
+			next_rate += 1;
+		}
 	}
 	err = 0;
 out:
 	cli_stop = 1;
+	ctl_close(ctl_fd, a.lo.ifname);
 	for (q = 0; q < opened; q++)
 		serve_queue_close(&qs[q]);
 	free(qs);

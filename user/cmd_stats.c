@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "ctl.h"
 #include "clock.h"
 #include "log.h"
 #include "pins.h"
@@ -21,6 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: xtcp stats IFACE [--json] [--watch [--interval S] [--count N]]\n"
+"       xtcp stats IFACE --conns [--json]\n"
 "\n"
 "Print the XDP program's counters on IFACE: one per outcome, every packet\n"
 "counted once; under `xtcp serve`, the engine's counters too (summed over\n"
@@ -30,6 +32,9 @@ static void usage(FILE *f)
 "  -w, --watch          print rates per second until interrupted\n"
 "  -i, --interval S     seconds between samples with --watch (default 1)\n"
 "  -c, --count N        stop after N samples with --watch\n"
+"  -C, --conns          under `xtcp serve`: one line per connection, like\n"
+"                       `ss -ti` (state, RTT, RTO, cwnd, ssthresh, windows,\n"
+"                       retransmits); with --json, one object per line\n"
 "  -h, --help           this text\n");
 }
 
@@ -151,10 +156,11 @@ int cmd_stats(int argc, char **argv)
 		{ "watch", no_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "conns", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	bool json = false, do_watch = false;
+	bool json = false, do_watch = false, conns = false;
 	double interval = 1;
 	long count = -1, flows;
 	struct xtcp_stats s;
@@ -166,7 +172,7 @@ int cmd_stats(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jwi:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jwi:c:Ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -187,6 +193,9 @@ int cmd_stats(int argc, char **argv)
 				return EXIT_FAILURE;
 			count = (long)v;
 			break;
+		case 'C':
+			conns = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -198,6 +207,15 @@ int cmd_stats(int argc, char **argv)
 	ifname = arg_ifname("stats", argc, argv);
 	if (!ifname || require_root("stats") || pins_check_bpffs())
 		return EXIT_FAILURE;
+	if (conns) {
+		err = ctl_conns(ifname, json, stdout);
+		if (err) {
+			pr_err("%s: no xtcp serve answers on " CTL_DIR "/%s.sock: %s",
+			       ifname, ifname, strerror(-err));
+			return EXIT_FAILURE;
+		}
+		return EXIT_SUCCESS;
+	}
 	err = do_watch ? watch(ifname, interval, count, json) :
 			 counters_read(ifname, &s);
 	if (err == -ENOENT) {

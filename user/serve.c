@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "clock.h"
+#include "ctl.h"
 #include "log.h"
 #include "serve.h"
 
@@ -109,6 +112,49 @@ static __u32 rx_burst(struct serve_queue *q, __u64 now)
 	return n;
 }
 
+/* On the queue's own thread: the engine is not shared. */
+static void answer_dump(struct serve_queue *q)
+{
+	size_t len = 0;
+	FILE *f;
+
+	if (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) != 1)
+		return;
+	q->dump = NULL;
+	f = open_memstream(&q->dump, &len);
+	if (f) {
+		ctl_dump_engine(q->eng, q->queue, q->dump_json, f);
+		fclose(f);
+	}
+	__atomic_store_n(&q->dump_state, 2, __ATOMIC_RELEASE);
+}
+
+void serve_queue_request_dump(struct serve_queue *q, bool json)
+{
+	if (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) == 2) {
+		free(q->dump);		/* an answer nobody waited for */
+		q->dump = NULL;
+	}
+	q->dump_json = json;
+	__atomic_store_n(&q->dump_state, 1, __ATOMIC_RELEASE);
+}
+
+char *serve_queue_wait_dump(struct serve_queue *q)
+{
+	double until = mono_s() + 2;
+	char *text;
+
+	while (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) != 2) {
+		if (mono_s() > until)
+			return NULL;	/* the thread answers later: dropped */
+		usleep(1000);
+	}
+	text = q->dump;
+	q->dump = NULL;
+	__atomic_store_n(&q->dump_state, 0, __ATOMIC_RELEASE);
+	return text;
+}
+
 static void *run(void *arg)
 {
 	struct serve_queue *q = arg;
@@ -123,6 +169,7 @@ static void *run(void *arg)
 		tcp_flush(q->eng);
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
 		xsk_port_tx_kick(&q->port);
+		answer_dump(q);
 		if (n) {
 			idle = 0;
 			continue;
@@ -159,5 +206,7 @@ void serve_queue_close(struct serve_queue *q)
 	q->running = false;
 	tcp_engine_free(q->eng);
 	q->eng = NULL;
+	free(q->dump);
+	q->dump = NULL;
 	xsk_port_close(&q->port);
 }

@@ -21,6 +21,11 @@ struct serve_queue {
 	pthread_t thread;
 	bool running;
 	volatile sig_atomic_t *stop;
+	/* a connection table asked for by the control socket (ctl.c):
+	 * 1 asked, 2 ready; the queue thread writes dump, main frees it */
+	int dump_state;
+	bool dump_json;
+	char *dump;
 };
 
 /* Open queue's socket and engine; cfg's io and stats are filled in here. */
@@ -29,5 +34,8 @@ int serve_queue_open(struct serve_queue *q, const struct xsk_port_opts *xo,
 		     int flows_fd, volatile sig_atomic_t *stop);
 int serve_queue_start(struct serve_queue *q);
 void serve_queue_close(struct serve_queue *q);
+/* Ask q's thread for its connections; the text, or NULL after 2 s. */
+void serve_queue_request_dump(struct serve_queue *q, bool json);
+char *serve_queue_wait_dump(struct serve_queue *q);
 
 #endif /* XTCP_SERVE_H */

@@ -56,6 +56,48 @@ def echo(addr, port, mbytes):
     return ok
 
 
+def source_read(s, start, n):
+    """n bytes of the source app's stream (byte i is i % 251); False on a
+    wrong byte or an early end"""
+    pattern = bytes(range(251)) * (1 << 13)
+    pos = start
+    while pos < start + n:
+        b = s.recv(min(1 << 20, start + n - pos))
+        if not b:
+            return False
+        off = pos % 251
+        if b != pattern[off:off + len(b)]:
+            return False
+        pos += len(b)
+    return True
+
+
+def zerowin(addr, port, mbytes):
+    """read 1 MB, stop reading for 5 s (our window closes), then the rest"""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(30)
+    s.connect((addr, port))
+    ok = source_read(s, 0, 1 << 20)
+    time.sleep(5)
+    t0 = time.monotonic()
+    ok = ok and source_read(s, 1 << 20, mbytes << 20)
+    dt = time.monotonic() - t0
+    s.close()
+    print(f"zerowin: {'every byte exact' if ok else 'WRONG or short'} after a 5 s"
+          f" closed window; {mbytes} MB more in {dt:.2f}s")
+    return ok
+
+
+def vanish(addr, port):
+    """read a little, then stay silent until killed"""
+    s = socket.create_connection((addr, port), timeout=30)
+    ok = source_read(s, 0, 256 << 10)
+    print("vanish: connected and reading" if ok else "vanish: bad data", flush=True)
+    time.sleep(600)
+    return ok
+
+
 def read_to_eof(s):
     data = b""
     while True:
@@ -139,6 +181,8 @@ def main():
           "http-seq": lambda: http_seq(addr, port, arg),
           "http-conc": lambda: http_conc(addr, port, arg),
           "hold": lambda: hold(addr, port),
+          "zerowin": lambda: zerowin(addr, port, arg),
+          "vanish": lambda: vanish(addr, port),
           "server-close": lambda: server_close(addr, port)}[cmd]
     sys.exit(0 if fn() else 1)
 

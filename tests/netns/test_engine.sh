@@ -15,44 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 netns_setup || { echo "netns/engine: setup failed"; exit 1; }
 CLIENT="$here/client.py"
 LOG=$(mktemp)
-SERVE_PID=
 trap 'rm -f "$LOG"; netns_cleanup' EXIT
-
-start_serve() { # ARGS... ; waits for the "serving" line
-	# nsenter itself, not the in_srv function: $! must be xtcp's pid
-	nsenter --net=/run/netns/"$NS_SRV" "$XTCP" serve "$VETH_SRV" "$@" >"$LOG" 2>&1 &
-	SERVE_PID=$!
-	for _ in $(seq 300); do
-		grep -q serving "$LOG" && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_serve() { # SIGINT, then at most 10 s for a clean exit
-	kill -INT "$SERVE_PID" || return 1
-	for _ in $(seq 100); do
-		kill -0 "$SERVE_PID" 2>/dev/null || { wait "$SERVE_PID"; return; }
-		sleep 0.1
-	done
-	kill -9 "$SERVE_PID"
-	return 1
-}
-
-engine_counter() {
-	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
-import json, sys; d = json.load(sys.stdin)
-print(d['flows'] if '$1' == 'flows' else d['engine']['$1'])"
-}
-
-# connections in any state, from the gauges
-conns() {
-	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
-import json, sys; e = json.load(sys.stdin)['engine']
-print(sum(v for k, v in e.items() if k.startswith('conn_')))"
-}
 
 frames_accounted() { # all frames where they belong when idle
 	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "

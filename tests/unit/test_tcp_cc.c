@@ -228,7 +228,7 @@ static void test_scoreboard(void)
 	struct tcp_conn *c = conn(&tcp_cc_newreno);
 	struct tcp_seg s = { .flags = TCP_ACK };
 	uint32_t una = c->snd_una, seq, len;
-	bool news;
+	bool news, dsack;
 
 	c->sack_ok = 1;
 	c->snd_max = c->snd_nxt = una + 10 * MSS;
@@ -237,16 +237,16 @@ static void test_scoreboard(void)
 	s.nsack = 1;
 	s.sack[0][0] = una + MSS;
 	s.sack[0][1] = una + 3 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK(news && c->nsb == 1, "a SACK block is new information");
 	CHECK_EQ(recovery_pipe(c), 8 * MSS, "pipe: the hole is not lost yet");
 	CHECK(!recovery_next(c, &seq, &len), "NextSeg: nothing lost yet");
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK(!news, "the same block again is not new");
 	/* segment 4 SACKed too: more than 2*MSS above the hole -> lost */
 	s.sack[0][0] = una + 4 * MSS;
 	s.sack[0][1] = una + 5 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK_EQ(c->nsb, 2, "a second, disjoint range");
 	CHECK(recovery_next(c, &seq, &len) && seq == una && len == MSS,
 	      "NextSeg rule 1: the lost first segment");
@@ -260,13 +260,13 @@ static void test_scoreboard(void)
 	/* blocks merge */
 	s.sack[0][0] = una + 3 * MSS;
 	s.sack[0][1] = una + 4 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK(c->nsb == 1 && c->sb[0][0] == una + MSS && c->sb[0][1] == una + 5 * MSS,
 	      "adjacent ranges merge into one");
 	/* blocks outside [SND.UNA, SND.MAX] are ignored */
 	s.sack[0][0] = una + 20 * MSS;
 	s.sack[0][1] = una + 21 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK(!news && c->nsb == 1, "a block beyond SND.MAX is ignored");
 	/* the cumulative ACK trims the scoreboard */
 	c->snd_una = una + 2 * MSS;
@@ -281,14 +281,14 @@ static void test_scoreboard(void)
 	s.nsack = 1;
 	s.sack[0][0] = una;
 	s.sack[0][1] = una + MSS;
-	sack_input(c, &s, &news);
-	CHECK(!news && c->dsacks_in == 1 && c->nsb == 0, "D-SACK below the ACK");
+	sack_input(c, &s, &news, &dsack);
+	CHECK(!news && dsack && c->dsacks_in == 1 && c->nsb == 0, "D-SACK below the ACK");
 	s.nsack = 2;
 	s.sack[0][0] = c->snd_una + MSS;
 	s.sack[0][1] = c->snd_una + 2 * MSS;
 	s.sack[1][0] = c->snd_una + MSS;
 	s.sack[1][1] = c->snd_una + 3 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	CHECK(c->dsacks_in == 2 && c->nsb == 1, "D-SACK inside the second block; the second counts");
 
 	/* SACK recovery enters on IsLost before three dupacks (RFC 6675 5) */
@@ -300,7 +300,7 @@ static void test_scoreboard(void)
 	s.nsack = 1;
 	s.sack[0][0] = una + MSS;
 	s.sack[0][1] = una + 4 * MSS;
-	sack_input(c, &s, &news);
+	sack_input(c, &s, &news, &dsack);
 	recovery_dupack(c);
 	CHECK(c->in_recovery, "3 MSS SACKed above SND.UNA: recovery at the first dupack");
 	CHECK_EQ(c->cwnd, c->ssthresh, "RFC 6675: cwnd = ssthresh, no inflation");

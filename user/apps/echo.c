@@ -32,6 +32,9 @@ static void echo_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 	struct echo *st = ctx;
 
 	switch (ev) {
+	case TCP_EV_ACCEPTED:
+		tcp_set_nodelay(c, true);	/* interactive: echo at once */
+		break;
 	case TCP_EV_PEER_CLOSED:
 		st->peer_closed = 1;
 		/* fall through */

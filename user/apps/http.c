@@ -144,6 +144,11 @@ static void http_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 	struct http *st = ctx;
 
 	switch (ev) {
+	case TCP_EV_ACCEPTED:
+		/* responses are whole writes: as nginx's tcp_nodelay, no
+		 * keep-alive response waits for the previous one's ACK */
+		tcp_set_nodelay(c, true);
+		break;
 	case TCP_EV_READABLE:
 	case TCP_EV_WRITABLE:
 		serve(c, st);

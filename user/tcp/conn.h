@@ -184,7 +184,8 @@ void keepalive_arm(struct tcp_conn *c);
 /* recovery.c: SACK scoreboard, dupacks, fast retransmit (RFC 5681, 6582,
  * 6675, 3042) */
 void conn_cc_start(struct tcp_conn *c);
-void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news);
+void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
+		bool *dsack);
 void sb_trim(struct tcp_conn *c);
 bool sb_covers(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
 void recovery_ack(struct tcp_conn *c, uint32_t acked);

@@ -238,7 +238,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 {
 	struct tcp_engine *e = c->e;
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
-	bool fin_acked = false, news, dup;
+	bool fin_acked = false, news, dsack, dup;
 
 	if (c->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
@@ -285,9 +285,11 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		if (acked && !c->app_gone)
 			*ev |= EVB_WRITABLE;
 	}
-	sack_input(c, s, &news);
+	sack_input(c, s, &news, &dsack);
+	/* an ACK that reports a duplicate (RFC 2883) says nothing was lost:
+	 * a duplicating network must not trigger fast retransmits */
 	if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
-	    (dup || news))
+	    (news || (dup && !dsack)))
 		recovery_dupack(c);
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */

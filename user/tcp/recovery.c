@@ -110,13 +110,15 @@ bool sb_covers(const struct tcp_conn *c, uint32_t seq, uint32_t *end)
 /*
  * The SACK blocks of an ACK (after SND.UNA moved). A first block below the
  * cumulative ACK, or inside the second, reports a duplicate (RFC 2883 4):
- * counted, never put on the scoreboard. *news: bytes were newly SACKed.
+ * counted, never put on the scoreboard. *news: bytes were newly SACKed;
+ * *dsack: the ACK reports a duplicate (so it is no sign of loss).
  */
-void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news)
+void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
+		bool *dsack)
 {
 	uint32_t before;
 
-	*news = false;
+	*news = *dsack = false;
 	if (!c->sack_ok || !s->nsack)
 		return;
 	before = sb_bytes(c);
@@ -128,6 +130,7 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news)
 				seq_le(r, s->sack[1][1])))) {
 			c->dsacks_in++;
 			ST(c->e, dsacks_in)++;
+			*dsack = true;
 			continue;
 		}
 		/* only what we sent and is not acknowledged yet */

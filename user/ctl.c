@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "log.h"
+
+static int ctl_addr(const char *ifname, struct sockaddr_un *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), CTL_DIR "/%s.sock",
+			     ifname) >= sizeof(a->sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int ctl_listen(const char *ifname)
+{
+	struct sockaddr_un a;
+	int fd, err;
+
+	err = ctl_addr(ifname, &a);
+	if (err)
+		return err;
+	if (mkdir(CTL_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	unlink(a.sun_path);	/* left by a serve that was killed */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	chmod(a.sun_path, 0600);	/* root's, like the pins */
+	return fd;
+}
+
+void ctl_close(int fd, const char *ifname)
+{
+	struct sockaddr_un a;
+
+	if (fd < 0)
+		return;
+	close(fd);
+	if (!ctl_addr(ifname, &a))
+		unlink(a.sun_path);
+}
+
+static void addr_str(const __u32 a[4], char *buf, size_t len)
+{
+	if (a[0] == 0 && a[1] == 0 && a[2] == htonl(0xffff))
+		inet_ntop(AF_INET, &a[3], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+}
+
+struct dump_arg {
+	FILE *f;
+	unsigned queue;
+	bool json;
+};
+
+/* One line per connection, in the spirit of `ss -ti`. */
+static int dump_conn(struct tcp_conn *c, void *arg)
+{
+	struct dump_arg *d = arg;
+	struct tcp_conn_info i;
+	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
+
+	tcp_conn_get_info(c, &i);
+	addr_str(i.t.key.client, peer, sizeof(peer));
+	addr_str(i.t.key.server, local, sizeof(local));
+	if (d->json) {
+		fprintf(d->f, "{\"queue\":%u,\"state\":\"%s\",\"local\":\"%s\",\"lport\":%u,"
+			"\"peer\":\"%s\",\"pport\":%u,\"cc\":\"%s\",\"mss\":%u,"
+			"\"rtt_us\":%u,\"rttvar_us\":%u,\"rto_ms\":%u,\"cwnd\":%u,"
+			"\"ssthresh\":%u,\"snd_wnd\":%u,\"rcv_wnd\":%u,\"unacked\":%u,"
+			"\"sacked\":%u,\"retransmits\":%u,\"fast_retransmits\":%u,"
+			"\"rtos\":%u,\"dsacks\":%u,\"recovery\":%s,\"snd_queued\":%u,"
+			"\"rcv_queued\":%u,\"sack\":%s,\"ts\":%s,\"wscale\":%s}\n",
+			d->queue, tcp_state_name(i.state), local, ntohs(i.t.key.server_port),
+			peer, ntohs(i.t.key.client_port), i.cc, i.mss, i.srtt_us,
+			i.rttvar_us, i.rto_ms, i.cwnd, i.ssthresh, i.snd_wnd, i.rcv_wnd,
+			i.snd_nxt - i.snd_una, i.sacked, i.retransmits, i.fast_rexmits,
+			i.rto_count, i.dsacks_in, i.in_recovery ? "true" : "false",
+			i.snd_queued, i.rcv_queued, i.sack_ok ? "true" : "false",
+			i.ts_ok ? "true" : "false", i.ws_ok ? "true" : "false");
+		return 0;
+	}
+	fprintf(d->f, "%-12s q%u %s:%u %s:%u\n\t%s%s%s %s mss:%u rtt:%.3f/%.3f rto:%u cwnd:%u",
+		tcp_state_name(i.state), d->queue, local, ntohs(i.t.key.server_port),
+		peer, ntohs(i.t.key.client_port), i.sack_ok ? "sack " : "",
+		i.ts_ok ? "ts " : "", i.ws_ok ? "wscale" : "", i.cc, i.mss,
+		i.srtt_us / 1000.0, i.rttvar_us / 1000.0, i.rto_ms, i.cwnd);
+	if (i.ssthresh != UINT32_MAX)
+		fprintf(d->f, " ssthresh:%u", i.ssthresh);
+	fprintf(d->f, " snd_wnd:%u rcv_wnd:%u unacked:%u sacked:%u retrans:%u "
+		"fast_retrans:%u rtos:%u dsacks:%u%s send-q:%u recv-q:%u\n",
+		i.snd_wnd, i.rcv_wnd, i.snd_nxt - i.snd_una, i.sacked, i.retransmits,
+		i.fast_rexmits, i.rto_count, i.dsacks_in,
+		i.in_recovery ? " recovery" : "", i.snd_queued, i.rcv_queued);
+	return 0;
+}
+
+void ctl_dump_engine(struct tcp_engine *e, unsigned queue, bool json, FILE *f)
+{
+	struct dump_arg d = { .f = f, .queue = queue, .json = json };
+
+	tcp_conn_foreach(e, dump_conn, &d);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void ctl_serve(int fd, struct serve_queue *qs, unsigned long nq)
+{
+	struct pollfd p = { .events = POLLIN };
+	char req[16] = "";
+	bool json;
+	int cfd;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	p.fd = cfd;
+	if (poll(&p, 1, 1000) <= 0 || read(cfd, req, sizeof(req) - 1) <= 0)
+		goto out;
+	json = !strncmp(req, "json", 4);
+	for (unsigned long q = 0; q < nq; q++)
+		serve_queue_request_dump(&qs[q], json);
+	for (unsigned long q = 0; q < nq; q++) {
+		char *text = serve_queue_wait_dump(&qs[q]);
+
+		if (text) {
+			write_all(cfd, text, strlen(text));
+			free(text);
+		}
+	}
+out:
+	close(cfd);
+}
+
+int ctl_conns(const char *ifname, bool json, FILE *out)
+{
+	struct sockaddr_un a;
+	char buf[65536];
+	ssize_t n;
+	int fd, err;
+
+	err = ctl_addr(ifname, &a);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	write_all(fd, json ? "json\n" : "text\n", 5);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	close(fd);
+	return 0;
+}
