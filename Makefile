@@ -12,6 +12,9 @@ CFLAGS   ?= -O2 -g
 XCFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
 # the unit layer runs a second time under AddressSanitizer and UBSan (clang)
 SAN      := $(B)/san
+# the libFuzzer target: the engine with coverage, ASan and UBSan (clang)
+FUZZ     := $(B)/fuzz
+FUZZ_TIME ?= 60
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all
 LDLIBS   := -lxdp -lbpf -lelf -lz -lpthread -lm
@@ -53,8 +56,9 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/xtcp-%,$(wildcard tests/tools/*.c)
 USER_LIB   := $(B)/libxtcp.a
 
 .SECONDARY:
-.PHONY: all clean deps demo test test-unit test-bpf test-netns bench help
-all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) $(TEST_TOOLS)
+.PHONY: all clean deps demo test test-unit test-bpf test-netns bench fuzz soak help
+all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
+     $(TEST_TOOLS) $(FUZZ)/fuzz_engine
 
 help:
 	@echo "make            build everything into $(B)/"
@@ -64,6 +68,8 @@ help:
 	@echo "make bench      xtcp beside the Linux stack; bench/results/REPORT.md (root)"
 	@echo "                QUICK=1 for a run under five minutes"
 	@echo "make test-unit | test-bpf | test-netns   one layer"
+	@echo "make fuzz       libFuzzer on the engine for FUZZ_TIME seconds (default 60)"
+	@echo "make soak       the simulation over SEEDS random seeds (default 100000)"
 	@echo "make clean      remove $(B)/"
 	@echo "V=1             show commands; CC=clang to build userspace with clang"
 
@@ -122,6 +128,16 @@ $(SAN)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(SAN_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(SAN_OBJS) -o $@ -lm
 
+$(FUZZ)/%.o: %.c $(HDRS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) -Iuser -c $< -o $@
+
+$(FUZZ)/fuzz_engine: tests/fuzz/fuzz_engine.c $(HDRS) $(CORE_SRCS:%.c=$(FUZZ)/%.o)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) -Iuser $< \
+		$(CORE_SRCS:%.c=$(FUZZ)/%.o) -o $@ -lm
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -139,6 +155,15 @@ test-bpf: all
 
 test-netns: all
 	$(Q)tests/run.sh netns
+
+# new inputs go to build/; tests/fuzz/corpus is the committed seed set
+fuzz: $(FUZZ)/fuzz_engine
+	$(Q)mkdir -p $(FUZZ)/corpus
+	$(Q)$(FUZZ)/fuzz_engine -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+		-timeout=10 $(FUZZ)/corpus tests/fuzz/corpus
+
+soak: $(B)/tests/unit/test_tcp_sim
+	$(Q)$(B)/tests/unit/test_tcp_sim --seeds $(or $(SEEDS),100000) --start 1000000
 
 bench: deps all
 	$(Q)QUICK=$(QUICK) bench/run.sh

@@ -36,6 +36,8 @@ if [ "$layers" = all ] || [ "$layers" = unit ]; then
 	for t in build/tests/unit/test_*; do run_one 300 "$t"; done
 	echo "== unit again, under AddressSanitizer and UBSan"
 	for t in build/san/tests/unit/test_*; do run_one 300 "$t"; done
+	echo "== fuzzing: the committed corpus and a short pass (libFuzzer, ASan, UBSan)"
+	run_one 300 bash tests/fuzz/replay.sh
 fi
 if [ "$layers" = all ] || [ "$layers" = bpf ]; then
 	echo "== bpf (BPF_PROG_TEST_RUN)"

@@ -390,7 +390,10 @@ int tcp_shutdown(struct tcp_conn *c)
 		conn_set_state(c, TCP_LAST_ACK);
 		break;
 	case TCP_SYN_SENT:
-		conn_close(c);		/* nothing was said yet */
+		/* nothing was said yet (RFC 9293 3.10.4): gone, and the
+		 * app is told so, as for any connection that ends */
+		conn_event(c, TCP_EV_CLOSED);
+		conn_close(c);
 		return 0;
 	default:
 		return -ENOTCONN;
