@@ -12,6 +12,7 @@
 
 #include "frames.h"
 #include "simnet.h"
+#include "rng.h"
 #include "tcp/tcp.h"
 
 #define SEC 1000000000ULL
@@ -52,18 +53,9 @@ struct sim {
 
 static struct sim *cur;		/* the app callbacks' way back */
 
-static uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint64_t rnd(uint64_t *x)
 {
-	return splitmix(x);
+	return splitmix64(x);
 }
 
 static bool chance(uint64_t *x, uint32_t ppm)

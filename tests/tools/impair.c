@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "log.h"
+#include "rng.h"
 
 #define FRAME_MAX 9216
 #define QUEUE_MAX 65536		/* frames held for delay, per tool */
@@ -58,11 +59,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 /* a uniform number in [0, 1) */

@@ -4,6 +4,7 @@
 #define XTCP_TCP_CONN_H
 
 #include "cc.h"
+#include "ranges.h"
 #include "ring.h"
 #include "seq.h"
 #include "tcp.h"

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "xtcp/siphash.h"
+#include "rng.h"
 #include "conn.h"
 
 void tcp_cfg_default(struct tcp_cfg *cfg)
@@ -37,27 +38,18 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->ecn = true;
 }
 
-/* splitmix64: keys from a seed, so a simulation replays exactly */
-static __u64 splitmix(__u64 *x)
-{
-	__u64 z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
+/* the hash and ISN keys: random, or from cfg.seed for a replayable run */
 static int engine_keys(struct tcp_engine *e)
 {
-	__u64 x = e->cfg.seed;
+	uint64_t x = e->cfg.seed;
 
 	if (!x)
 		return getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
 		       getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key);
-	e->hkey[0] = splitmix(&x);
-	e->hkey[1] = splitmix(&x);
-	e->iss_key[0] = splitmix(&x);
-	e->iss_key[1] = splitmix(&x);
+	e->hkey[0] = splitmix64(&x);
+	e->hkey[1] = splitmix64(&x);
+	e->iss_key[0] = splitmix64(&x);
+	e->iss_key[1] = splitmix64(&x);
 	return 0;
 }
 
@@ -469,9 +461,7 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->fast_rexmits = c->fast_rexmits;
 	i->rto_count = c->rto_count;
 	i->dsacks_in = c->dsacks_in;
-	i->sacked = 0;
-	for (int k = 0; k < c->nsb; k++)
-		i->sacked += c->sb[k][1] - c->sb[k][0];
+	i->sacked = range_bytes(c->sb, c->nsb);
 	i->in_recovery = c->in_recovery;
 	i->ts_ok = c->ts_ok;
 	i->sack_ok = c->sack_ok;

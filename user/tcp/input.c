@@ -85,35 +85,6 @@ static bool acceptable(const struct tcp_conn *c, uint32_t seq,
 	return seq_in(seq, lo, hi) || seq_in(seq + seg_len - 1, lo, hi);
 }
 
-/* Record [s, e) as held out of order; false when no slot is left. */
-static bool ooo_add(struct tcp_conn *c, uint32_t s, uint32_t e)
-{
-	int i = 0, j, n = c->nooo;
-
-	while (i < n && seq_lt(c->ooo[i][1], s))
-		i++;
-	j = i;
-	while (j < n && seq_le(c->ooo[j][0], e)) {
-		if (seq_lt(c->ooo[j][0], s))
-			s = c->ooo[j][0];
-		if (seq_gt(c->ooo[j][1], e))
-			e = c->ooo[j][1];
-		j++;
-	}
-	if (i == j) {
-		if (n == TCP_OOO_MAX)
-			return false;
-		memmove(&c->ooo[i + 1], &c->ooo[i], (size_t)(n - i) * sizeof(c->ooo[0]));
-		c->nooo++;
-	} else if (j > i + 1) {
-		memmove(&c->ooo[i + 1], &c->ooo[j], (size_t)(n - j) * sizeof(c->ooo[0]));
-		c->nooo -= (uint8_t)(j - i - 1);
-	}
-	c->ooo[i][0] = s;
-	c->ooo[i][1] = e;
-	return true;
-}
-
 /* Data at or after rcv_nxt, already trimmed to the window. */
 static bool rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 {
@@ -126,7 +97,7 @@ static bool rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 				dsack_note(c, s->seq, s->seq + s->len);
 		c->ooo_recent = s->seq;
 		/* the ring has room for the whole window: write it in place */
-		if (ooo_add(c, s->seq, s->seq + s->len)) {
+		if (range_add(c->ooo, &c->nooo, TCP_OOO_MAX, s->seq, s->seq + s->len)) {
 			ring_put_at(&c->rcv, s->seq - c->rcv_nxt, s->data, s->len);
 			ST(c->e, ooo_segs)++;
 		}

@@ -40,46 +40,15 @@ void conn_cc_start(struct tcp_conn *c)
 	keepalive_arm(c);
 }
 
-static uint32_t sb_bytes(const struct tcp_conn *c)
-{
-	uint32_t n = 0;
-
-	for (int i = 0; i < c->nsb; i++)
-		n += c->sb[i][1] - c->sb[i][0];
-	return n;
-}
-
-/* Merge [s, e) into the scoreboard; when it is full a range is forgotten
- * (the highest): that only costs a needless retransmission. */
+/* Put [s, e) on the scoreboard; when it is full the highest range is
+ * forgotten: that only costs a needless retransmission. */
 static void sb_add(struct tcp_conn *c, uint32_t s, uint32_t e)
 {
-	int i = 0, j, n = c->nsb;
-
-	while (i < n && seq_lt(c->sb[i][1], s))
-		i++;
-	j = i;
-	while (j < n && seq_le(c->sb[j][0], e)) {
-		if (seq_lt(c->sb[j][0], s))
-			s = c->sb[j][0];
-		if (seq_gt(c->sb[j][1], e))
-			e = c->sb[j][1];
-		j++;
+	while (!range_add(c->sb, &c->nsb, TCP_SB_MAX, s, e)) {
+		if (seq_ge(s, c->sb[c->nsb - 1][0]))
+			return;
+		c->nsb--;
 	}
-	if (i == j) {
-		if (n == TCP_SB_MAX) {
-			if (i == n)
-				return;
-			n--;		/* forget the highest range */
-		}
-		memmove(&c->sb[i + 1], &c->sb[i], (size_t)(n - i) * sizeof(c->sb[0]));
-		n++;
-	} else if (j > i + 1) {
-		memmove(&c->sb[i + 1], &c->sb[j], (size_t)(n - j) * sizeof(c->sb[0]));
-		n -= j - i - 1;
-	}
-	c->nsb = (uint8_t)n;
-	c->sb[i][0] = s;
-	c->sb[i][1] = e;
 }
 
 /* Drop what the cumulative ACK now covers. */
@@ -121,7 +90,7 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
 	*news = *dsack = false;
 	if (!c->sack_ok || !s->nsack)
 		return;
-	before = sb_bytes(c);
+	before = range_bytes(c->sb, c->nsb);
 	for (int i = 0; i < s->nsack; i++) {
 		uint32_t l = s->sack[i][0], r = s->sack[i][1];
 
@@ -140,7 +109,7 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
 			l = c->snd_una;
 		sb_add(c, l, r);
 	}
-	*news = sb_bytes(c) != before;
+	*news = range_bytes(c->sb, c->nsb) != before;
 }
 
 /* RFC 6675 IsLost, for the hole below scoreboard range i: every byte of a
