@@ -41,11 +41,12 @@ HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h) \
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/unit/test_*.c))
-SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o $(SAN)/tests/lib/simnet.o
+SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o $(SAN)/tests/lib/simnet.o \
+	      $(SAN)/tests/lib/evq.o
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIB   := $(B)/tests/lib/frames.o
 # the simulated network: engines and a link, for the unit layer
-SIM_LIB    := $(B)/tests/lib/simnet.o
+SIM_LIB    := $(B)/tests/lib/simnet.o $(B)/tests/lib/evq.o
 # with an AF_XDP socket: for programs that link libxdp
 XSK_LIB    := $(TEST_LIB) $(B)/tests/lib/xsk_lo.o
 # the benchmark's tools: flood generator, XDP cost, kernel server, clients
@@ -104,9 +105,10 @@ $(B)/xtcp-%: bench/%.c $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(XSK_LIB) $(USER_LIB) -o $@ $(LDLIBS)
 
-$(B)/xtcp-%: tests/tools/%.c $(HDRS) $(USER_LIB)
+$(B)/xtcp-%: tests/tools/%.c $(HDRS) $(B)/tests/lib/evq.o $(USER_LIB)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser $< $(USER_LIB) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -Itests/lib $< $(B)/tests/lib/evq.o \
+		$(USER_LIB) -o $@ $(LDLIBS)
 
 $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)

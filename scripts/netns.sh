@@ -150,9 +150,10 @@ import json, sys; d = json.load(sys.stdin)
 print(d['flows'] if '$1' == 'flows' else d['engine']['$1'])"
 }
 
-# connections in any state, from the gauges
+# connections in any state, from the gauges; `conns live`: not TIME-WAIT
 conns() {
 	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
 import json, sys; e = json.load(sys.stdin)['engine']
-print(sum(v for k, v in e.items() if k.startswith('conn_')))"
+skip = 'conn_time_wait' if '${1:-}' == 'live' else ''
+print(sum(v for k, v in e.items() if k.startswith('conn_') and k != skip))"
 }

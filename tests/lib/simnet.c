@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The simulated network of simnet.h. Frames in flight sit in a min-heap on
+ * The simulated network of simnet.h. Frames in flight sit in an evq on
  * their arrival time (ties in send order); the clock jumps from event to
  * event, so a minute of virtual time with 50 ms RTTs costs milliseconds.
  */
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "evq.h"
 #include "frames.h"
 #include "simnet.h"
 #include "rng.h"
@@ -20,7 +21,6 @@
 #define FRAME_CAP 2048
 
 struct sim_frame {
-	uint64_t at, serial;
 	int to;
 	uint32_t len;
 	uint8_t data[];
@@ -41,10 +41,9 @@ struct sim_side {
 
 struct sim {
 	const struct sim_cfg *cfg;
-	uint64_t rng, now, serial;
+	uint64_t rng, now;
 	struct sim_side side[2];
-	struct sim_frame **heap;
-	size_t nheap, capheap;
+	struct evq inflight;		/* struct sim_frame, by arrival time */
 	uint64_t link_free[2];
 	bool bad_state[2];
 	uint64_t allocated, freed, tx_leaks;
@@ -75,56 +74,6 @@ static uint8_t pat(uint8_t salt, uint64_t i)
 
 /* ---- frames in flight ---- */
 
-static bool frame_before(const struct sim_frame *a, const struct sim_frame *b)
-{
-	return a->at < b->at || (a->at == b->at && a->serial < b->serial);
-}
-
-static void heap_push(struct sim *s, struct sim_frame *f)
-{
-	size_t i;
-
-	if (s->nheap == s->capheap) {
-		s->capheap = s->capheap ? 2 * s->capheap : 256;
-		s->heap = realloc(s->heap, s->capheap * sizeof(*s->heap));
-		if (!s->heap)
-			abort();
-	}
-	i = s->nheap++;
-	s->heap[i] = f;
-	while (i && frame_before(s->heap[i], s->heap[(i - 1) / 2])) {
-		struct sim_frame *t = s->heap[i];
-
-		s->heap[i] = s->heap[(i - 1) / 2];
-		s->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-static struct sim_frame *heap_pop(struct sim *s)
-{
-	struct sim_frame *top = s->heap[0];
-	size_t i = 0;
-
-	s->heap[0] = s->heap[--s->nheap];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < s->nheap && frame_before(s->heap[l], s->heap[m]))
-			m = l;
-		if (r < s->nheap && frame_before(s->heap[r], s->heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		struct sim_frame *t = s->heap[i];
-
-		s->heap[i] = s->heap[m];
-		s->heap[m] = t;
-		i = m;
-	}
-	return top;
-}
-
 static void enqueue(struct sim *s, int to, const uint8_t *buf, uint32_t len,
 		    uint64_t at)
 {
@@ -133,12 +82,11 @@ static void enqueue(struct sim *s, int to, const uint8_t *buf, uint32_t len,
 	if (!f)
 		abort();
 	s->allocated++;
-	f->at = at;
-	f->serial = s->serial++;
 	f->to = to;
 	f->len = len;
 	memcpy(f->data, buf, len);
-	heap_push(s, f);
+	if (evq_push(&s->inflight, at, f))
+		abort();
 }
 
 /* The link from side d: bottleneck, loss, corruption, delay, reordering,
@@ -347,7 +295,7 @@ static bool finished(const struct sim *s)
 		if (s->side[i].closed + s->side[i].reset == 0 ||
 		    tcp_conn_count(s->side[i].e))
 			return false;
-	return !s->nheap;
+	return !s->inflight.n;
 }
 
 static int fail(char *why, size_t len, const char *fmt, ...)
@@ -385,9 +333,9 @@ static int verdict(struct sim *s, char *why, size_t len)
 	nb = tcp_timers(b->e, s->now);
 	if (na || nb)
 		return fail(why, len, "timers left armed");
-	if (s->nheap || s->allocated != s->freed)
+	if (s->inflight.n || s->allocated != s->freed)
 		return fail(why, len, "frames leaked: %zu in flight, %llu made, %llu freed",
-			    s->nheap, (unsigned long long)s->allocated,
+			    s->inflight.n, (unsigned long long)s->allocated,
 			    (unsigned long long)s->freed);
 	if (s->tx_leaks || a->held || b->held)
 		return fail(why, len, "a TX buffer was taken and not sent");
@@ -460,8 +408,8 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *r, char *why,
 	for (;;) {
 		uint64_t next = 0, n;
 
-		while (s.nheap && s.heap[0]->at <= s.now) {
-			struct sim_frame *f = heap_pop(&s);
+		while (s.inflight.n && evq_next(&s.inflight) <= s.now) {
+			struct sim_frame *f = evq_pop(&s.inflight);
 
 			if (trace)
 				trace_frame(&s, f);
@@ -484,8 +432,8 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *r, char *why,
 			r->end_ns = s.now - start;
 		if (finished(&s))
 			break;
-		if (s.nheap && (!next || s.heap[0]->at < next))
-			next = s.heap[0]->at;
+		if (s.inflight.n && (!next || evq_next(&s.inflight) < next))
+			next = evq_next(&s.inflight);
 		if (!next)
 			break;		/* nothing will ever happen again */
 		if (next - start > cfg->limit_ns) {
@@ -533,9 +481,9 @@ out:
 		       (unsigned long long)r->duplicated, (unsigned long long)r->retransmits,
 		       (unsigned long long)r->fast_retransmits,
 		       (unsigned long long)r->rto_expiries, (unsigned long long)r->dsacks_in);
-	while (s.nheap)
-		free(heap_pop(&s));
-	free(s.heap);
+	while (s.inflight.n)
+		free(evq_pop(&s.inflight));
+	evq_free(&s.inflight);
 	cur = NULL;
 	return err;
 }

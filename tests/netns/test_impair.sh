@@ -83,13 +83,8 @@ csum0=$(engine_counter drop_csum)
 transfer "1% corruption" 120 corrupted --corrupt 1 --delay 0
 check "corruption: xtcp's checksum check dropped the damaged segments" \
 	[ $(( $(engine_counter drop_csum) - csum0 )) -gt 0 ]
-live_conns() { # connections not in TIME-WAIT
-	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
-import json, sys; e = json.load(sys.stdin)['engine']
-print(sum(v for k, v in e.items() if k.startswith('conn_') and k != 'conn_time_wait'))"
-}
 sleep 1
-check "no connection left but TIME-WAITs" [ "$(live_conns)" -eq 0 ]
+check "no connection left but TIME-WAITs" [ "$(conns live)" -eq 0 ]
 check "serve stops" stop_serve
 
 # ---- the receiver's window closes for 5 s ----

@@ -27,7 +27,9 @@
 #include "cli.h"
 #include "clock.h"
 #include "log.h"
+#include "evq.h"
 #include "rng.h"
+#include "tcp/wire.h"
 
 #define FRAME_MAX 9216
 #define QUEUE_MAX 65536		/* frames held for delay, per tool */
@@ -42,18 +44,13 @@ struct dir_stats {
 		 corrupted, queue_full;
 };
 
-struct held {
-	uint64_t at, serial;
+struct held {			/* a frame waiting in the queue */
 	int out;		/* the socket it leaves by */
 	uint16_t len;
-	uint8_t *data;
+	uint8_t data[];
 };
 
-static struct {
-	struct held *heap;
-	size_t n;
-	uint64_t serial;
-} Q;
+static struct evq Q;		/* struct held, by departure time */
 
 static uint64_t rng;
 
@@ -68,58 +65,23 @@ static double uni(void)
 	return (double)(rnd() >> 11) / 9007199254740992.0;
 }
 
-static bool held_before(const struct held *a, const struct held *b)
-{
-	return a->at < b->at || (a->at == b->at && a->serial < b->serial);
-}
-
-static void hswap(size_t a, size_t b)
-{
-	struct held t = Q.heap[a];
-
-	Q.heap[a] = Q.heap[b];
-	Q.heap[b] = t;
-}
-
 static bool hold(int out, const uint8_t *p, size_t len, uint64_t at)
 {
-	size_t i;
+	struct held *h;
 
 	if (Q.n == QUEUE_MAX)
 		return false;
-	i = Q.n++;
-	Q.heap[i] = (struct held){ .at = at, .serial = Q.serial++, .out = out,
-				   .len = (uint16_t)len, .data = malloc(len) };
-	if (!Q.heap[i].data) {
-		Q.n--;
+	h = malloc(sizeof(*h) + len);
+	if (!h)
+		return false;
+	h->out = out;
+	h->len = (uint16_t)len;
+	memcpy(h->data, p, len);
+	if (evq_push(&Q, at, h)) {
+		free(h);
 		return false;
 	}
-	memcpy(Q.heap[i].data, p, len);
-	while (i && held_before(&Q.heap[i], &Q.heap[(i - 1) / 2])) {
-		hswap(i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
 	return true;
-}
-
-static void unhold(void)
-{
-	size_t i = 0;
-
-	free(Q.heap[0].data);
-	Q.heap[0] = Q.heap[--Q.n];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < Q.n && held_before(&Q.heap[l], &Q.heap[m]))
-			m = l;
-		if (r < Q.n && held_before(&Q.heap[r], &Q.heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		hswap(i, m);
-		i = m;
-	}
 }
 
 static int open_port(const char *ifname)
@@ -148,29 +110,16 @@ static int open_port(const char *ifname)
 	return fd;
 }
 
-/* Where the TCP payload of an Ethernet frame is; 0 if not TCP. */
+/* Where the TCP payload of a frame is, by the engine's own parser (which
+ * checks the checksums too); 0 if it is not a TCP segment. */
 static size_t tcp_payload(const uint8_t *p, size_t len, size_t *plen)
 {
-	size_t l3 = 14, l4;
-	uint16_t proto;
+	struct tcp_seg s;
 
-	if (len < 14)
+	if (wire_parse(p, len, &s))
 		return 0;
-	proto = (uint16_t)(p[12] << 8 | p[13]);
-	if (proto == ETH_P_8021Q && len >= 18) {
-		proto = (uint16_t)(p[16] << 8 | p[17]);
-		l3 = 18;
-	}
-	if (proto == ETH_P_IP && len >= l3 + 20 && p[l3 + 9] == IPPROTO_TCP)
-		l4 = l3 + (size_t)(p[l3] & 15) * 4;
-	else if (proto == ETH_P_IPV6 && len >= l3 + 40 && p[l3 + 6] == IPPROTO_TCP)
-		l4 = l3 + 40;
-	else
-		return 0;
-	if (len < l4 + 20 || len < l4 + (size_t)(p[l4 + 12] >> 4) * 4)
-		return 0;
-	*plen = len - l4 - (size_t)(p[l4 + 12] >> 4) * 4;
-	return l4 + (size_t)(p[l4 + 12] >> 4) * 4;
+	*plen = s.len;
+	return (size_t)(s.data - p);
 }
 
 static void emit(int fd, const uint8_t *p, size_t len)
@@ -217,7 +166,7 @@ static void forward(const struct imp *im, struct dir_stats *st, int out,
 		if (!hold(out, p, len, at + (uint64_t)(uni() * im->jitter_ms * 1e6) + 1))
 			st->queue_full++;
 	}
-	if (at == now && !Q.n) {
+	if (at == now && !Q.n) {	/* nothing held: no reordering to keep */
 		emit(out, p, len);
 		return;
 	}
@@ -391,10 +340,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	Q.heap = calloc(QUEUE_MAX, sizeof(*Q.heap));
 	fd[0] = open_port(ifa);
 	fd[1] = open_port(ifb);
-	if (!Q.heap || fd[0] < 0 || fd[1] < 0)
+	if (fd[0] < 0 || fd[1] < 0)
 		goto out;
 	cli_catch_stop();
 	end = mono_ns() + (uint64_t)(duration * 1e9);
@@ -407,12 +355,14 @@ int main(int argc, char **argv)
 
 		if (now >= end)
 			break;
-		while (Q.n && Q.heap[0].at <= now) {
-			emit(Q.heap[0].out, Q.heap[0].data, Q.heap[0].len);
-			unhold();
+		while (Q.n && evq_next(&Q) <= now) {
+			struct held *h = evq_pop(&Q);
+
+			emit(h->out, h->data, h->len);
+			free(h);
 		}
 		if (Q.n)
-			timeout = (int)((Q.heap[0].at - now) / 1000000);
+			timeout = (int)((evq_next(&Q) - now) / 1000000);
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
 		now = mono_ns();
@@ -438,8 +388,8 @@ int main(int argc, char **argv)
 	err = 0;
 out:
 	while (Q.n)
-		unhold();
-	free(Q.heap);
+		free(evq_pop(&Q));
+	evq_free(&Q);
 	for (int k = 0; k < 2; k++)
 		if (fd[k] >= 0)
 			close(fd[k]);

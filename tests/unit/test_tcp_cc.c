@@ -240,7 +240,7 @@ static void test_scoreboard(void)
 	sack_input(c, &s, &news, &dsack);
 	CHECK(news && c->nsb == 1, "a SACK block is new information");
 	CHECK_EQ(recovery_pipe(c), 8 * MSS, "pipe: the hole is not lost yet");
-	CHECK(!recovery_next(c, &seq, &len), "NextSeg: nothing lost yet");
+	CHECK(!recovery_next(c, false, &seq, &len), "NextSeg: nothing lost yet");
 	sack_input(c, &s, &news, &dsack);
 	CHECK(!news, "the same block again is not new");
 	/* segment 4 SACKed too: more than 2*MSS above the hole -> lost */
@@ -248,14 +248,14 @@ static void test_scoreboard(void)
 	s.sack[0][1] = una + 5 * MSS;
 	sack_input(c, &s, &news, &dsack);
 	CHECK_EQ(c->nsb, 2, "a second, disjoint range");
-	CHECK(recovery_next(c, &seq, &len) && seq == una && len == MSS,
+	CHECK(recovery_next(c, false, &seq, &len) && seq == una && len == MSS,
 	      "NextSeg rule 1: the lost first segment");
 	/* pipe: holes [0,1) lost, [3,4) not lost (1 MSS above), tail [5,10) */
 	CHECK_EQ(recovery_pipe(c), 6 * MSS, "pipe: 1 + 5 segments in flight");
 	c->high_rxt = una + MSS;		/* segment 0 retransmitted */
 	CHECK_EQ(recovery_pipe(c), 7 * MSS, "pipe: a retransmission counts");
-	CHECK(!recovery_next(c, &seq, &len), "NextSeg: nothing else lost");
-	CHECK(recovery_next_any(c, &seq, &len) && seq == una + 3 * MSS && len == MSS,
+	CHECK(!recovery_next(c, false, &seq, &len), "NextSeg: nothing else lost");
+	CHECK(recovery_next(c, true, &seq, &len) && seq == una + 3 * MSS && len == MSS,
 	      "NextSeg rule 3: the hole below SACKed data");
 	/* blocks merge */
 	s.sack[0][0] = una + 3 * MSS;

@@ -193,8 +193,8 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked);
 void recovery_dupack(struct tcp_conn *c);
 void recovery_rto(struct tcp_conn *c);
 uint32_t recovery_pipe(const struct tcp_conn *c);
-bool recovery_next(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
-bool recovery_next_any(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+/* RFC 6675 NextSeg rule 1 (lost holes), or with any, rule 3 */
+bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len);
 
 /* output.c */
 uint16_t snd_mss(const struct tcp_conn *c);

@@ -90,12 +90,14 @@ static int sack_blocks(const struct tcp_conn *c, uint32_t (*b)[2])
 	return n;
 }
 
-/* Payload per segment now: the MSS less the SACK blocks riding along. */
+/* Payload per segment now: the MSS less the SACK blocks riding along
+ * (what sack_blocks would put in, counted without building them). */
 uint16_t snd_mss(const struct tcp_conn *c)
 {
-	uint32_t b[4][2];
-	int n = sack_blocks(c, b);
+	uint32_t n = c->sack_ok ? c->nooo + c->dsack_pending : 0;
+	uint32_t max = c->ts_ok ? 3 : 4;
 
+	n = n < max ? n : max;
 	return (uint16_t)(c->mss - (n ? 4 + 8 * n : 0));
 }
 
@@ -191,12 +193,12 @@ static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 	return m < c ? m : c;
 }
 
-/* The segment [seq, seq + n), with FIN when it ends the stream; bookkeeping
- * for retransmissions and Karn's RTT timing. false: no TX frame. */
-static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n)
+/* The segment [seq, seq + n), with FIN when it ends the stream; *end is
+ * the sequence after it. Bookkeeping for retransmissions and Karn's RTT
+ * timing. false: no TX frame. */
+static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n, uint32_t *end)
 {
 	uint8_t flags = 0;
-	uint32_t end;
 
 	if (c->fin_queued && seq + n == c->snd_end)
 		flags |= TCP_FIN;
@@ -204,16 +206,27 @@ static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n)
 		flags |= TCP_PSH;
 	if (!conn_emit(c, seq, flags, n))
 		return false;
-	end = seq + n + ((flags & TCP_FIN) ? 1 : 0);
+	*end = seq + n + ((flags & TCP_FIN) ? 1 : 0);
 	if (seq_lt(seq, c->snd_max)) {
 		count_retransmit(c);
 		if (c->rtt_start_ns && seq_lt(seq, c->rtt_seq))
 			c->rtt_start_ns = 0;	/* Karn: that sample is void */
 	} else if (!c->ts_ok && !c->rtt_start_ns) {
-		c->rtt_seq = end;	/* Karn: time only segments sent once */
+		c->rtt_seq = *end;	/* Karn: time only segments sent once */
 		c->rtt_start_ns = c->e->now;
 	}
-	c->snd_max = seq_max(c->snd_max, end);
+	c->snd_max = seq_max(c->snd_max, *end);
+	return true;
+}
+
+/* A retransmission that recovery chose: at most a segment, HighRxt moves. */
+static bool send_rexmit(struct tcp_conn *c, uint32_t seq, uint32_t n)
+{
+	uint32_t end;
+
+	if (!send_range(c, seq, n < snd_mss(c) ? n : snd_mss(c), &end))
+		return false;
+	c->high_rxt = seq_max(c->high_rxt, end);
 	return true;
 }
 
@@ -272,27 +285,21 @@ static void output(struct tcp_conn *c, bool probe)
 	if (c->rexmit_una && c->snd_una != c->snd_max) {
 		/* nothing but the FIN may be left (n = 0) */
 		n = seq_lt(c->snd_una, c->snd_end) ? c->snd_end - c->snd_una : 0;
-		n = n < snd_mss(c) ? n : snd_mss(c);
-		if (send_range(c, c->snd_una, n)) {
+		if (send_rexmit(c, c->snd_una, n)) {
 			c->rexmit_una = 0;
-			c->high_rxt = seq_max(c->high_rxt, c->snd_una + (n ? n : 1));
 			sent = true;
 		} else {
-			starved = true;
+			starved = true;		/* still owed: the RTO retries */
 		}
 	}
+	/* RFC 6675 NextSeg rule 1: the holes deemed lost, as pipe allows */
 	while (!starved && c->in_recovery && c->sack_ok &&
-	       cwnd_room(c) >= c->mss && recovery_next(c, &seq, &n)) {
-		n = n < snd_mss(c) ? n : snd_mss(c);
-		if (!send_range(c, seq, n)) {
-			starved = true;
-			break;
-		}
-		c->high_rxt = seq + n;
-		sent = true;
+	       cwnd_room(c) >= c->mss && recovery_next(c, false, &seq, &n)) {
+		starved = !send_rexmit(c, seq, n);
+		sent |= !starved;
 	}
 	while (!starved) {
-		uint32_t avail, wnd_end, room, end;
+		uint32_t avail, wnd_end, room, end, mss = snd_mss(c);
 
 		/* after a timeout, go-back-N skips what the peer SACKed */
 		while (seq_lt(c->snd_nxt, c->snd_max) && sb_covers(c, c->snd_nxt, &end))
@@ -305,12 +312,13 @@ static void output(struct tcp_conn *c, bool probe)
 				room = 1;	/* one byte of new data */
 				ST(c->e, persist_probes)++;
 			}
-			n = min3(avail, snd_mss(c), room);
+			n = min3(avail, mss, room);
 			probe = false;
 		} else {
-			room = room < cwnd_room(c) ? room : cwnd_room(c);
-			n = min3(avail, snd_mss(c), room);
-			if (n && n < snd_mss(c) && seq_ge(c->snd_nxt, c->snd_max) &&
+			uint32_t cw = cwnd_room(c);
+
+			n = min3(avail, mss, room < cw ? room : cw);
+			if (n && n < mss && seq_ge(c->snd_nxt, c->snd_max) &&
 			    !small_segment_ok(c, n, avail))
 				break;
 		}
@@ -319,28 +327,20 @@ static void output(struct tcp_conn *c, bool probe)
 		/* FIN alone: once, or again after a timeout rewound SND.NXT */
 		if (!n && !(c->fin_queued && c->snd_nxt == c->snd_end))
 			break;
-		if (!send_range(c, c->snd_nxt, n)) {
+		if (!send_range(c, c->snd_nxt, n, &end)) {
 			starved = true;
 			break;
 		}
 		if (n < c->mss)
 			c->snd_sml = c->snd_nxt + n;
-		c->snd_nxt += n + ((c->fin_queued && c->snd_nxt + n == c->snd_end) ? 1 : 0);
+		c->snd_nxt = end;
 		sent = true;
 	}
 	/* RFC 6675 NextSeg rule 3: with room left and nothing new to send,
 	 * a hole with SACKed data above it goes before a timeout would */
 	if (!starved && !sent && c->in_recovery && c->sack_ok &&
-	    cwnd_room(c) >= c->mss && recovery_next_any(c, &seq, &n)) {
-		n = n < snd_mss(c) ? n : snd_mss(c);
-		if (send_range(c, seq, n)) {
-			c->high_rxt = seq + n;
-			sent = true;
-		}
-	}
-	/* a pure ACK says SND.MAX: after a timeout rewound SND.NXT, the
-	 * peer's RCV.NXT may be past it, and an ACK below RCV.NXT is not
-	 * acceptable there (RFC 9293 3.10.7.4): both ends would stall */
+	    cwnd_room(c) >= c->mss && recovery_next(c, true, &seq, &n))
+		sent = send_rexmit(c, seq, n);
 	if (!sent && c->ack_now)
 		conn_emit(c, c->snd_max, 0, 0);
 

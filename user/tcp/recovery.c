@@ -112,17 +112,13 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
 	*news = range_bytes(c->sb, c->nsb) != before;
 }
 
-/* RFC 6675 IsLost, for the hole below scoreboard range i: every byte of a
- * hole has the same SACKed data above it. */
-static bool hole_lost(const struct tcp_conn *c, int i)
+/* RFC 6675 IsLost, for the hole below scoreboard range i, given the
+ * SACKed bytes from range i up (every byte of a hole has the same SACKed
+ * data above it, so one answer holds for the whole hole). */
+static bool hole_lost(const struct tcp_conn *c, int i, uint32_t above)
 {
-	uint32_t above = 0;
-
-	if (c->nsb - i >= TCP_DUPTHRESH)
-		return true;
-	for (int k = i; k < c->nsb; k++)
-		above += c->sb[k][1] - c->sb[k][0];
-	return above > (TCP_DUPTHRESH - 1) * (uint32_t)c->mss;
+	return c->nsb - i >= TCP_DUPTHRESH ||
+	       above > (TCP_DUPTHRESH - 1) * (uint32_t)c->mss;
 }
 
 static uint32_t overlap(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi)
@@ -135,18 +131,20 @@ static uint32_t overlap(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi)
 /* RFC 6675 SetPipe: the bytes still in the network. */
 uint32_t recovery_pipe(const struct tcp_conn *c)
 {
-	uint32_t pipe = 0, pos = c->snd_una;
+	uint32_t pipe = 0, pos = c->snd_una, above = range_bytes(c->sb, c->nsb);
 
 	for (int i = 0; i <= c->nsb; i++) {
 		uint32_t end = i < c->nsb ? c->sb[i][0] : c->snd_max;
 
 		if (seq_lt(pos, end)) {
-			if (i == c->nsb || !hole_lost(c, i))
+			if (i == c->nsb || !hole_lost(c, i, above))
 				pipe += end - pos;
 			pipe += overlap(pos, end, c->snd_una, c->high_rxt);
 		}
-		if (i < c->nsb)
+		if (i < c->nsb) {
 			pos = c->sb[i][1];
+			above -= c->sb[i][1] - c->sb[i][0];
+		}
 	}
 	return pipe;
 }
@@ -156,33 +154,23 @@ uint32_t recovery_pipe(const struct tcp_conn *c)
  * first byte above HighRxt in a hole that is lost; with any, in a hole
  * that has SACKed data above it at all.
  */
-static bool next_hole(const struct tcp_conn *c, bool any, uint32_t *seq,
-		      uint32_t *len)
+bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len)
 {
-	uint32_t pos = c->snd_una;
+	uint32_t pos = c->snd_una, above = range_bytes(c->sb, c->nsb);
 
 	for (int i = 0; i < c->nsb; i++) {
 		uint32_t s = seq_gt(c->high_rxt, pos) ? c->high_rxt : pos;
 		uint32_t e = c->sb[i][0];
 
-		if (seq_lt(s, e) && (any || hole_lost(c, i))) {
+		if (seq_lt(s, e) && (any || hole_lost(c, i, above))) {
 			*seq = s;
 			*len = e - s;
 			return true;
 		}
 		pos = c->sb[i][1];
+		above -= c->sb[i][1] - c->sb[i][0];
 	}
 	return false;
-}
-
-bool recovery_next(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
-{
-	return next_hole(c, false, seq, len);
-}
-
-bool recovery_next_any(struct tcp_conn *c, uint32_t *seq, uint32_t *len)
-{
-	return next_hole(c, true, seq, len);
 }
 
 static void enter_recovery(struct tcp_conn *c)
@@ -213,7 +201,7 @@ void recovery_dupack(struct tcp_conn *c)
 	if (c->dupacks < 255)
 		c->dupacks++;
 	lost_una = c->sack_ok && c->nsb && seq_gt(c->sb[0][0], c->snd_una) &&
-		   hole_lost(c, 0);
+		   hole_lost(c, 0, range_bytes(c->sb, c->nsb));
 	/* RFC 6582 3.2 step 2: not again for data sent before the last
 	 * recovery or timeout (recover) */
 	if ((c->dupacks >= TCP_DUPTHRESH || lost_una) &&
