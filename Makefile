@@ -4,12 +4,16 @@
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+ARCH_INC := /usr/include/$(shell $(CLANG) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 B        := build
 
 # CFLAGS is yours (make CFLAGS=-O0); the flags the build needs are XCFLAGS
 CFLAGS   ?= -O2 -g
-XCFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
+XCFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Werror -Iinclude -I$(B)
+# TRACE=1: every connection's state changes (A => B) on stderr
+ifeq ($(TRACE),1)
+XCFLAGS  += -DXTCP_TRACE
+endif
 # the unit layer runs a second time under AddressSanitizer and UBSan (clang)
 SAN      := $(B)/san
 # the libFuzzer target: the engine with coverage, ASan and UBSan (clang)
@@ -34,10 +38,11 @@ SKELS    := $(patsubst bpf/%.bpf.c,$(B)/%.skel.h,$(wildcard bpf/*.bpf.c))
 # the engine core and the apps: no I/O, no BPF; the unit tests link them too
 CORE_SRCS := $(wildcard user/tcp/*.c) $(wildcard user/apps/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
-XTCP_SRCS := $(wildcard user/*.c)
+CORE_HDRS := $(wildcard include/xtcp/*.h) $(wildcard user/tcp/*.h) $(wildcard user/apps/*.h)
+# the data path (loader, AF_XDP, queue loop, control socket) and the CLI on top
+XTCP_SRCS := $(wildcard user/*.c) $(wildcard user/cli/*.c)
 XTCP_OBJS := $(XTCP_SRCS:%.c=$(B)/%.o) $(CORE_OBJS)
-HDRS := $(wildcard include/xtcp/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h) \
-	$(wildcard user/tcp/*.h) $(wildcard user/apps/*.h)
+HDRS := $(CORE_HDRS) $(wildcard bpf/*.h) $(wildcard user/*.h) $(wildcard user/cli/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/unit/test_*.c))
@@ -57,6 +62,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/xtcp-%,$(wildcard tests/tools/*.c)
 USER_LIB   := $(B)/libxtcp.a
 
 .SECONDARY:
+.DELETE_ON_ERROR:
 .PHONY: all clean deps demo test test-unit test-bpf test-netns bench fuzz soak help
 all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
      $(TEST_TOOLS) $(FUZZ)/fuzz_engine
@@ -73,6 +79,7 @@ help:
 	@echo "make soak       the simulation over SEEDS random seeds (default 100000)"
 	@echo "make clean      remove $(B)/"
 	@echo "V=1             show commands; CC=clang to build userspace with clang"
+	@echo "TRACE=1         log every connection's state change (A => B) to stderr"
 
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS)
 	$(call msg,BPF,$@)
@@ -83,6 +90,17 @@ $(B)/%.skel.h: $(B)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
+# the engine and the apps need a C compiler and nothing else
+$(B)/user/tcp/%.o: user/tcp/%.c $(CORE_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -c $< -o $@
+
+$(B)/user/apps/%.o: user/apps/%.c $(CORE_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -c $< -o $@
+
 $(B)/user/%.o: user/%.c $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -92,12 +110,12 @@ $(B)/xtcp: $(XTCP_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
-$(B)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(HDRS)
+$(B)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(CORE_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser -c $< -o $@
 
-$(USER_LIB): $(filter-out $(B)/user/main.o,$(XTCP_OBJS))
+$(USER_LIB): $(filter-out $(B)/user/cli/main.o,$(XTCP_OBJS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
@@ -110,7 +128,7 @@ $(B)/xtcp-%: tests/tools/%.c $(HDRS) $(B)/tests/lib/evq.o $(USER_LIB)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -Itests/lib $< $(B)/tests/lib/evq.o \
 		$(USER_LIB) -o $@ $(LDLIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS)
+$(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(CORE_HDRS) $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS) -o $@ -lm
@@ -120,22 +138,22 @@ $(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib $< $(XSK_LIB) -o $@ $(LDLIBS)
 
-$(SAN)/%.o: %.c $(HDRS)
+$(SAN)/%.o: %.c $(CORE_HDRS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Iuser -Itests/lib -c $< -o $@
 
-$(SAN)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(HDRS) $(SAN_OBJS)
+$(SAN)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(CORE_HDRS) $(SAN_OBJS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(SAN_CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(SAN_OBJS) -o $@ -lm
 
-$(FUZZ)/%.o: %.c $(HDRS)
+$(FUZZ)/%.o: %.c $(CORE_HDRS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) -Iuser -c $< -o $@
 
-$(FUZZ)/fuzz_engine: tests/fuzz/fuzz_engine.c $(HDRS) $(CORE_SRCS:%.c=$(FUZZ)/%.o)
+$(FUZZ)/fuzz_engine: tests/fuzz/fuzz_engine.c $(CORE_HDRS) $(CORE_SRCS:%.c=$(FUZZ)/%.o)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) -Iuser $< \
 		$(CORE_SRCS:%.c=$(FUZZ)/%.o) -o $@ -lm
@@ -149,7 +167,8 @@ demo: deps all
 test: all
 	$(Q)tests/run.sh all
 
-test-unit: all
+# the unit layer needs gcc and clang only: no BPF toolchain, no root
+test-unit: $(UNIT_TESTS) $(SAN_TESTS) $(FUZZ)/fuzz_engine
 	$(Q)tests/run.sh unit
 
 test-bpf: all

@@ -24,7 +24,7 @@
 #include "xtcp/bench.h"
 #include "flood.skel.h"
 #include "frames.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "clock.h"
 #include "log.h"
 
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	s.sport = 0;
 	s.seq = 0;
 	s.dport = (__u16)port;
-	s.flags = TH_SYN;
+	s.flags = TCPHDR_SYN;
 	s.window = 64240;
 	s.mss = 1460;
 	s.sack = 1;

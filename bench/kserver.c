@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "apps/apps.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "log.h"
 
 #define HEAD_MAX 4096

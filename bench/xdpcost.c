@@ -24,7 +24,7 @@
 #include "xdpcost.skel.h"
 #include "frames.h"
 #include "xsk_lo.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "loader.h"
 #include "log.h"
 

@@ -23,28 +23,13 @@
 #include <bpf/bpf_endian.h>
 
 #include "xtcp/abi.h"
+#include "xtcp/proto.h"
 
 #define XTCP_V6_EXT_MAX 4
 
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
-#define TCPOPT_EOL 0
-#define TCPOPT_NOP 1
-#define TCPOPT_MSS 2
-#define TCPOPT_WINDOW 3
-#define TCPOPT_SACK_PERM 4
-#define TCPOPT_TIMESTAMP 8
-
-/* TCP flag bits of byte 13 of the header. */
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-#define TH_URG 0x20
-#define TH_ECE 0x40
-#define TH_CWR 0x80
 
 /* What the returns of the stages mean beside an enum xtcp_stat. */
 #define XTCP_CONTINUE (-1)
@@ -253,9 +238,9 @@ static long parse_tcp_opt(__u32 i, void *arg)
 	if ((void *)(o + 1) > p->data_end)
 		goto bad;
 	kind = o[0];
-	if (kind == TCPOPT_EOL)
+	if (kind == TCPO_EOL)
 		return 1;
-	if (kind == TCPOPT_NOP) {
+	if (kind == TCPO_NOP) {
 		w->off = off + 1;
 		return 0;
 	}
@@ -264,18 +249,18 @@ static long parse_tcp_opt(__u32 i, void *arg)
 	len = o[1];
 	if (len < 2 || off + len > w->end)
 		goto bad;
-	if (kind == TCPOPT_MSS && len == 4) {
+	if (kind == TCPO_MSS && len == 4) {
 		if ((void *)(o + 4) > p->data_end)
 			goto bad;
 		p->opt.mss = ((__u16)o[2] << 8) | o[3];
-	} else if (kind == TCPOPT_WINDOW && len == 3) {
+	} else if (kind == TCPO_WSCALE && len == 3) {
 		if ((void *)(o + 3) > p->data_end)
 			goto bad;
 		/* RFC 7323 2.3: a shift above 14 is used as 14 */
 		p->opt.wscale = o[2] > 14 ? 14 : o[2];
-	} else if (kind == TCPOPT_SACK_PERM && len == 2) {
+	} else if (kind == TCPO_SACK_PERM && len == 2) {
 		p->opt.sack = 1;
-	} else if (kind == TCPOPT_TIMESTAMP && len == 10) {
+	} else if (kind == TCPO_TS && len == 10) {
 		if ((void *)(o + 10) > p->data_end)
 			goto bad;
 		p->opt.ts = 1;

@@ -191,7 +191,7 @@ static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
 {
 	__u8 *o = r->opts;
 
-	o[0] = TCPOPT_MSS;
+	o[0] = TCPO_MSS;
 	o[1] = 4;
 	o[2] = mss >> 8;
 	o[3] = mss & 0xff;
@@ -199,17 +199,17 @@ static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
 	r->optlen = 4;
 	if (!ts)
 		return;
-	o[4] = sack ? TCPOPT_SACK_PERM : TCPOPT_NOP;
-	o[5] = sack ? 2 : TCPOPT_NOP;
-	o[6] = TCPOPT_TIMESTAMP;
+	o[4] = sack ? TCPO_SACK_PERM : TCPO_NOP;
+	o[5] = sack ? 2 : TCPO_NOP;
+	o[6] = TCPO_TS;
 	o[7] = 10;
 	*(__be32 *)&o[8] = bpf_htonl(tsval);
 	*(__be32 *)&o[12] = bpf_htonl(tsecr);
 	r->optlen = 16;
 	if (!ws)
 		return;
-	o[16] = TCPOPT_NOP;
-	o[17] = TCPOPT_WINDOW;
+	o[16] = TCPO_NOP;
+	o[17] = TCPO_WSCALE;
 	o[18] = 3;
 	o[19] = wscale;
 	r->optlen = 20;
@@ -244,14 +244,14 @@ static __always_inline int stage_syn(struct pkt *p,
 	/* Window scale, SACK and ECN can only be remembered in the TSval. */
 	ws = p->opt.ts && p->opt.wscale != XTCP_WSCALE_NONE;
 	ecn = p->opt.ts && (cfg->flags & XTCP_CFG_ECN) &&
-	      (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR);
+	      (p->flags & (TCPHDR_ECE | TCPHDR_CWR)) == (TCPHDR_ECE | TCPHDR_CWR);
 	if (p->opt.ts)
 		tsval = xtcp_ts_encode(ts_now_ms(now), p->opt.wscale,
 				       p->opt.sack, ecn);
 
 	r.seq = cookie;
 	r.ack = p->seq + 1;
-	r.flags = TH_SYN | TH_ACK | (ecn ? TH_ECE : 0);
+	r.flags = TCPHDR_SYN | TCPHDR_ACK | (ecn ? TCPHDR_ECE : 0);
 	r.window = cfg->window;
 	syn_ack_opts(&r, p->v6 ? cfg->mss6 : cfg->mss4, p->opt.ts,
 		     p->opt.sack, ws, cfg->wscale, tsval, p->opt.tsval);
@@ -312,7 +312,7 @@ static __always_inline int bad_ack(struct pkt *p, const struct xtcp_config *cfg,
 	if (!(cfg->flags & XTCP_CFG_BAD_ACK_RST))
 		return stat;
 	r.seq = p->ack;
-	r.flags = TH_RST;
+	r.flags = TCPHDR_RST;
 	ret = reply_build(p, &r);
 	return ret == XTCP_CONTINUE ? XTCP_STAT_rst_bad_ack : ret;
 }
@@ -379,18 +379,18 @@ static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg
 {
 	__u8 f = p->flags;
 
-	if ((f & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN))
+	if ((f & (TCPHDR_SYN | TCPHDR_FIN)) == (TCPHDR_SYN | TCPHDR_FIN))
 		return XTCP_STAT_drop_syn_fin;
-	if ((f & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST))
+	if ((f & (TCPHDR_SYN | TCPHDR_RST)) == (TCPHDR_SYN | TCPHDR_RST))
 		return XTCP_STAT_drop_syn_rst;
 	/* A known flow owns everything, a SYN on it too (RFC 5961 4). */
 	if (bpf_map_lookup_elem(&xtcp_flows, &p->fk))
 		return stage_flow(p);
-	if (f & TH_SYN)
-		return f & TH_ACK ? XTCP_STAT_drop_syn_ack : stage_syn(p, cfg);
-	if (f & TH_RST)
+	if (f & TCPHDR_SYN)
+		return f & TCPHDR_ACK ? XTCP_STAT_drop_syn_ack : stage_syn(p, cfg);
+	if (f & TCPHDR_RST)
 		return XTCP_STAT_drop_rst;
-	if (!(f & TH_ACK))
+	if (!(f & TCPHDR_ACK))
 		return XTCP_STAT_drop_not_ack;
 	return stage_ack(p, cfg);
 }

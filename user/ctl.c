@@ -113,11 +113,13 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 	return 0;
 }
 
-void ctl_dump_engine(struct tcp_engine *e, unsigned queue, bool json, FILE *f)
+/* Through queue_call: on the queue's own thread. */
+static void dump_engine(struct tcp_engine *e, unsigned queue, void *arg)
 {
-	struct dump_arg d = { .f = f, .queue = queue, .json = json };
+	struct dump_arg *d = arg;
 
-	tcp_conn_foreach(e, dump_conn, &d);
+	d->queue = queue;
+	tcp_conn_foreach(e, dump_conn, d);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -135,7 +137,7 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-void ctl_serve(int fd, struct serve_queue *qs, unsigned long nq)
+void ctl_serve(int fd, struct queue *qs, unsigned long nq)
 {
 	struct pollfd p = { .events = POLLIN };
 	char req[16] = "";
@@ -149,15 +151,19 @@ void ctl_serve(int fd, struct serve_queue *qs, unsigned long nq)
 	if (poll(&p, 1, 1000) <= 0 || read(cfd, req, sizeof(req) - 1) <= 0)
 		goto out;
 	json = !strncmp(req, "json", 4);
-	for (unsigned long q = 0; q < nq; q++)
-		serve_queue_request_dump(&qs[q], json);
 	for (unsigned long q = 0; q < nq; q++) {
-		char *text = serve_queue_wait_dump(&qs[q]);
+		struct dump_arg d = { .json = json };
+		char *text = NULL;
+		size_t len = 0;
 
-		if (text) {
-			write_all(cfd, text, strlen(text));
-			free(text);
-		}
+		d.f = open_memstream(&text, &len);
+		if (!d.f)
+			break;
+		if (queue_call(&qs[q], dump_engine, &d, 2000))
+			pr_warn("stats --conns: queue %lu did not answer", q);
+		fclose(d.f);
+		write_all(cfd, text, len);
+		free(text);
 	}
 out:
 	close(cfd);

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "serve.h"
+#include "queue.h"
 
 #define CTL_DIR "/run/xtcp"
 
@@ -19,12 +19,9 @@
 int ctl_listen(const char *ifname);
 void ctl_close(int fd, const char *ifname);
 /* Answer one client waiting on fd, if any, with every queue's table. */
-void ctl_serve(int fd, struct serve_queue *qs, unsigned long nq);
+void ctl_serve(int fd, struct queue *qs, unsigned long nq);
 
 /* The client side: print IFNAME's connections to out. */
 int ctl_conns(const char *ifname, bool json, FILE *out);
-
-/* What a queue thread writes when asked (serve.c calls it). */
-void ctl_dump_engine(struct tcp_engine *e, unsigned queue, bool json, FILE *f);
 
 #endif /* XTCP_CTL_H */

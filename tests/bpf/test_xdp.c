@@ -157,7 +157,7 @@ static void check_syn_ack(const char *name, const struct frame_spec *s,
 	struct run r;
 	__u32 out_len, idx = 99;
 	int want_ts = s->ts, want_ws = s->ts && s->wscale >= 0;
-	int want_ecn = s->ts && (s->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR);
+	int want_ecn = s->ts && (s->flags & (TCPHDR_ECE | TCPHDR_CWR)) == (TCPHDR_ECE | TCPHDR_CWR);
 	int expect_opt;
 
 	frame_parse(frame, len, &in);
@@ -186,7 +186,7 @@ static void check_syn_ack(const char *name, const struct frame_spec *s,
 	CHECK_EQ(v->sport, s->dport, "source port");
 	CHECK_EQ(v->dport, s->sport, "destination port");
 	CHECK_EQ(v->ack, s->seq + 1, "ack = client ISN + 1");
-	CHECK_EQ(v->flags, TH_SYN | TH_ACK | (want_ecn ? TH_ECE : 0), "flags");
+	CHECK_EQ(v->flags, TCPHDR_SYN | TCPHDR_ACK | (want_ecn ? TCPHDR_ECE : 0), "flags");
 	CHECK_EQ(v->window, 65535, "window");
 	CHECK_EQ(v->tcp_len, v->doff * 4u, "no payload");
 	CHECK_EQ(v->mss, s->v6 ? 1440 : 1460, "MSS option");
@@ -246,7 +246,7 @@ static void test_syn_variants(void)
 		s.wscale = wscales[c % 4];
 		c /= 4;
 		if (c % 2)
-			s.flags |= TH_ECE | TH_CWR;
+			s.flags |= TCPHDR_ECE | TCPHDR_CWR;
 		snprintf(name, sizeof(name), "v%d mss %d sack %d ts %d ws %d ecn %d",
 			 s.v6 ? 6 : 4, s.mss, s.sack, s.ts, s.wscale, c % 2);
 		check_syn_ack(name, &s, &v);
@@ -278,7 +278,7 @@ static void test_syn_variants(void)
 	/* ECN disabled by configuration */
 	set_config(0);
 	spec_all_opts(&s, 0);
-	s.flags |= TH_ECE | TH_CWR;
+	s.flags |= TCPHDR_ECE | TCPHDR_CWR;
 	{
 		__u8 frame[256];
 		size_t len = frame_build(&s, frame, sizeof(frame));
@@ -289,7 +289,7 @@ static void test_syn_variants(void)
 		run_frame(frame, len, &r);
 		o = run_data(&r, &ol);
 		frame_parse(o, ol, &v);
-		CHECK_EQ(v.flags, TH_SYN | TH_ACK, "--ecn off: no ECE");
+		CHECK_EQ(v.flags, TCPHDR_SYN | TCPHDR_ACK, "--ecn off: no ECE");
 	}
 	set_config(XTCP_CFG_ECN);
 }
@@ -340,13 +340,13 @@ static void test_handshake(void)
 		return;
 	for (v6 = 0; v6 <= 1; v6++) {
 		const char *accepted[] = { "ACK", "ACK|PSH with data", "ACK|FIN" };
-		__u8 flags[] = { TH_ACK, TH_ACK | TH_PSH, TH_ACK | TH_FIN };
+		__u8 flags[] = { TCPHDR_ACK, TCPHDR_ACK | TCPHDR_PSH, TCPHDR_ACK | TCPHDR_FIN };
 		int k;
 
 		for (k = 0; k < 3; k++) {
 			spec_all_opts(&s, v6);
 			s.sport = (__u16)(41000 + k + 10 * v6);
-			s.flags |= TH_ECE | TH_CWR;
+			s.flags |= TCPHDR_ECE | TCPHDR_CWR;
 			check_syn_ack("handshake SYN", &s, &v);
 			frame_third_ack(&s, &v, &a);
 			a.flags = flags[k];
@@ -374,7 +374,7 @@ static void test_handshake(void)
 		}
 		/* the flow's next segment is redirected as a known flow */
 		a.seq += 1;
-		a.flags = TH_ACK;
+		a.flags = TCPHDR_ACK;
 		len = frame_build(&a, frame, sizeof(frame));
 		run_frame(frame, len, &r);
 		CHECK_EQ(r.retval, XDP_REDIRECT, "flow segment");
@@ -382,7 +382,7 @@ static void test_handshake(void)
 		memcpy(&m, r.out, sizeof(m));
 		CHECK_EQ(m.flags, 0, "known flow: meta without NEW");
 		/* a SYN on a known flow goes to the engine (RFC 5961 4) */
-		s.flags = TH_SYN;
+		s.flags = TCPHDR_SYN;
 		len = frame_build(&s, frame, sizeof(frame));
 		run_frame(frame, len, &r);
 		CHECK_EQ(r.stat, XTCP_STAT_flow, "SYN on a known flow");
@@ -411,7 +411,7 @@ static void test_handshake(void)
 		const __u8 *o = run_data(&r, &ol);
 
 		CHECK(!frame_parse(o, ol, &v), "RST parses");
-		CHECK_EQ(v.flags, TH_RST, "RST flags");
+		CHECK_EQ(v.flags, TCPHDR_RST, "RST flags");
 		CHECK_EQ(v.seq, a.ack, "RST seq = SEG.ACK");
 		CHECK_EQ(v.tcp_len, 20, "RST carries nothing");
 		CHECK(v.ip_csum_ok && v.tcp_csum_ok, "RST checksums");
@@ -504,21 +504,21 @@ static void test_malformed(void)
 	s.dport = 22;
 	len = frame_build(&s, f, sizeof(f));
 	expect(CASE("SYN to an unserved port", PASS, pass_port), f, len);
-	s.flags = TH_ACK;
+	s.flags = TCPHDR_ACK;
 	len = frame_build(&s, f, sizeof(f));
 	expect(CASE("ACK to an unserved port", PASS, pass_port), f, len);
 
 	{
 		static const struct { const char *n; __u8 fl; int st; } fl[] = {
-			{ "SYN|FIN", TH_SYN | TH_FIN, XTCP_STAT_drop_syn_fin },
-			{ "SYN|FIN|ACK", TH_SYN | TH_FIN | TH_ACK, XTCP_STAT_drop_syn_fin },
-			{ "SYN|RST", TH_SYN | TH_RST, XTCP_STAT_drop_syn_rst },
-			{ "SYN|ACK", TH_SYN | TH_ACK, XTCP_STAT_drop_syn_ack },
-			{ "bare RST", TH_RST, XTCP_STAT_drop_rst },
-			{ "RST|ACK", TH_RST | TH_ACK, XTCP_STAT_drop_rst },
-			{ "bare FIN", TH_FIN, XTCP_STAT_drop_not_ack },
+			{ "SYN|FIN", TCPHDR_SYN | TCPHDR_FIN, XTCP_STAT_drop_syn_fin },
+			{ "SYN|FIN|ACK", TCPHDR_SYN | TCPHDR_FIN | TCPHDR_ACK, XTCP_STAT_drop_syn_fin },
+			{ "SYN|RST", TCPHDR_SYN | TCPHDR_RST, XTCP_STAT_drop_syn_rst },
+			{ "SYN|ACK", TCPHDR_SYN | TCPHDR_ACK, XTCP_STAT_drop_syn_ack },
+			{ "bare RST", TCPHDR_RST, XTCP_STAT_drop_rst },
+			{ "RST|ACK", TCPHDR_RST | TCPHDR_ACK, XTCP_STAT_drop_rst },
+			{ "bare FIN", TCPHDR_FIN, XTCP_STAT_drop_not_ack },
 			{ "no flags", 0, XTCP_STAT_drop_not_ack },
-			{ "ACK with a bad cookie", TH_ACK, XTCP_STAT_drop_bad_cookie },
+			{ "ACK with a bad cookie", TCPHDR_ACK, XTCP_STAT_drop_bad_cookie },
 		};
 		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 			BUILD(0);
@@ -588,7 +588,7 @@ static void test_malformed(void)
 		__u64 key[2];
 
 		BUILD(0);
-		s.flags = TH_ACK;
+		s.flags = TCPHDR_ACK;
 		s.seq = 1001;
 		frame_flow_key(&s, &fk);
 		xtcp_cookie_key(master, old, key);

@@ -136,7 +136,7 @@ static void accept_slot(int i, uint8_t meta_flags)
 	if (meta_flags & XTCP_META_TS)
 		wire_opt_ts(&opts, 100, 0);
 	F.accepting = i;
-	peer_seg(i, TCP_ACK, m.irs + 1, m.iss + 1, 512, &opts, 0, &m);
+	peer_seg(i, TCPHDR_ACK, m.irs + 1, m.iss + 1, 512, &opts, 0, &m);
 	F.accepting = -1;
 }
 
@@ -191,12 +191,12 @@ static void populate(void)
 	if (F.conn[0])
 		tcp_send(F.conn[0], data, sizeof(data));
 	tcp_flush(F.e);
-	peer_says(0, TCP_ACK, 1000);
+	peer_says(0, TCPHDR_ACK, 1000);
 	accept_slot(1, 0);				/* ESTABLISHED, plain */
 	accept_slot(2, XTCP_META_SACK);			/* CLOSE-WAIT */
-	peer_says(2, TCP_ACK | TCP_FIN, 0);
+	peer_says(2, TCPHDR_ACK | TCPHDR_FIN, 0);
 	accept_slot(3, XTCP_META_TS);			/* LAST-ACK */
-	peer_says(3, TCP_ACK | TCP_FIN, 10);
+	peer_says(3, TCPHDR_ACK | TCPHDR_FIN, 10);
 	accept_slot(4, XTCP_META_SACK);			/* FIN-WAIT-1 */
 	if (F.conn[4])
 		tcp_send(F.conn[4], data, 3000), tcp_shutdown(F.conn[4]);
@@ -204,7 +204,7 @@ static void populate(void)
 	if (F.conn[5])
 		tcp_shutdown(F.conn[5]);
 	tcp_flush(F.e);
-	peer_says(5, TCP_ACK, 0);
+	peer_says(5, TCPHDR_ACK, 0);
 	accept_slot(6, 0);				/* CLOSING */
 	if (F.conn[6])
 		tcp_shutdown(F.conn[6]);
@@ -213,19 +213,19 @@ static void populate(void)
 		struct tcp_conn_info ci;
 
 		if (info(6, &ci))	/* FIN that does not ack ours */
-			peer_seg(6, TCP_ACK | TCP_FIN, ci.rcv_nxt, ci.snd_una, 512, NULL, 0, NULL);
+			peer_seg(6, TCPHDR_ACK | TCPHDR_FIN, ci.rcv_nxt, ci.snd_una, 512, NULL, 0, NULL);
 	}
 	accept_slot(7, XTCP_META_TS);			/* TIME-WAIT */
 	if (F.conn[7])
 		tcp_shutdown(F.conn[7]);
 	tcp_flush(F.e);
-	peer_says(7, TCP_ACK | TCP_FIN, 0);
+	peer_says(7, TCPHDR_ACK | TCPHDR_FIN, 0);
 	/* active opens: SYN-SENT, and SYN-RECEIVED by simultaneous open */
 	tuple(8, 9000, 50008);
 	tcp_connect(F.e, &F.t[8], &app, F.now, &F.conn[8]);
 	tuple(9, 9001, 50009);
 	tcp_connect(F.e, &F.t[9], &app, F.now, &F.conn[9]);
-	peer_seg(9, TCP_SYN, 777, 0, 512, NULL, 0, NULL);
+	peer_seg(9, TCPHDR_SYN, 777, 0, 512, NULL, 0, NULL);
 	for (int i = 8; i <= 9; i++)
 		if (F.conn[i])
 			*(int *)tcp_ctx(F.conn[i]) = i;

@@ -70,7 +70,7 @@ void frame_spec_default(struct frame_spec *s, int v6)
 	s->sport = 40000;
 	s->dport = 80;
 	s->seq = 0x12345678;
-	s->flags = TH_SYN;
+	s->flags = TCPHDR_SYN;
 	s->window = 64240;
 	s->wscale = -1;
 }
@@ -276,7 +276,7 @@ void frame_third_ack(const struct frame_spec *s, const struct frame_view *v,
 	*a = *s;
 	a->seq = s->seq + 1;
 	a->ack = v->seq + 1;
-	a->flags = TH_ACK;
+	a->flags = TCPHDR_ACK;
 	a->mss = 0;
 	a->sack = 0;
 	a->wscale = -1;

@@ -10,14 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "xtcp/abi.h"
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-#define TH_ECE 0x40
-#define TH_CWR 0x80
+#include "xtcp/proto.h"
 
 struct frame_spec {
 	int v6;

@@ -13,7 +13,7 @@
 #include "evq.h"
 #include "frames.h"
 #include "simnet.h"
-#include "rng.h"
+#include "tcp/rng.h"
 #include "tcp/tcp.h"
 
 #define SEC 1000000000ULL
@@ -353,8 +353,8 @@ static void trace_frame(const struct sim *s, const struct sim_frame *f)
 	}
 	printf("%10.6f %c<- %c%c%c%c seq %u ack %u len %zu win %u%s\n",
 	       (double)(s->now % (1000 * SEC)) / SEC, 'A' + f->to,
-	       v.flags & TH_SYN ? 'S' : '.', v.flags & TH_FIN ? 'F' : '.',
-	       v.flags & TH_RST ? 'R' : '.', v.flags & TH_ACK ? 'A' : '.',
+	       v.flags & TCPHDR_SYN ? 'S' : '.', v.flags & TCPHDR_FIN ? 'F' : '.',
+	       v.flags & TCPHDR_RST ? 'R' : '.', v.flags & TCPHDR_ACK ? 'A' : '.',
 	       v.seq, v.ack, v.tcp_len - v.doff * 4, v.window,
 	       v.tcp_csum_ok ? "" : " (bad checksum)");
 }

@@ -24,11 +24,11 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "clock.h"
 #include "log.h"
 #include "evq.h"
-#include "rng.h"
+#include "tcp/rng.h"
 #include "tcp/wire.h"
 
 #define FRAME_MAX 9216

@@ -226,7 +226,7 @@ static void test_cubic(void)
 static void test_scoreboard(void)
 {
 	struct tcp_conn *c = conn(&tcp_cc_newreno);
-	struct tcp_seg s = { .flags = TCP_ACK };
+	struct tcp_seg s = { .flags = TCPHDR_ACK };
 	uint32_t una = c->snd_una, seq, len;
 	bool news, dsack;
 

@@ -248,7 +248,7 @@ static void accept_from(__u16 sport, __u8 meta_flags)
 	struct xtcp_meta m = meta_new(meta_flags);
 	struct segopt o = { .sport = sport };
 
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
 }
 
 /* Accept from sport, close first, take the peer's ACK and FIN: TIME-WAIT. */
@@ -259,13 +259,13 @@ static void time_wait_from(__u16 sport)
 	accept_from(sport, 0);
 	tcp_shutdown(H.conn);
 	tcp_flush(H.e);
-	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+	inject(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
 }
 
 static void establish(void)
 {
 	setup(4);
-	establish_opts(65535, TH_ACK, NULL, 0);
+	establish_opts(65535, TCPHDR_ACK, NULL, 0);
 }
 
 static int conn_state(void)
@@ -295,17 +295,17 @@ static void test_accept(void)
 
 	/* the first data segment stands in for a lost third ACK */
 	setup(4);
-	establish_opts(65535, TH_ACK | TH_PSH, "GET", 3);
+	establish_opts(65535, TCPHDR_ACK | TCPHDR_PSH, "GET", 3);
 	CHECK_EQ(H.ev[TCP_EV_ACCEPTED], 1, "accepted from a data segment");
 	CHECK(H.rxlen == 3 && !memcmp(H.rx, "GET", 3), "its data delivered");
-	expect(TH_ACK, ISS + 1, IRS + 4, 0, "data of the third ACK acked");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 4, 0, "data of the third ACK acked");
 
 	/* third ACK carrying a FIN too */
 	setup(4);
-	establish_opts(65535, TH_ACK | TH_FIN, "x", 1);
+	establish_opts(65535, TCPHDR_ACK | TCPHDR_FIN, "x", 1);
 	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "third ACK with FIN: CLOSE-WAIT");
 	CHECK_EQ(H.ev[TCP_EV_PEER_CLOSED], 1, "peer closed event");
-	expect(TH_ACK, ISS + 1, IRS + 3, 0, "data and FIN acked");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 3, 0, "data and FIN acked");
 }
 
 /* The engine's own cookie path gives the same connection XDP would. */
@@ -321,10 +321,10 @@ static void test_cookie_path(void)
 	struct tcp_conn_info i;
 
 	setup(4);
-	inject(TH_SYN | TH_ECE | TH_CWR, IRS, 0, 64240, NULL, 0, NULL, &o);
+	inject(TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR, IRS, 0, 64240, NULL, 0, NULL, &o);
 	if (!next_out(&v, "SYN-ACK"))
 		return;
-	CHECK_EQ(v.flags, TH_SYN | TH_ACK | TH_ECE, "SYN-ACK flags (ECN setup)");
+	CHECK_EQ(v.flags, TCPHDR_SYN | TCPHDR_ACK | TCPHDR_ECE, "SYN-ACK flags (ECN setup)");
 	CHECK_EQ(v.ack, IRS + 1, "SYN-ACK acks the SYN");
 	CHECK_EQ(v.mss, 1460, "SYN-ACK MSS");
 	CHECK_EQ(v.wscale, 7, "SYN-ACK wscale");
@@ -344,12 +344,12 @@ static void test_cookie_path(void)
 	/* a forged ACK is dropped and counted */
 	o.tsecr = v.tsval;
 	o.tsval = 778;
-	inject(TH_ACK, IRS + 1, v.seq + 2, 502, NULL, 0, NULL, &o);
+	inject(TCPHDR_ACK, IRS + 1, v.seq + 2, 502, NULL, 0, NULL, &o);
 	CHECK_EQ(STAT(drop_bad_cookie), 1, "bad cookie counted");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "no connection from a bad cookie");
 	expect_none("nothing answers a bad cookie");
 
-	inject(TH_ACK, IRS + 1, v.seq + 1, 502, NULL, 0, NULL, &o);
+	inject(TCPHDR_ACK, IRS + 1, v.seq + 1, 502, NULL, 0, NULL, &o);
 	CHECK_EQ(H.ev[TCP_EV_ACCEPTED], 1, "valid cookie: accepted");
 	if (!H.conn)
 		return;
@@ -367,38 +367,38 @@ static void test_cookie_path(void)
 static void test_data_in(void)
 {
 	establish();
-	seg(TH_ACK | TH_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "data acked");
+	seg(TCPHDR_ACK | TCPHDR_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1001, 0, "data acked");
 	CHECK(H.rxlen == 1000 && !memcmp(H.rx, pattern, 1000), "data read in order");
 	CHECK_EQ(STAT(bytes_in), 1000, "bytes_in");
 
 	/* old duplicate: re-ACKed, not delivered twice */
-	seg(TH_ACK | TH_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "duplicate re-acked");
+	seg(TCPHDR_ACK | TCPHDR_PSH, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1001, 0, "duplicate re-acked");
 	CHECK_EQ(H.rxlen, 1000, "duplicate not delivered");
 
 	/* overlapping: only the new part is delivered */
-	seg(TH_ACK, IRS + 501, ISS + 1, 65535, pattern + 500, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 1501, 0, "overlap trimmed");
+	seg(TCPHDR_ACK, IRS + 501, ISS + 1, 65535, pattern + 500, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1501, 0, "overlap trimmed");
 	CHECK(H.rxlen == 1500 && !memcmp(H.rx, pattern, 1500), "overlap bytes exact");
 }
 
 static void test_ooo(void)
 {
 	establish();
-	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern + 1000, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 1, 0, "hole: duplicate ACK");
-	seg(TH_ACK, IRS + 3001, ISS + 1, 65535, pattern + 3000, 500);
-	expect(TH_ACK, ISS + 1, IRS + 1, 0, "second hole: duplicate ACK");
+	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern + 1000, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 0, "hole: duplicate ACK");
+	seg(TCPHDR_ACK, IRS + 3001, ISS + 1, 65535, pattern + 3000, 500);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 0, "second hole: duplicate ACK");
 	CHECK_EQ(H.rxlen, 0, "nothing readable across a hole");
 	CHECK_EQ(STAT(ooo_segs), 2, "out-of-order segments counted");
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 2001, 0, "first hole filled");
-	seg(TH_ACK | TH_FIN, IRS + 3501, ISS + 1, 65535, pattern + 3500, 100);
-	expect(TH_ACK, ISS + 1, IRS + 2001, 0, "FIN beyond a hole");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 2001, 0, "first hole filled");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 3501, ISS + 1, 65535, pattern + 3500, 100);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 2001, 0, "FIN beyond a hole");
 	CHECK_EQ(conn_state(), S_ESTAB, "FIN beyond a hole waits");
-	seg(TH_ACK, IRS + 2001, ISS + 1, 65535, pattern + 2000, 1000);
-	expect(TH_ACK, ISS + 1, IRS + 3602, 0, "all filled, FIN consumed");
+	seg(TCPHDR_ACK, IRS + 2001, ISS + 1, 65535, pattern + 2000, 1000);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 3602, 0, "all filled, FIN consumed");
 	CHECK(H.rxlen == 3600 && !memcmp(H.rx, pattern, 3600), "bytes exact after fill");
 	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "FIN taken once in order");
 }
@@ -411,30 +411,30 @@ static void test_data_out(void)
 	establish();
 	CHECK_EQ(tcp_send(H.conn, pattern, 5000), 5000, "send takes 5000");
 	tcp_flush(H.e);
-	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "segment 1");
-	expect(TH_ACK, ISS + 1461, IRS + 1, 1460, "segment 2");
-	expect(TH_ACK, ISS + 2921, IRS + 1, 1460, "segment 3");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1460, "segment 1");
+	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 1460, "segment 2");
+	expect(TCPHDR_ACK, ISS + 2921, IRS + 1, 1460, "segment 3");
 	first = H.rd;
-	expect(TH_ACK | TH_PSH, ISS + 4381, IRS + 1, 620, "last segment pushes");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 4381, IRS + 1, 620, "last segment pushes");
 	frame_parse(H.out[first], H.outlen[first], &v);
 	CHECK(!memcmp(payload(&v, first), pattern + 4380, 620), "payload bytes");
-	seg(TH_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
 	expect_none("an ACK of everything needs no answer");
 	CHECK_EQ(H.ev[TCP_EV_WRITABLE], 1, "writable after the ACK");
 
 	/* the peer's window limits what goes out */
 	setup(4);
-	establish_opts(2000, TH_ACK, NULL, 0);
+	establish_opts(2000, TCPHDR_ACK, NULL, 0);
 	tcp_send(H.conn, pattern, 5000);
 	tcp_flush(H.e);
-	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "window: first");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1460, "window: first");
 	/* RFC 9293 3.8.6.2.1: 540 bytes of window is under both the MSS and
 	 * half the largest window offered: no silly segment */
 	expect_none("SWS: 540 bytes of window wait");
-	seg(TH_ACK, IRS + 1, ISS + 1461, 4000, NULL, 0);
-	expect(TH_ACK, ISS + 1461, IRS + 1, 1460, "window opened: more");
-	expect(TH_ACK, ISS + 2921, IRS + 1, 1460, "window opened: more");
-	expect(TH_ACK | TH_PSH, ISS + 4381, IRS + 1, 620, "the rest");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1461, 4000, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 1460, "window opened: more");
+	expect(TCPHDR_ACK, ISS + 2921, IRS + 1, 1460, "window opened: more");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 4381, IRS + 1, 620, "the rest");
 
 	/* a full send buffer takes what fits */
 	establish();
@@ -451,14 +451,14 @@ static void test_window_full(void)
 	establish();
 	H.autoread = false;
 	for (i = 0; i < 44; i++, seq += 1460)	/* 64240 bytes */
-		seg(TH_ACK, seq, ISS + 1, 65535, pattern, 1460);
+		seg(TCPHDR_ACK, seq, ISS + 1, 65535, pattern, 1460);
 	H.rd = H.nout;
-	seg(TH_ACK, seq, ISS + 1, 65535, pattern, 1296);	/* fills 65536 */
+	seg(TCPHDR_ACK, seq, ISS + 1, 65535, pattern, 1296);	/* fills 65536 */
 	if (next_out(&v, "ACK of the last byte"))
 		CHECK_EQ(v.window, 0, "window closed");
 	seq += 1296;
-	seg(TH_ACK, seq, ISS + 1, 65535, pattern, 100);
-	expect(TH_ACK, ISS + 1, seq, 0, "beyond a closed window: re-ACK");
+	seg(TCPHDR_ACK, seq, ISS + 1, 65535, pattern, 100);
+	expect(TCPHDR_ACK, ISS + 1, seq, 0, "beyond a closed window: re-ACK");
 	CHECK_EQ(STAT(drop_unacceptable), 0, "a probe at RCV.NXT is not unacceptable");
 	/* the app reads a little: no update (SWS avoidance) */
 	tcp_recv(H.conn, H.rx, 100);
@@ -476,17 +476,17 @@ static void test_window_full(void)
 static void test_passive_close(void)
 {
 	establish();
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 1, IRS + 2, 0, "FIN acked");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 2, 0, "FIN acked");
 	CHECK_EQ(conn_state(), S_CLOSE_WAIT, "CLOSE-WAIT");
 	CHECK_EQ(H.ev[TCP_EV_PEER_CLOSED], 1, "peer closed");
 	tcp_send(H.conn, "bye", 3);		/* CLOSE-WAIT may still send */
 	tcp_close(H.conn);
 	H.conn = NULL;
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_PSH | TH_FIN, ISS + 1, IRS + 2, 3, "data and FIN");
+	expect(TCPHDR_ACK | TCPHDR_PSH | TCPHDR_FIN, ISS + 1, IRS + 2, 3, "data and FIN");
 	CHECK_EQ(STAT(conn_last_ack), 1, "LAST-ACK");
-	seg(TH_ACK, IRS + 2, ISS + 5, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 2, ISS + 5, 65535, NULL, 0);
 	expect_none("nothing after the last ACK");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "freed after LAST-ACK");
 	CHECK_EQ(H.flows_gone, 1, "flows entry removed");
@@ -496,15 +496,15 @@ static void test_passive_close(void)
 	/* the app's close without tcp_close: CLOSED event */
 	establish();
 	H.close_on_peer_close = true;
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
-	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 2, 0, "FIN answers FIN");
-	seg(TH_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);
+	expect(TCPHDR_ACK | TCPHDR_FIN, ISS + 1, IRS + 2, 0, "FIN answers FIN");
+	seg(TCPHDR_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
 	CHECK_EQ(tcp_conn_count(H.e), 0, "freed");
 
 	/* FIN with data */
 	establish();
-	seg(TH_ACK | TH_PSH | TH_FIN, IRS + 1, ISS + 1, 65535, pattern, 10);
-	expect(TH_ACK, ISS + 1, IRS + 12, 0, "data+FIN acked");
+	seg(TCPHDR_ACK | TCPHDR_PSH | TCPHDR_FIN, IRS + 1, ISS + 1, 65535, pattern, 10);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 12, 0, "data+FIN acked");
 	CHECK(H.rxlen == 10 && H.ev[TCP_EV_PEER_CLOSED] == 1, "data then peer closed");
 }
 
@@ -514,17 +514,17 @@ static void test_active_close(void)
 	tcp_close(H.conn);
 	H.conn = NULL;
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "our FIN");
+	expect(TCPHDR_ACK | TCPHDR_FIN, ISS + 1, IRS + 1, 0, "our FIN");
 	CHECK_EQ(STAT(conn_fin_wait_1), 1, "FIN-WAIT-1");
-	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
 	CHECK_EQ(STAT(conn_fin_wait_2), 1, "FIN-WAIT-2");
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
 	CHECK_EQ(STAT(conn_time_wait), 1, "TIME-WAIT");
 	/* a retransmitted FIN is re-ACKed and restarts 2MSL */
 	advance(800 * MS);
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 2, IRS + 2, 0, "retransmitted FIN re-acked");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 2, IRS + 2, 0, "retransmitted FIN re-acked");
 	advance(800 * MS);
 	CHECK_EQ(STAT(conn_time_wait), 1, "2MSL restarted by the FIN");
 	advance(300 * MS);
@@ -535,9 +535,9 @@ static void test_active_close(void)
 	establish();
 	tcp_shutdown(H.conn);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "FIN");
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 2, IRS + 2, 0, "FIN+ACK acked");
+	expect(TCPHDR_ACK | TCPHDR_FIN, ISS + 1, IRS + 1, 0, "FIN");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 2, IRS + 2, 0, "FIN+ACK acked");
 	CHECK_EQ(STAT(conn_time_wait), 1, "FIN-WAIT-1 -> TIME-WAIT");
 	CHECK_EQ(H.ev[TCP_EV_CLOSED], 1, "closed event at TIME-WAIT");
 
@@ -546,15 +546,15 @@ static void test_active_close(void)
 	tcp_shutdown(H.conn);
 	tcp_flush(H.e);
 	H.rd = H.nout;
-	seg(TH_ACK, IRS + 1, ISS + 2, 65535, pattern, 100);
-	expect(TH_ACK, ISS + 2, IRS + 101, 0, "data in FIN-WAIT-2 acked");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 2, 65535, pattern, 100);
+	expect(TCPHDR_ACK, ISS + 2, IRS + 101, 0, "data in FIN-WAIT-2 acked");
 	CHECK_EQ(H.rxlen, 100, "half-close: still readable");
 
 	/* an app-less FIN-WAIT-2 does not live forever */
 	establish();
 	tcp_close(H.conn);
 	tcp_flush(H.e);
-	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);
 	advance(1100 * MS);
 	CHECK_EQ(tcp_conn_count(H.e), 0, "orphan FIN-WAIT-2 times out");
 }
@@ -564,11 +564,11 @@ static void test_simultaneous_close(void)
 	establish();
 	tcp_shutdown(H.conn);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_FIN, ISS + 1, IRS + 1, 0, "our FIN");
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);	/* crosses ours */
-	expect(TH_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
+	expect(TCPHDR_ACK | TCPHDR_FIN, ISS + 1, IRS + 1, 0, "our FIN");
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 1, 65535, NULL, 0);	/* crosses ours */
+	expect(TCPHDR_ACK, ISS + 2, IRS + 2, 0, "their FIN acked");
 	CHECK_EQ(conn_state(), S_CLOSING, "CLOSING");
-	seg(TH_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 2, ISS + 2, 65535, NULL, 0);
 	CHECK_EQ(STAT(conn_time_wait), 1, "CLOSING -> TIME-WAIT");
 	advance(1100 * MS);
 	CHECK_EQ(tcp_conn_count(H.e), 0, "gone");
@@ -596,7 +596,7 @@ static void test_rst(void)
 		switch (states[i].state) {
 		case S_CLOSE_WAIT:
 		case S_LAST_ACK:
-			seg(TH_ACK | TH_FIN, rcv++, snd, 65535, NULL, 0);
+			seg(TCPHDR_ACK | TCPHDR_FIN, rcv++, snd, 65535, NULL, 0);
 			if (states[i].state == S_LAST_ACK)
 				tcp_shutdown(H.conn);
 			break;
@@ -607,9 +607,9 @@ static void test_rst(void)
 			tcp_shutdown(H.conn);
 			tcp_flush(H.e);
 			if (states[i].state == S_FIN_WAIT_2 || states[i].state == S_TIME_WAIT)
-				seg(TH_ACK, rcv, snd + 1, 65535, NULL, 0);
+				seg(TCPHDR_ACK, rcv, snd + 1, 65535, NULL, 0);
 			if (states[i].state == S_CLOSING || states[i].state == S_TIME_WAIT)
-				seg(TH_ACK | TH_FIN, rcv++, states[i].state == S_CLOSING ? snd : snd + 1,
+				seg(TCPHDR_ACK | TCPHDR_FIN, rcv++, states[i].state == S_CLOSING ? snd : snd + 1,
 				    65535, NULL, 0);
 			break;
 		}
@@ -620,17 +620,17 @@ static void test_rst(void)
 							  states[i].state - 1], 1, what);
 		/* in the window, not exactly RCV.NXT: challenge ACK */
 		if (states[i].state != S_TIME_WAIT) {
-			seg(TH_RST, rcv + 10, 0, 0, NULL, 0);
+			seg(TCPHDR_RST, rcv + 10, 0, 0, NULL, 0);
 			snprintf(what, sizeof(what), "%s: RST off RCV.NXT challenged", states[i].name);
 			CHECK(H.nout - H.rd == 1, "%s", what);
 			H.rd = H.nout;
 			CHECK_EQ(tcp_conn_count(H.e), 1, "challenge leaves it alive");
 		}
 		/* outside the window: ignored silently */
-		seg(TH_RST, rcv + 200000, 0, 0, NULL, 0);
+		seg(TCPHDR_RST, rcv + 200000, 0, 0, NULL, 0);
 		snprintf(what, sizeof(what), "%s: RST outside the window ignored", states[i].name);
 		CHECK(H.nout == H.rd && tcp_conn_count(H.e) == 1, "%s", what);
-		seg(TH_RST, rcv, 0, 0, NULL, 0);
+		seg(TCPHDR_RST, rcv, 0, 0, NULL, 0);
 		snprintf(what, sizeof(what), "%s: RST at RCV.NXT frees", states[i].name);
 		CHECK(tcp_conn_count(H.e) == 0 && H.flows_gone == 1, "%s", what);
 		expect_none("nothing answers an acceptable RST");
@@ -648,13 +648,13 @@ static void test_suspicious(void)
 	struct segopt bad = { .bad_csum = true };
 
 	establish();
-	seg(TH_SYN, IRS + 77, 0, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 1, IRS + 1, 0, "SYN on ESTABLISHED: challenge ACK");
+	seg(TCPHDR_SYN, IRS + 77, 0, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 0, "SYN on ESTABLISHED: challenge ACK");
 	CHECK_EQ(STAT(challenge_acks), 1, "challenge counted");
 	CHECK_EQ(conn_state(), S_ESTAB, "still ESTABLISHED");
-	seg(TH_ACK, IRS + 1, ISS + 100, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 1, IRS + 1, 0, "ACK of unsent data: ACK back");
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &bad);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 100, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 0, "ACK of unsent data: ACK back");
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &bad);
 	expect_none("bad checksum: silence");
 	CHECK_EQ(STAT(drop_csum), 1, "bad checksum counted");
 	CHECK_EQ(H.rxlen, 0, "bad checksum: no data");
@@ -669,8 +669,8 @@ static void test_suspicious(void)
 		struct xtcp_meta m = { .magic = XTCP_META_MAGIC };
 		struct segopt o = { .sport = 40001 };
 
-		inject(TH_ACK, 1, 2, 100, NULL, 0, &m, &o);
-		expect(TH_RST, 2, 0, 0, "unknown flow: RST <SEQ=SEG.ACK>");
+		inject(TCPHDR_ACK, 1, 2, 100, NULL, 0, &m, &o);
+		expect(TCPHDR_RST, 2, 0, 0, "unknown flow: RST <SEQ=SEG.ACK>");
 		CHECK_EQ(H.flows_gone, 1, "its flows entry removed");
 	}
 	/* unserved port, no metadata: RST|ACK for a SYN */
@@ -681,27 +681,27 @@ static void test_suspicious(void)
 		H.e = NULL;
 		setup(4);
 		H.cfg.app = &rec_app;
-		inject(TH_ACK | TH_PSH, 9, 1, 100, "x", 1, NULL, &o);
-		expect(TH_RST, 1, 0, 0, "ACK to an unserved port: RST");
-		inject(TH_SYN, 9, 0, 100, NULL, 0, NULL, &o);
-		expect(TH_RST | TH_ACK, 0, 10, 0, "SYN to an unserved port: RST|ACK");
+		inject(TCPHDR_ACK | TCPHDR_PSH, 9, 1, 100, "x", 1, NULL, &o);
+		expect(TCPHDR_RST, 1, 0, 0, "ACK to an unserved port: RST");
+		inject(TCPHDR_SYN, 9, 0, 100, NULL, 0, NULL, &o);
+		expect(TCPHDR_RST | TCPHDR_ACK, 0, 10, 0, "SYN to an unserved port: RST|ACK");
 	}
 	/* unread data at close: RST, not FIN (RFC 2525 2.17) */
 	establish();
 	H.autoread = false;
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
 	H.rd = H.nout;
 	tcp_close(H.conn);
 	tcp_flush(H.e);
-	expect(TH_RST | TH_ACK, ISS + 1, IRS + 11, 0, "close with unread data: RST");
+	expect(TCPHDR_RST | TCPHDR_ACK, ISS + 1, IRS + 11, 0, "close with unread data: RST");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "and freed");
 	/* data after the app closed: RST */
 	establish();
 	tcp_close(H.conn);
 	tcp_flush(H.e);
 	H.rd = H.nout;
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
-	expect(TH_RST | TH_ACK, ISS + 2, IRS + 1, 0, "data to a closed app: RST");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
+	expect(TCPHDR_RST | TCPHDR_ACK, ISS + 2, IRS + 1, 0, "data to a closed app: RST");
 }
 
 static void test_max_conns(void)
@@ -714,11 +714,11 @@ static void test_max_conns(void)
 		accept_from((__u16)(41000 + i), 0);
 	CHECK_EQ(tcp_conn_count(H.e), 2, "two admitted");
 	CHECK_EQ(STAT(refused_max_conns), 1, "third refused");
-	expect(TH_RST, ISS + 1, 0, 0, "refused with RST");
+	expect(TCPHDR_RST, ISS + 1, 0, 0, "refused with RST");
 	CHECK_EQ(H.flows_gone, 1, "refused flow removed");
 	o.sport = 41000;
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, "ok", 2, NULL, &o);
-	expect(TH_ACK, ISS + 1, IRS + 3, 0, "an admitted one is unharmed");
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, "ok", 2, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 3, 0, "an admitted one is unharmed");
 }
 
 /* A full pool recycles its oldest TIME-WAIT rather than refuse a peer. */
@@ -735,20 +735,20 @@ static void test_time_wait_recycle(void)
 	}
 	/* the older one's FIN comes again: it becomes the younger */
 	o.sport = 43000;
-	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+	inject(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
 	CHECK_EQ(STAT(conn_time_wait), 2, "pool full of TIME-WAIT");
 	H.rd = H.nout;
 	o.sport = 43002;
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, "hi", 2, &m, &o);
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, "hi", 2, &m, &o);
 	CHECK_EQ(STAT(refused_max_conns), 0, "not refused");
 	CHECK_EQ(STAT(time_wait_recycled), 1, "a TIME-WAIT recycled");
 	CHECK_EQ(STAT(conn_time_wait), 1, "one TIME-WAIT left");
 	CHECK_EQ(STAT(conn_established), 1, "the newcomer admitted");
-	expect(TH_ACK, ISS + 1, IRS + 3, 0, "and served");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 3, 0, "and served");
 	/* the one recycled was 43001 (oldest by its last FIN): 43000 lives */
 	o.sport = 43000;
-	inject(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
-	expect(TH_ACK, ISS + 2, IRS + 2, 0, "the restarted TIME-WAIT still answers");
+	inject(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 2, IRS + 2, 0, "the restarted TIME-WAIT still answers");
 	CHECK_EQ(H.flows_gone, 1, "the recycled one's flows entry removed");
 }
 
@@ -757,14 +757,14 @@ static void test_retransmit(void)
 	establish();
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "sent");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 100, "sent");
 	advance(999 * MS);
 	expect_none("before the RTO");
 	advance(2 * MS);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "retransmitted after 1 s");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 100, "retransmitted after 1 s");
 	advance(2001 * MS);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "backed off to 2 s");
-	seg(TH_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 100, "backed off to 2 s");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
 	advance(10 * SEC);
 	expect_none("acked: timer stopped");
 	CHECK_EQ(STAT(retransmits), 2, "retransmits counted");
@@ -782,7 +782,7 @@ static void test_retransmit(void)
 		struct frame_view v;
 
 		frame_parse(H.out[H.nout - 1], H.outlen[H.nout - 1], &v);
-		CHECK(v.flags & TH_RST, "last segment is a RST");
+		CHECK(v.flags & TCPHDR_RST, "last segment is a RST");
 	}
 	/* a frame could not be had: counted, then recovered by the RTO */
 	establish();
@@ -792,25 +792,25 @@ static void test_retransmit(void)
 	CHECK_EQ(STAT(drop_no_tx_frame), 1, "no TX frame counted");
 	H.tx_starved = false;
 	advance(1100 * MS);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 10, "sent once a frame is free");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 10, "sent once a frame is free");
 }
 
 static void test_persist(void)
 {
 	establish();
-	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* window closed */
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* window closed */
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
 	expect_none("zero window: nothing sent");
 	advance(1001 * MS);
-	expect(TH_ACK, ISS + 1, IRS + 1, 1, "persist probe: one byte of new data");
-	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* probe answered, still 0 */
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1, "persist probe: one byte of new data");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* probe answered, still 0 */
 	advance(10 * SEC);
 	CHECK(H.nout > H.rd, "probes continue while the window is closed");
 	CHECK_EQ(tcp_conn_count(H.e), 1, "a live peer with a closed window is kept");
 	H.rd = H.nout;
-	seg(TH_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);	/* opens, acks the probe */
-	expect(TH_ACK | TH_PSH, ISS + 2, IRS + 1, 99, "the rest once it opens");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);	/* opens, acks the probe */
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 2, IRS + 1, 99, "the rest once it opens");
 }
 
 /* The SACK blocks of a frame we sent (RFC 2018 3); their count. */
@@ -845,7 +845,7 @@ static void with_sack(void)
 	struct xtcp_meta m = meta_new(XTCP_META_SACK);
 
 	setup(4);
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, NULL);
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, NULL);
 }
 
 /* RFC 2018 4: blocks for out-of-order data, the newest first; RFC 2883:
@@ -857,27 +857,27 @@ static void test_sack_out(void)
 	int idx;
 
 	with_sack();
-	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
+	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
 	idx = H.rd;
 	if (next_out(&v, "out of order: ACK at once")) {
 		CHECK_EQ(v.ack, IRS + 1, "acks RCV.NXT");
 		CHECK(sack_blocks(&v, idx, b) == 1 && b[0][0] == IRS + 1001 &&
 		      b[0][1] == IRS + 1501, "one SACK block for the segment");
 	}
-	seg(TH_ACK, IRS + 3001, ISS + 1, 65535, pattern, 500);
+	seg(TCPHDR_ACK, IRS + 3001, ISS + 1, 65535, pattern, 500);
 	idx = H.rd;
 	if (next_out(&v, "second hole")) {
 		CHECK(sack_blocks(&v, idx, b) == 2 && b[0][0] == IRS + 3001 &&
 		      b[1][0] == IRS + 1001, "the newest block first, then the other");
 	}
-	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
+	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
 	idx = H.rd;
 	if (next_out(&v, "a duplicate")) {
 		CHECK(sack_blocks(&v, idx, b) >= 2 && b[0][0] == IRS + 1001 &&
 		      b[0][1] == IRS + 1501, "D-SACK: the duplicate first");
 	}
 	CHECK_EQ(STAT(dsacks_out), 1, "D-SACK counted");
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
 	idx = H.rd;
 	if (next_out(&v, "hole filled")) {
 		CHECK_EQ(v.ack, IRS + 1501, "cumulative ACK past the first block");
@@ -885,7 +885,7 @@ static void test_sack_out(void)
 		      "the remaining block only");
 	}
 	/* an old segment, entirely below RCV.NXT: D-SACK below the ACK */
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 100);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 100);
 	idx = H.rd;
 	if (next_out(&v, "old duplicate"))
 		CHECK(sack_blocks(&v, idx, b) >= 1 && b[0][0] == IRS + 1 &&
@@ -911,29 +911,29 @@ static void test_delayed_ack(void)
 {
 	cfg_tweak = delack_40;
 	establish();
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
 	expect_none("one segment: the ACK waits");
 	advance(39 * MS);
 	expect_none("not before 40 ms");
 	advance(2 * MS);
-	expect(TH_ACK, ISS + 1, IRS + 1001, 0, "delayed ACK at 40 ms");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1001, 0, "delayed ACK at 40 ms");
 	CHECK_EQ(STAT(delayed_acks), 1, "counted");
-	seg(TH_ACK, IRS + 1001, ISS + 1, 65535, pattern, 1460);
+	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern, 1460);
 	expect_none("first full segment: waits");
-	seg(TH_ACK, IRS + 2461, ISS + 1, 65535, pattern, 1460);
-	expect(TH_ACK, ISS + 1, IRS + 3921, 0, "second full segment: ACK now");
+	seg(TCPHDR_ACK, IRS + 2461, ISS + 1, 65535, pattern, 1460);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 3921, 0, "second full segment: ACK now");
 	advance(50 * MS);
 	expect_none("the timer has nothing left to do");
 	/* data going out carries the ACK: no separate one later */
-	seg(TH_ACK, IRS + 3921, ISS + 1, 65535, pattern, 100);
+	seg(TCPHDR_ACK, IRS + 3921, ISS + 1, 65535, pattern, 100);
 	tcp_send(H.conn, pattern, 10);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 4021, 10, "the reply carries the ACK");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 4021, 10, "the reply carries the ACK");
 	advance(50 * MS);
 	expect_none("no delayed ACK after a piggybacked one");
 	/* out of order: at once */
-	seg(TH_ACK, IRS + 9000, ISS + 11, 65535, pattern, 100);
-	expect(TH_ACK, ISS + 11, IRS + 4021, 0, "out of order: ACK at once");
+	seg(TCPHDR_ACK, IRS + 9000, ISS + 11, 65535, pattern, 100);
+	expect(TCPHDR_ACK, ISS + 11, IRS + 4021, 0, "out of order: ACK at once");
 	cfg_tweak = NULL;
 }
 
@@ -943,26 +943,26 @@ static void test_nagle(void)
 	establish();
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_PSH, ISS + 1, IRS + 1, 100, "a small segment with nothing in flight");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 100, "a small segment with nothing in flight");
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
 	expect_none("a second small one waits for the ACK");
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
 	expect_none("and coalesces");
-	seg(TH_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
-	expect(TH_ACK | TH_PSH, ISS + 101, IRS + 1, 200, "the ACK releases both as one");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 101, 65535, NULL, 0);
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 101, IRS + 1, 200, "the ACK releases both as one");
 	tcp_set_nodelay(H.conn, true);
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
-	expect(TH_ACK | TH_PSH, ISS + 301, IRS + 1, 100, "nodelay: at once");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 301, IRS + 1, 100, "nodelay: at once");
 	/* a large write's tail is not held (Minshall) */
 	establish();
 	tcp_send(H.conn, pattern, 3000);
 	tcp_flush(H.e);
-	expect(TH_ACK, ISS + 1, IRS + 1, 1460, "full segment");
-	expect(TH_ACK, ISS + 1461, IRS + 1, 1460, "full segment");
-	expect(TH_ACK | TH_PSH, ISS + 2921, IRS + 1, 80, "the tail goes: no short one is out");
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1460, "full segment");
+	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 1460, "full segment");
+	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 2921, IRS + 1, 80, "the tail goes: no short one is out");
 }
 
 static void with_ts(__u32 tsval)
@@ -972,7 +972,7 @@ static void with_ts(__u32 tsval)
 
 	m.ts_val = tsval;
 	setup(4);
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, NULL, 0, &m, &o);
 }
 
 /* RFC 7323 5: PAWS. */
@@ -982,25 +982,25 @@ static void test_paws(void)
 
 	with_ts(5000);
 	o.tsval = 6000;
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 100, NULL, &o);
-	expect(TH_ACK, ISS + 1, IRS + 101, 0, "a newer timestamp: taken");
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 101, 0, "a newer timestamp: taken");
 	o.tsval = 5500;
-	inject(TH_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
-	expect(TH_ACK, ISS + 1, IRS + 101, 0, "an older timestamp: ACK, data dropped");
+	inject(TCPHDR_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 101, 0, "an older timestamp: ACK, data dropped");
 	CHECK_EQ(STAT(drop_paws), 1, "PAWS counted");
 	CHECK_EQ(H.rxlen, 100, "the old segment's data was not taken");
 	o.tsval = 6000;
-	inject(TH_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
-	expect(TH_ACK, ISS + 1, IRS + 201, 0, "an equal timestamp passes");
+	inject(TCPHDR_ACK, IRS + 101, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 201, 0, "an equal timestamp passes");
 	/* a TS.Recent older than 24 days is not trusted (5.5) */
 	advance(25ULL * 24 * 3600 * SEC);
 	H.rd = H.nout;
 	o.tsval = 100;
-	inject(TH_ACK, IRS + 201, ISS + 1, 65535, pattern, 100, NULL, &o);
-	expect(TH_ACK, ISS + 1, IRS + 301, 0, "after 24 idle days an old timestamp passes");
+	inject(TCPHDR_ACK, IRS + 201, ISS + 1, 65535, pattern, 100, NULL, &o);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 301, 0, "after 24 idle days an old timestamp passes");
 	/* PAWS never drops a RST */
 	o.tsval = 50;
-	inject(TH_RST, IRS + 301, 0, 0, NULL, 0, NULL, &o);
+	inject(TCPHDR_RST, IRS + 301, 0, 0, NULL, 0, NULL, &o);
 	CHECK_EQ(tcp_conn_count(H.e), 0, "a RST with an old timestamp still resets");
 }
 
@@ -1012,26 +1012,26 @@ static void test_challenge_acks(void)
 	tcp_send(H.conn, pattern, 1000);
 	tcp_flush(H.e);
 	H.rd = H.nout;
-	seg(TH_ACK, IRS + 1, ISS + 1001, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1001, 65535, NULL, 0);
 	expect_none("a good ACK needs no answer");
-	seg(TH_ACK, IRS + 1, ISS + 1001 - 100, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1001 - 100, 65535, NULL, 0);
 	expect_none("a slightly old ACK is ignored (RFC 9293)");
-	seg(TH_ACK, IRS + 1, ISS + 1001 - 70000, 65535, pattern, 10);
-	expect(TH_ACK, ISS + 1001, IRS + 1, 0,
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1001 - 70000, 65535, pattern, 10);
+	expect(TCPHDR_ACK, ISS + 1001, IRS + 1, 0,
 	       "an ACK below SND.UNA - MAX.SND.WND: challenge, data dropped");
 	CHECK_EQ(H.rxlen, 0, "its data was not taken");
 	CHECK_EQ(STAT(challenge_acks), 1, "challenge counted");
-	seg(TH_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 1001, IRS + 1, 0, "an ACK above SND.NXT: challenge");
+	seg(TCPHDR_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1001, IRS + 1, 0, "an ACK above SND.NXT: challenge");
 	/* 1000 a second: the flood of SYNs gets 998 more, then silence */
 	for (int i = 0; i < 1010; i++)
-		seg(TH_SYN, IRS + 7 + (__u32)i, 0, 65535, NULL, 0);
+		seg(TCPHDR_SYN, IRS + 7 + (__u32)i, 0, 65535, NULL, 0);
 	CHECK_EQ(STAT(challenge_acks), 1000, "challenge ACKs stop at the limit");
 	CHECK_EQ(STAT(challenge_acks_limited), 12, "the rest counted as limited");
 	advance(SEC);
 	H.rd = H.nout = 0;	/* the record is full of the flood's answers */
-	seg(TH_SYN, IRS + 5, 0, 65535, NULL, 0);
-	expect(TH_ACK, ISS + 1001, IRS + 1, 0, "a new second: challenged again");
+	seg(TCPHDR_SYN, IRS + 5, 0, 65535, NULL, 0);
+	expect(TCPHDR_ACK, ISS + 1001, IRS + 1, 0, "a new second: challenged again");
 	CHECK_EQ(tcp_conn_count(H.e), 1, "the connection survived it all");
 }
 
@@ -1054,20 +1054,20 @@ static void test_keepalive(void)
 	advance(999 * MS);
 	expect_none("not before the idle time");
 	advance(2 * MS);
-	expect(TH_ACK, ISS, IRS + 1, 0, "probe: SEG.SEQ = SND.UNA - 1");
+	expect(TCPHDR_ACK, ISS, IRS + 1, 0, "probe: SEG.SEQ = SND.UNA - 1");
 	CHECK_EQ(STAT(keepalive_probes), 1, "probe counted");
-	seg(TH_ACK, IRS + 1, ISS + 1, 65535, NULL, 0);	/* the answer */
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, NULL, 0);	/* the answer */
 	advance(600 * MS);
 	expect_none("answered: idle again");
 	advance(500 * MS);
-	expect(TH_ACK, ISS, IRS + 1, 0, "next probe after another idle period");
+	expect(TCPHDR_ACK, ISS, IRS + 1, 0, "next probe after another idle period");
 	/* no answers: two more probes at the interval, then abort */
 	advance(500 * MS);
-	expect(TH_ACK, ISS, IRS + 1, 0, "second probe after the interval");
+	expect(TCPHDR_ACK, ISS, IRS + 1, 0, "second probe after the interval");
 	advance(500 * MS);
-	expect(TH_ACK, ISS, IRS + 1, 0, "third probe");
+	expect(TCPHDR_ACK, ISS, IRS + 1, 0, "third probe");
 	advance(500 * MS);
-	expect(TH_RST | TH_ACK, ISS + 1, IRS + 1, 0, "three unanswered: RST");
+	expect(TCPHDR_RST | TCPHDR_ACK, ISS + 1, IRS + 1, 0, "three unanswered: RST");
 	CHECK_EQ(STAT(keepalive_aborts), 1, "abort counted");
 	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "the app is told");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "nothing left");
@@ -1075,7 +1075,7 @@ static void test_keepalive(void)
 	establish();
 	for (int i = 0; i < 10; i++) {
 		advance(900 * MS);
-		seg(TH_ACK, IRS + 1 + (__u32)i, ISS + 1, 65535, pattern, 1);
+		seg(TCPHDR_ACK, IRS + 1 + (__u32)i, ISS + 1, 65535, pattern, 1);
 	}
 	CHECK_EQ(STAT(keepalive_probes), 0, "no probe while the peer talks");
 	cfg_tweak = NULL;
@@ -1089,7 +1089,7 @@ static void test_persist_backoff(void)
 	int n = 0;
 
 	establish();
-	seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0);
 	tcp_send(H.conn, pattern, 100);
 	tcp_flush(H.e);
 	for (int t = 0; t < 1600 && n < 4; t++) {
@@ -1099,7 +1099,7 @@ static void test_persist_backoff(void)
 			if (last)
 				gaps[n++] = H.now - last;
 			last = H.now;
-			seg(TH_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* still closed */
+			seg(TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* still closed */
 		}
 	}
 	CHECK(n == 4, "four probe intervals seen");
@@ -1123,12 +1123,12 @@ static void test_time_wait_reuse(void)
 	establish();
 	tcp_shutdown(H.conn);
 	tcp_flush(H.e);
-	seg(TH_ACK | TH_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
+	seg(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0);
 	CHECK_EQ(STAT(conn_time_wait), 1, "TIME-WAIT");
 	H.rd = H.nout;
-	seg(TH_SYN, IRS + 100000, 0, 65535, NULL, 0);
+	seg(TCPHDR_SYN, IRS + 100000, 0, 65535, NULL, 0);
 	if (next_out(&v, "new SYN in TIME-WAIT"))
-		CHECK_EQ(v.flags, TH_SYN | TH_ACK, "answered with a fresh SYN-ACK");
+		CHECK_EQ(v.flags, TCPHDR_SYN | TCPHDR_ACK, "answered with a fresh SYN-ACK");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "old incarnation gone");
 	CHECK_EQ(H.flows_gone, 1, "its flows entry removed");
 }
@@ -1139,12 +1139,12 @@ static void test_ecn(void)
 
 	setup(4);
 	accept_from(0, XTCP_META_ECN);
-	inject(TH_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &ce);
-	expect(TH_ACK | TH_ECE, ISS + 1, IRS + 11, 0, "CE echoed with ECE");
-	inject(TH_ACK, IRS + 11, ISS + 1, 65535, pattern, 10, NULL, &plain);
-	expect(TH_ACK | TH_ECE, ISS + 1, IRS + 21, 0, "ECE until CWR");
-	inject(TH_ACK | TH_CWR, IRS + 21, ISS + 1, 65535, pattern, 10, NULL, &plain);
-	expect(TH_ACK, ISS + 1, IRS + 31, 0, "CWR stops ECE");
+	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 10, NULL, &ce);
+	expect(TCPHDR_ACK | TCPHDR_ECE, ISS + 1, IRS + 11, 0, "CE echoed with ECE");
+	inject(TCPHDR_ACK, IRS + 11, ISS + 1, 65535, pattern, 10, NULL, &plain);
+	expect(TCPHDR_ACK | TCPHDR_ECE, ISS + 1, IRS + 21, 0, "ECE until CWR");
+	inject(TCPHDR_ACK | TCPHDR_CWR, IRS + 21, ISS + 1, 65535, pattern, 10, NULL, &plain);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 31, 0, "CWR stops ECE");
 }
 
 static void test_active_open(void)
@@ -1165,24 +1165,24 @@ static void test_active_open(void)
 	if (!next_out(&v, "SYN"))
 		return;
 	iss = v.seq;
-	CHECK_EQ(v.flags, TH_SYN, "SYN flags");
+	CHECK_EQ(v.flags, TCPHDR_SYN, "SYN flags");
 	CHECK(v.mss == 1460 && v.sack && v.ts && v.wscale == 7, "SYN options");
 	CHECK_EQ(STAT(conn_syn_sent), 1, "SYN-SENT");
 	advance(1001 * MS);
-	expect(TH_SYN, iss, 0, 0, "SYN retransmitted");
+	expect(TCPHDR_SYN, iss, 0, 0, "SYN retransmitted");
 	CHECK_EQ(tcp_connect(H.e, &t, NULL, H.now, NULL), -EADDRINUSE, "tuple in use");
-	seg(TH_SYN | TH_ACK, IRS, iss + 1, 65535, NULL, 0);
-	expect(TH_ACK, iss + 1, IRS + 1, 0, "handshake's ACK");
+	seg(TCPHDR_SYN | TCPHDR_ACK, IRS, iss + 1, 65535, NULL, 0);
+	expect(TCPHDR_ACK, iss + 1, IRS + 1, 0, "handshake's ACK");
 	CHECK_EQ(H.ev[TCP_EV_CONNECTED], 1, "connected event");
 	CHECK_EQ(STAT(connected), 1, "connected counted");
-	seg(TH_ACK, IRS + 1, iss + 1, 65535, "abc", 3);
+	seg(TCPHDR_ACK, IRS + 1, iss + 1, 65535, "abc", 3);
 	CHECK(H.rxlen == 3, "data after an active open");
 
 	/* refused */
 	setup(4);
 	tcp_connect(H.e, &t, NULL, H.now, &c);
 	next_out(&v, "SYN");
-	seg(TH_RST | TH_ACK, 0, v.seq + 1, 0, NULL, 0);
+	seg(TCPHDR_RST | TCPHDR_ACK, 0, v.seq + 1, 0, NULL, 0);
 	CHECK(H.ev[TCP_EV_RESET] == 1 && tcp_conn_count(H.e) == 0, "RST|ACK: refused");
 
 	/* simultaneous open */
@@ -1190,10 +1190,10 @@ static void test_active_open(void)
 	tcp_connect(H.e, &t, NULL, H.now, &c);
 	next_out(&v, "SYN");
 	iss = v.seq;
-	seg(TH_SYN, IRS, 0, 65535, NULL, 0);
-	expect(TH_SYN | TH_ACK, iss, IRS + 1, 0, "simultaneous open: SYN-ACK");
+	seg(TCPHDR_SYN, IRS, 0, 65535, NULL, 0);
+	expect(TCPHDR_SYN | TCPHDR_ACK, iss, IRS + 1, 0, "simultaneous open: SYN-ACK");
 	CHECK_EQ(STAT(conn_syn_received), 1, "SYN-RECEIVED");
-	seg(TH_ACK, IRS + 1, iss + 1, 65535, NULL, 0);
+	seg(TCPHDR_ACK, IRS + 1, iss + 1, 65535, NULL, 0);
 	CHECK_EQ(H.ev[TCP_EV_CONNECTED], 1, "connected from SYN-RECEIVED");
 
 	/* no answer at all: given up after syn_retries */

@@ -9,20 +9,6 @@
 #include "seq.h"
 #include "tcp.h"
 
-/* RFC 9293 3.3.2; the order matches the conn_* gauges of the stats. */
-enum tcp_state {
-	TCP_CLOSED,
-	TCP_SYN_SENT,
-	TCP_SYN_RECEIVED,
-	TCP_ESTABLISHED,
-	TCP_CLOSE_WAIT,
-	TCP_LAST_ACK,
-	TCP_FIN_WAIT_1,
-	TCP_FIN_WAIT_2,
-	TCP_CLOSING,
-	TCP_TIME_WAIT,
-};
-
 #define TCP_OOO_MAX 32		/* out-of-order ranges held per connection */
 #define TCP_SB_MAX 32		/* SACKed ranges remembered per connection */
 #define TCP_DUPTHRESH 3		/* RFC 5681 3.2, RFC 6675 */

@@ -38,14 +38,18 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->ecn = true;
 }
 
-/* the hash and ISN keys: random, or from cfg.seed for a replayable run */
+/* the hash and ISN keys: random, or from cfg.seed for a replayable run;
+ * 0 or the negative errno of getrandom */
 static int engine_keys(struct tcp_engine *e)
 {
 	uint64_t x = e->cfg.seed;
 
-	if (!x)
-		return getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
-		       getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key);
+	if (!x) {
+		if (getrandom(e->hkey, sizeof(e->hkey), 0) != sizeof(e->hkey) ||
+		    getrandom(e->iss_key, sizeof(e->iss_key), 0) != sizeof(e->iss_key))
+			return errno ? -errno : -EIO;
+		return 0;
+	}
 	e->hkey[0] = splitmix64(&x);
 	e->hkey[1] = splitmix64(&x);
 	e->iss_key[0] = splitmix64(&x);
@@ -57,6 +61,7 @@ int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
 {
 	struct tcp_engine *e;
 	uint32_t i;
+	int err;
 
 	if (!cfg->max_conns || !cfg->io.tx_buf || !cfg->io.tx_send ||
 	    cfg->rcvbuf < cfg->syn_window || cfg->wscale > XTCP_WSCALE_MAX)
@@ -73,9 +78,10 @@ int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
 	e->pool = calloc(cfg->max_conns, e->conn_size);
 	e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
 	e->heap = calloc(cfg->max_conns, sizeof(*e->heap));
-	if (!e->pool || !e->buckets || !e->heap || engine_keys(e)) {
+	err = !e->pool || !e->buckets || !e->heap ? -ENOMEM : engine_keys(e);
+	if (err) {
 		tcp_engine_free(e);
-		return -ENOMEM;
+		return err;
 	}
 	for (i = cfg->max_conns; i-- > 0;) {
 		struct tcp_conn *c = (void *)(e->pool + (size_t)i * e->conn_size);
@@ -132,8 +138,8 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 	c = conn_lookup(e, &s.t.key);
 	/* RFC 9293 3.10.7.4 (and RFC 6191): a SYN above RCV.NXT may reopen a
 	 * 4-tuple in TIME-WAIT; the cookie path answers it afresh */
-	if (c && c->state == TCP_TIME_WAIT &&
-	    (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	if (c && c->state == TCPS_TIME_WAIT &&
+	    (s.flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) == TCPHDR_SYN &&
 	    seq_gt(s.seq, c->rcv_nxt)) {
 		conn_close(c);
 		c = NULL;
@@ -165,7 +171,7 @@ void tcp_flush(struct tcp_engine *e)
 
 		e->pending = c->pnext;
 		c->pending = 0;
-		if (c->state == TCP_CLOSED)
+		if (c->state == TCPS_CLOSED)
 			conn_free(c);
 		else
 			tcp_output(c);
@@ -179,15 +185,15 @@ static void rto_fire(struct tcp_conn *c)
 
 	ST(e, rto_expiries)++;
 	c->rtt_start_ns = 0;	/* Karn: no sample across a retransmit */
-	if (++c->retries > (c->state == TCP_SYN_SENT ? e->cfg.syn_retries
+	if (++c->retries > (c->state == TCPS_SYN_SENT ? e->cfg.syn_retries
 						      : e->cfg.max_retries)) {
 		ST(e, retry_aborts)++;
-		conn_reset(c, c->state != TCP_SYN_SENT);
+		conn_reset(c, c->state != TCPS_SYN_SENT);
 		return;
 	}
 	c->rto_ms = c->rto_ms * 2 > e->cfg.rto_max_ms ? e->cfg.rto_max_ms
 						      : c->rto_ms * 2;
-	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
+	if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
 		send_syn(c);
 		return;
 	}
@@ -208,7 +214,7 @@ static void keepalive_fire(struct tcp_conn *c)
 	const struct tcp_cfg *cfg = &c->e->cfg;
 	uint64_t now = c->e->now;
 
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+	if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
 		return;
 	if (now - c->last_rcv_ns < (uint64_t)cfg->keepalive_idle_ms * 1000000) {
 		c->ka_probes = 0;
@@ -239,7 +245,7 @@ static void timer_fire(struct tcp_conn *c)
 		timer_stop(c);
 		switch (kind) {
 		case TIMER_CLOSE:
-			if (c->state == TCP_FIN_WAIT_2)
+			if (c->state == TCPS_FIN_WAIT_2)
 				ST(e, aborted)++;
 			conn_close(c);
 			return;
@@ -254,7 +260,7 @@ static void timer_fire(struct tcp_conn *c)
 		default:
 			break;
 		}
-		if (c->state == TCP_CLOSED)
+		if (c->state == TCPS_CLOSED)
 			return;
 	}
 	if (c->delack_at && c->delack_at <= now) {
@@ -300,7 +306,7 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 	c->snd_nxt = c->snd_end = c->iss + 1;
 	c->rcv_wscale = e->cfg.wscale;
 	c->mss = our_mss(e, t->v6);
-	conn_set_state(c, TCP_SYN_SENT);
+	conn_set_state(c, TCPS_SYN_SENT);
 	send_syn(c);
 	if (out)
 		*out = c;
@@ -321,8 +327,8 @@ const struct xtcp_engine_stats *tcp_stats(const struct tcp_engine *e)
 
 static bool can_send(const struct tcp_conn *c)
 {
-	return c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
-	       c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
+	return c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
+	       c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED;
 }
 
 ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len)
@@ -375,13 +381,13 @@ int tcp_shutdown(struct tcp_conn *c)
 	if (c->fin_queued)
 		return 0;
 	switch (c->state) {
-	case TCP_ESTABLISHED:
-		conn_set_state(c, TCP_FIN_WAIT_1);
+	case TCPS_ESTABLISHED:
+		conn_set_state(c, TCPS_FIN_WAIT_1);
 		break;
-	case TCP_CLOSE_WAIT:
-		conn_set_state(c, TCP_LAST_ACK);
+	case TCPS_CLOSE_WAIT:
+		conn_set_state(c, TCPS_LAST_ACK);
 		break;
-	case TCP_SYN_SENT:
+	case TCPS_SYN_SENT:
 		/* nothing was said yet (RFC 9293 3.10.4): gone, and the
 		 * app is told so, as for any connection that ends */
 		conn_event(c, TCP_EV_CLOSED);
@@ -398,7 +404,7 @@ int tcp_shutdown(struct tcp_conn *c)
 void tcp_abort(struct tcp_conn *c)
 {
 	c->app_gone = 1;
-	if (c->state == TCP_SYN_SENT)
+	if (c->state == TCPS_SYN_SENT)
 		conn_close(c);
 	else
 		conn_reset(c, true);
@@ -431,15 +437,15 @@ void *tcp_ctx(const struct tcp_conn *c)
 
 /* ---- introspection ---- */
 
-const char *tcp_state_name(int state)
+const char *tcp_state_name(enum tcp_state state)
 {
-	static const char *const names[] = {
+	static const char *const names[TCPS__COUNT] = {
 		"CLOSED", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
 		"CLOSE-WAIT", "LAST-ACK", "FIN-WAIT-1", "FIN-WAIT-2",
 		"CLOSING", "TIME-WAIT",
 	};
 
-	return state >= 0 && state <= TCP_TIME_WAIT ? names[state] : "?";
+	return (unsigned)state < TCPS__COUNT ? names[state] : "?";
 }
 
 void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)

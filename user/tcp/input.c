@@ -31,10 +31,10 @@ void conn_event(struct tcp_conn *c, enum tcp_event ev)
 /* Abort: optionally send RST, tell the app, close. */
 void conn_reset(struct tcp_conn *c, bool send_rst)
 {
-	if (c->state == TCP_CLOSED)
+	if (c->state == TCPS_CLOSED)
 		return;
 	if (send_rst)
-		send_ctl(c->e, &c->t, c->snd_nxt, c->rcv_nxt, TCP_RST | TCP_ACK);
+		send_ctl(c->e, &c->t, c->snd_nxt, c->rcv_nxt, TCPHDR_RST | TCPHDR_ACK);
 	ST(c->e, aborted)++;
 	conn_event(c, TCP_EV_RESET);
 	conn_close(c);
@@ -125,14 +125,14 @@ static unsigned rcv_fin(struct tcp_conn *c)
 	c->ooo_fin = 0;
 	c->ack_now = 1;
 	switch (c->state) {
-	case TCP_ESTABLISHED:
-		conn_set_state(c, TCP_CLOSE_WAIT);
+	case TCPS_ESTABLISHED:
+		conn_set_state(c, TCPS_CLOSE_WAIT);
 		break;
-	case TCP_FIN_WAIT_1:
+	case TCPS_FIN_WAIT_1:
 		/* our FIN is not acknowledged yet: simultaneous close */
-		conn_set_state(c, TCP_CLOSING);
+		conn_set_state(c, TCPS_CLOSING);
 		break;
-	case TCP_FIN_WAIT_2:
+	case TCPS_FIN_WAIT_2:
 		conn_time_wait(c);
 		break;
 	default:
@@ -145,19 +145,19 @@ static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 {
 	struct tcp_engine *e = c->e;
 
-	if ((s->flags & TCP_ACK) &&
+	if ((s->flags & TCPHDR_ACK) &&
 	    (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_max))) {
 		send_rst_for(e, s);
 		return 0;
 	}
-	if (s->flags & TCP_RST) {
-		if (s->flags & TCP_ACK) {	/* connection refused */
+	if (s->flags & TCPHDR_RST) {
+		if (s->flags & TCPHDR_ACK) {	/* connection refused */
 			ST(e, rst_in)++;
 			conn_reset(c, false);
 		}
 		return 0;
 	}
-	if (!(s->flags & TCP_SYN))
+	if (!(s->flags & TCPHDR_SYN))
 		return 0;
 	c->irs = s->seq;
 	c->rcv_nxt = c->last_ack_sent = s->seq + 1;
@@ -176,14 +176,14 @@ static unsigned syn_sent_input(struct tcp_conn *c, struct tcp_seg *s)
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->ack_now = 1;
-	if (!(s->flags & TCP_ACK)) {	/* simultaneous open */
-		conn_set_state(c, TCP_SYN_RECEIVED);
+	if (!(s->flags & TCPHDR_ACK)) {	/* simultaneous open */
+		conn_set_state(c, TCPS_SYN_RECEIVED);
 		return 0;
 	}
 	c->snd_una = s->ack;
 	timer_stop(c);
 	conn_cc_start(c);
-	conn_set_state(c, TCP_ESTABLISHED);
+	conn_set_state(c, TCPS_ESTABLISHED);
 	ST(e, connected)++;
 	return EVB_CONNECTED;
 }
@@ -211,7 +211,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
 	bool fin_acked = false, news, dsack, dup;
 
-	if (c->state == TCP_SYN_RECEIVED) {
+	if (c->state == TCPS_SYN_RECEIVED) {
 		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
 			send_rst_for(e, s);
 			return false;
@@ -220,7 +220,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		rto_rearm(c);
 		c->snd_wnd = wnd;
 		conn_cc_start(c);
-		conn_set_state(c, TCP_ESTABLISHED);
+		conn_set_state(c, TCPS_ESTABLISHED);
 		ST(e, connected)++;
 		*ev |= EVB_CONNECTED;	/* the window is taken below, as for any ACK */
 	}
@@ -234,7 +234,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
 	 * answer to a zero-window probe is not one) */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
-	      !(s->flags & TCP_FIN) && wnd == c->snd_wnd && wnd;
+	      !(s->flags & TCPHDR_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una;
 
@@ -281,14 +281,14 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	if (!fin_acked)
 		return true;
 	switch (c->state) {
-	case TCP_FIN_WAIT_1:
-		conn_set_state(c, TCP_FIN_WAIT_2);
+	case TCPS_FIN_WAIT_1:
+		conn_set_state(c, TCPS_FIN_WAIT_2);
 		conn_orphan_bound(c);
 		break;
-	case TCP_CLOSING:
+	case TCPS_CLOSING:
 		conn_time_wait(c);
 		break;
-	case TCP_LAST_ACK:
+	case TCPS_LAST_ACK:
 		*ev |= EVB_DONE;
 		return false;
 	default:
@@ -307,9 +307,9 @@ static void deliver(struct tcp_conn *c, unsigned ev)
 		conn_event(c, TCP_EV_WRITABLE);
 	if (ev & EVB_PEER_CLOSED)
 		conn_event(c, TCP_EV_PEER_CLOSED);
-	if ((ev & EVB_DONE) || c->state == TCP_TIME_WAIT) {
+	if ((ev & EVB_DONE) || c->state == TCPS_TIME_WAIT) {
 		conn_event(c, TCP_EV_CLOSED);
-		if (c->state == TCP_TIME_WAIT) {
+		if (c->state == TCPS_TIME_WAIT) {
 			/* nothing is sent or received again: give the memory back */
 			ring_release(&c->snd);
 			ring_release(&c->rcv);
@@ -343,25 +343,25 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 	unsigned ev = 0;
 	uint8_t holes;
 
-	if (c->state == TCP_SYN_SENT)
+	if (c->state == TCPS_SYN_SENT)
 		return syn_sent_input(c, s);
 
 	if (c->ecn_ok) {	/* RFC 3168 6.1.3 */
-		if (s->flags & TCP_CWR)
+		if (s->flags & TCPHDR_CWR)
 			c->ece_pending = 0;
 		if ((s->tos & 3) == 3)
 			c->ece_pending = 1;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
 	 * sequence number, gets a challenge ACK */
-	if ((s->flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
-		if (c->state != TCP_SYN_RECEIVED)
+	if ((s->flags & (TCPHDR_SYN | TCPHDR_RST)) == TCPHDR_SYN) {
+		if (c->state != TCPS_SYN_RECEIVED)
 			challenge_ack(c);
 		return 0;
 	}
 	/* RFC 7323 5.3 R1, PAWS: an older timestamp than TS.Recent is an old
 	 * duplicate, unless TS.Recent itself is over 24 days old */
-	if (c->ts_ok && s->ts && !(s->flags & TCP_RST) &&
+	if (c->ts_ok && s->ts && !(s->flags & TCPHDR_RST) &&
 	    seq_lt(s->tsval, c->ts_recent)) {
 		if (c->e->now - c->ts_recent_ns <= PAWS_IDLE_NS) {
 			ST(c->e, drop_paws)++;
@@ -371,20 +371,20 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 		c->ts_recent = s->tsval;
 		c->ts_recent_ns = c->e->now;
 	}
-	seg_len = s->len + !!(s->flags & TCP_FIN);
+	seg_len = s->len + !!(s->flags & TCPHDR_FIN);
 	if (!acceptable(c, s->seq, seg_len, wnd)) {
-		if (!wnd && s->seq == c->rcv_nxt && !(s->flags & TCP_RST)) {
+		if (!wnd && s->seq == c->rcv_nxt && !(s->flags & TCPHDR_RST)) {
 			/* a zero-window probe: take its ACK, not its data */
 			s->len = 0;
-			s->flags &= (uint8_t)~TCP_FIN;
+			s->flags &= (uint8_t)~TCPHDR_FIN;
 			c->ack_now = 1;
 		} else {
 			ST(c->e, drop_unacceptable)++;
-			if (!(s->flags & TCP_RST)) {
+			if (!(s->flags & TCPHDR_RST)) {
 				c->ack_now = 1;
 				if (s->len && seq_le(s->seq + s->len, c->rcv_nxt))
 					dsack_note(c, s->seq, s->seq + s->len);
-				if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
+				if (c->state == TCPS_TIME_WAIT && (s->flags & TCPHDR_FIN))
 					conn_time_wait(c);
 			}
 			return 0;
@@ -397,7 +397,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 		dsack_note(c, s->seq, d < s->len ? c->rcv_nxt : s->seq + s->len);
 		if (d > s->len) {	/* the FIN is old too */
 			d = s->len;
-			s->flags &= (uint8_t)~TCP_FIN;
+			s->flags &= (uint8_t)~TCPHDR_FIN;
 		}
 		s->data += d;
 		s->len -= d;
@@ -407,25 +407,25 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 	}
 	if (s->len && seq_gt(s->seq + s->len, c->rcv_nxt + wnd)) {
 		s->len = c->rcv_nxt + wnd - s->seq;
-		s->flags &= (uint8_t)~TCP_FIN;
+		s->flags &= (uint8_t)~TCPHDR_FIN;
 	}
 
 	/* RST: RFC 5961 3.2 — exactly RCV.NXT resets, elsewhere in the
 	 * window earns a challenge ACK */
-	if (s->flags & TCP_RST) {
+	if (s->flags & TCPHDR_RST) {
 		if (s->seq != c->rcv_nxt) {
 			challenge_ack(c);
 			return 0;
 		}
 		ST(c->e, rst_in)++;
-		if (c->state == TCP_TIME_WAIT) {
+		if (c->state == TCPS_TIME_WAIT) {
 			conn_close(c);
 			return 0;
 		}
 		conn_reset(c, false);
 		return 0;
 	}
-	if (!(s->flags & TCP_ACK))
+	if (!(s->flags & TCPHDR_ACK))
 		return 0;
 	/* RFC 7323 4.3: TS.Recent from the segment that covers Last.ACK.sent */
 	if (c->ts_ok && s->ts && seq_le(s->seq, c->last_ack_sent) &&
@@ -438,9 +438,9 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 
 	if (s->len) {
 		switch (c->state) {
-		case TCP_ESTABLISHED:
-		case TCP_FIN_WAIT_1:
-		case TCP_FIN_WAIT_2:
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
 			if (c->app_gone) {
 				/* no reader any more: RFC 9293 3.10.4, as Linux */
 				conn_reset(c, true);
@@ -455,12 +455,12 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 			break;	/* after the peer's FIN: nothing more is data */
 		}
 	}
-	if (s->flags & TCP_FIN) {
+	if (s->flags & TCPHDR_FIN) {
 		uint32_t fin_seq = s->seq + s->len;
 
 		if (fin_seq == c->rcv_nxt) {
 			ev |= rcv_fin(c);
-		} else if (c->state == TCP_TIME_WAIT) {
+		} else if (c->state == TCPS_TIME_WAIT) {
 			c->ack_now = 1;
 		} else if (seq_gt(fin_seq, c->rcv_nxt)) {
 			c->ooo_fin = 1;
@@ -470,7 +470,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 	}
 	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt)
 		ev |= rcv_fin(c);
-	if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN)) {
+	if (c->state == TCPS_TIME_WAIT && (s->flags & TCPHDR_FIN)) {
 		c->ack_now = 1;		/* re-ACK a retransmitted FIN, restart 2MSL */
 		conn_time_wait(c);
 	}
@@ -484,7 +484,7 @@ void conn_input(struct tcp_conn *c, struct tcp_seg *s)
 	c->last_rcv_ns = c->e->now;	/* the peer is alive: keepalive waits */
 	ev = process(c, s);
 
-	if (c->state != TCP_CLOSED)
+	if (c->state != TCPS_CLOSED)
 		deliver(c, ev);
 	conn_mark(c);
 }

@@ -43,10 +43,10 @@ void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	conn_cc_start(c);
-	conn_set_state(c, TCP_ESTABLISHED);
+	conn_set_state(c, TCPS_ESTABLISHED);
 	ST(e, accepted)++;
 	conn_event(c, TCP_EV_ACCEPTED);
-	if (c->state == TCP_CLOSED) {
+	if (c->state == TCPS_CLOSED) {
 		conn_mark(c);
 		return;
 	}
@@ -81,7 +81,7 @@ static void syn_ack(struct tcp_engine *e, const struct tcp_seg *s)
 	uint32_t period = xtcp_cookie_period(tai_ns(e)), cookie, tsval;
 	int v6 = s->t.v6, ws, ecn;
 	struct wire_opts opts = { .len = 0 };
-	struct wire_out o = { .ack = s->seq + 1, .flags = TCP_SYN | TCP_ACK,
+	struct wire_out o = { .ack = s->seq + 1, .flags = TCPHDR_SYN | TCPHDR_ACK,
 			      .wnd = e->cfg.syn_window, .opts = &opts };
 	uint32_t cap = 0;
 	uint8_t *buf;
@@ -92,10 +92,10 @@ static void syn_ack(struct tcp_engine *e, const struct tcp_seg *s)
 				  xtcp_mss_index(v6, s->mss));
 	ws = s->ts && s->wscale != WIRE_NO_WSCALE;
 	ecn = s->ts && e->cfg.ecn &&
-	      (s->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR);
+	      (s->flags & (TCPHDR_ECE | TCPHDR_CWR)) == (TCPHDR_ECE | TCPHDR_CWR);
 	o.seq = cookie;
 	if (ecn)
-		o.flags |= TCP_ECE;
+		o.flags |= TCPHDR_ECE;
 	wire_opt_mss(&opts, our_mss(e, v6));
 	if (s->ts) {
 		if (s->sack_ok)
@@ -159,15 +159,15 @@ void listen_input(struct tcp_engine *e, struct tcp_seg *s)
 		send_rst_for(e, s);		/* RFC 9293 3.10.7.1 */
 		return;
 	}
-	if (s->flags & TCP_RST) {
+	if (s->flags & TCPHDR_RST) {
 		ST(e, drop_no_conn)++;
 		return;
 	}
-	if ((s->flags & (TCP_SYN | TCP_ACK | TCP_FIN)) == TCP_SYN) {
+	if ((s->flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_FIN)) == TCPHDR_SYN) {
 		syn_ack(e, s);
 		return;
 	}
-	if ((s->flags & (TCP_SYN | TCP_ACK)) == TCP_ACK) {
+	if ((s->flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_ACK) {
 		if (cookie_meta(e, s, &m)) {
 			ST(e, drop_bad_cookie)++;
 			return;

@@ -34,7 +34,7 @@ static uint16_t wnd_field(struct tcp_conn *c, uint8_t flags)
 {
 	uint32_t w = rcv_window(c);
 
-	if (flags & TCP_SYN)	/* RFC 7323 2.2: a SYN's window is never scaled */
+	if (flags & TCPHDR_SYN)	/* RFC 7323 2.2: a SYN's window is never scaled */
 		w = w > 65535 ? 65535 : w;
 	else
 		w = (w >> c->rcv_wscale) > 65535 ? 65535 : w >> c->rcv_wscale;
@@ -116,26 +116,26 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	uint16_t wnd;
 	int nb;
 
-	if (flags & TCP_SYN) {
+	if (flags & TCPHDR_SYN) {
 		wire_opt_mss(&opts, our_mss(c->e, c->t.v6));
-		if (c->state == TCP_SYN_SENT ? c->e->cfg.sack : c->sack_ok)
+		if (c->state == TCPS_SYN_SENT ? c->e->cfg.sack : c->sack_ok)
 			wire_opt_sack_ok(&opts);
 	}
-	if (c->ts_ok || (c->state == TCP_SYN_SENT && (flags & TCP_SYN) &&
+	if (c->ts_ok || (c->state == TCPS_SYN_SENT && (flags & TCPHDR_SYN) &&
 			 c->e->cfg.timestamps))
 		wire_opt_ts(&opts, ts_now(c->e), c->ts_recent);
-	if ((flags & TCP_SYN) &&
-	    (c->state == TCP_SYN_SENT || c->ws_ok))
+	if ((flags & TCPHDR_SYN) &&
+	    (c->state == TCPS_SYN_SENT || c->ws_ok))
 		wire_opt_wscale(&opts, c->rcv_wscale);
-	if (!(flags & TCP_SYN) && (nb = sack_blocks(c, blocks)) > 0) {
+	if (!(flags & TCPHDR_SYN) && (nb = sack_blocks(c, blocks)) > 0) {
 		wire_opt_sack(&opts, (const uint32_t (*)[2])blocks, nb);
 		if (c->dsack_pending)
 			ST(c->e, dsacks_out)++;
 	}
-	if (c->state != TCP_SYN_SENT || !(flags & TCP_SYN))
-		o.flags |= TCP_ACK;
-	if (c->ece_pending && !(flags & TCP_SYN))
-		o.flags |= TCP_ECE;	/* RFC 3168 6.1.3: until CWR */
+	if (c->state != TCPS_SYN_SENT || !(flags & TCPHDR_SYN))
+		o.flags |= TCPHDR_ACK;
+	if (c->ece_pending && !(flags & TCPHDR_SYN))
+		o.flags |= TCPHDR_ECE;	/* RFC 3168 6.1.3: until CWR */
 	wnd = wnd_field(c, flags);
 	o.wnd = wnd;
 	if (n) {
@@ -150,8 +150,8 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	if (!emit(c->e, &c->t, &o))
 		return false;
 	ST(c->e, bytes_out) += n;
-	if (o.flags & TCP_ACK) {
-		uint32_t edge = c->rcv_nxt + ((uint32_t)wnd << ((flags & TCP_SYN) ? 0 : c->rcv_wscale));
+	if (o.flags & TCPHDR_ACK) {
+		uint32_t edge = c->rcv_nxt + ((uint32_t)wnd << ((flags & TCPHDR_SYN) ? 0 : c->rcv_wscale));
 
 		if (seq_gt(edge, c->rcv_adv))
 			c->rcv_adv = edge;
@@ -173,7 +173,7 @@ void send_syn(struct tcp_conn *c)
 {
 	if (seq_lt(c->iss, c->snd_max))
 		count_retransmit(c);
-	if (conn_emit(c, c->iss, TCP_SYN, 0))
+	if (conn_emit(c, c->iss, TCPHDR_SYN, 0))
 		c->snd_nxt = c->snd_max = c->iss + 1;
 	timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
 }
@@ -201,12 +201,12 @@ static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n, uint32_t *e
 	uint8_t flags = 0;
 
 	if (c->fin_queued && seq + n == c->snd_end)
-		flags |= TCP_FIN;
+		flags |= TCPHDR_FIN;
 	if (n && seq + n == c->snd_end)
-		flags |= TCP_PSH;
+		flags |= TCPHDR_PSH;
 	if (!conn_emit(c, seq, flags, n))
 		return false;
-	*end = seq + n + ((flags & TCP_FIN) ? 1 : 0);
+	*end = seq + n + ((flags & TCPHDR_FIN) ? 1 : 0);
 	if (seq_lt(seq, c->snd_max)) {
 		count_retransmit(c);
 		if (c->rtt_start_ns && seq_lt(seq, c->rtt_seq))
@@ -275,10 +275,10 @@ static void output(struct tcp_conn *c, bool probe)
 	bool sent = false, starved = false;
 	uint32_t seq, n;
 
-	if (c->state == TCP_CLOSED)
+	if (c->state == TCPS_CLOSED)
 		return;
-	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
-		if (c->ack_now && c->state == TCP_SYN_RECEIVED)
+	if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
+		if (c->ack_now && c->state == TCPS_SYN_RECEIVED)
 			send_syn(c);
 		return;
 	}
@@ -374,19 +374,19 @@ void send_ctl(struct tcp_engine *e, const struct tcp_tuple *t, uint32_t seq,
 {
 	struct wire_out o = { .seq = seq, .ack = ack, .flags = flags };
 
-	if (emit(e, t, &o) && (flags & TCP_RST))
+	if (emit(e, t, &o) && (flags & TCPHDR_RST))
 		ST(e, rst_out)++;
 }
 
 /* RFC 9293 3.10.7.1: the reset that answers a segment; never for a RST. */
 void send_rst_for(struct tcp_engine *e, const struct tcp_seg *s)
 {
-	uint32_t seg_len = s->len + !!(s->flags & TCP_SYN) + !!(s->flags & TCP_FIN);
+	uint32_t seg_len = s->len + !!(s->flags & TCPHDR_SYN) + !!(s->flags & TCPHDR_FIN);
 
-	if (s->flags & TCP_RST)
+	if (s->flags & TCPHDR_RST)
 		return;
-	if (s->flags & TCP_ACK)
-		send_ctl(e, &s->t, s->ack, 0, TCP_RST);
+	if (s->flags & TCPHDR_ACK)
+		send_ctl(e, &s->t, s->ack, 0, TCPHDR_RST);
 	else
-		send_ctl(e, &s->t, 0, s->seq + seg_len, TCP_RST | TCP_ACK);
+		send_ctl(e, &s->t, 0, s->seq + seg_len, TCPHDR_RST | TCPHDR_ACK);
 }

@@ -6,6 +6,11 @@
 #include <string.h>
 
 #include "xtcp/siphash.h"
+#ifdef XTCP_TRACE
+#include <stdio.h>
+#include <arpa/inet.h>
+#endif
+
 #include "conn.h"
 
 static uint32_t key_hash(const struct tcp_engine *e,
@@ -46,9 +51,9 @@ void conn_time_wait(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
 
-	if (c->state == TCP_TIME_WAIT)
+	if (c->state == TCPS_TIME_WAIT)
 		tw_unlink(c);
-	conn_set_state(c, TCP_TIME_WAIT);
+	conn_set_state(c, TCPS_TIME_WAIT);
 	timer_clear(c, TIMER_DELACK);
 	timer_clear(c, TIMER_KEEPALIVE);
 	c->tw_prev = e->tw_tail;
@@ -64,7 +69,7 @@ void conn_time_wait(struct tcp_conn *c)
  */
 void conn_orphan_bound(struct tcp_conn *c)
 {
-	if (c->state == TCP_FIN_WAIT_2 && c->app_gone)
+	if (c->state == TCPS_FIN_WAIT_2 && c->app_gone)
 		timer_set(c, TIMER_CLOSE, c->e->now + c->e->cfg.time_wait_ns);
 }
 
@@ -124,14 +129,22 @@ struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
 
 static __u64 *gauge(struct tcp_engine *e, enum tcp_state s)
 {
-	return &((__u64 *)e->st)[XTCP_ENGINE_conn_syn_sent + s - TCP_SYN_SENT];
+	return &((__u64 *)e->st)[TCPS_GAUGE(s)];
 }
 
+/* The one place a connection changes state (RFC 9293 3.3.2). */
 void conn_set_state(struct tcp_conn *c, enum tcp_state s)
 {
-	if (c->state != TCP_CLOSED)
+#ifdef XTCP_TRACE
+	/* compiled in with make TRACE=1, as smoltcp's set_state logs */
+	fprintf(stderr, "xtcp: conn %08x:%u <- %u %s => %s\n",
+		ntohl(c->t.key.client[3]), ntohs(c->t.key.client_port),
+		ntohs(c->t.key.server_port), tcp_state_name((enum tcp_state)c->state),
+		tcp_state_name(s));
+#endif
+	if (c->state != TCPS_CLOSED)
 		(*gauge(c->e, c->state))--;
-	if (s != TCP_CLOSED)
+	if (s != TCPS_CLOSED)
 		(*gauge(c->e, s))++;
 	c->state = (uint8_t)s;
 }
@@ -152,9 +165,9 @@ static void conn_unlink(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
 
-	if (c->state == TCP_TIME_WAIT)
+	if (c->state == TCPS_TIME_WAIT)
 		tw_unlink(c);
-	conn_set_state(c, TCP_CLOSED);
+	conn_set_state(c, TCPS_CLOSED);
 	timer_stop_all(c);
 	if (c->hashed) {
 		unhash(c);
@@ -167,7 +180,7 @@ static void conn_unlink(struct tcp_conn *c)
 /* CLOSED now; the flush frees it, so callers may still look at it. */
 void conn_close(struct tcp_conn *c)
 {
-	if (c->state == TCP_CLOSED && !c->hashed)
+	if (c->state == TCPS_CLOSED && !c->hashed)
 		return;
 	conn_unlink(c);
 	conn_mark(c);

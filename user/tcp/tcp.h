@@ -2,8 +2,8 @@
 /*
  * The xtcp TCP engine, as a driver sees it. The engine does no I/O and
  * reads no clock: a driver hands it received frames and the time, and it
- * emits frames through callbacks. The AF_XDP loop (user/xsk_loop.c) is the
- * production driver; the unit tests drive it directly with a virtual clock.
+ * emits frames through callbacks. The AF_XDP queue loop (user/serve.c) is
+ * the production driver; the unit tests drive it directly with a virtual clock.
  *
  * One engine serves one RX queue and is used from one thread only.
  */
@@ -20,6 +20,37 @@
 #include "wire.h"
 
 struct tcp_engine;
+
+/*
+ * RFC 9293 3.3.2, in the RFC's order. LISTEN has no connection of its own
+ * (the cookie stands in for it). The order is the order of the conn_*
+ * gauges in include/xtcp/abi.h: a state's gauge is
+ * conn_syn_sent + (state - TCPS_SYN_SENT), checked below.
+ */
+enum tcp_state {
+	TCPS_CLOSED,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED,
+	TCPS_CLOSE_WAIT,
+	TCPS_LAST_ACK,
+	TCPS_FIN_WAIT_1,
+	TCPS_FIN_WAIT_2,
+	TCPS_CLOSING,
+	TCPS_TIME_WAIT,
+	TCPS__COUNT
+};
+#define TCPS_GAUGE(s) (XTCP_ENGINE_conn_syn_sent + (s) - TCPS_SYN_SENT)
+_Static_assert(TCPS_GAUGE(TCPS_SYN_SENT) == XTCP_ENGINE_conn_syn_sent &&
+	       TCPS_GAUGE(TCPS_SYN_RECEIVED) == XTCP_ENGINE_conn_syn_received &&
+	       TCPS_GAUGE(TCPS_ESTABLISHED) == XTCP_ENGINE_conn_established &&
+	       TCPS_GAUGE(TCPS_CLOSE_WAIT) == XTCP_ENGINE_conn_close_wait &&
+	       TCPS_GAUGE(TCPS_LAST_ACK) == XTCP_ENGINE_conn_last_ack &&
+	       TCPS_GAUGE(TCPS_FIN_WAIT_1) == XTCP_ENGINE_conn_fin_wait_1 &&
+	       TCPS_GAUGE(TCPS_FIN_WAIT_2) == XTCP_ENGINE_conn_fin_wait_2 &&
+	       TCPS_GAUGE(TCPS_CLOSING) == XTCP_ENGINE_conn_closing &&
+	       TCPS_GAUGE(TCPS_TIME_WAIT) == XTCP_ENGINE_conn_time_wait,
+	       "enum tcp_state and the conn_* gauges are in one order");
 
 /* How the engine sends frames and tells the driver a flow is gone. */
 struct tcp_io {
@@ -100,7 +131,7 @@ const struct xtcp_engine_stats *tcp_stats(const struct tcp_engine *e);
 /* One line per connection for `xtcp stats --conns` and for tests. */
 struct tcp_conn_info {
 	struct tcp_tuple t;
-	int state;
+	enum tcp_state state;
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
 	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
 	uint32_t mss, cwnd, ssthresh, fast_rexmits, rto_count, dsacks_in;
@@ -109,7 +140,7 @@ struct tcp_conn_info {
 	uint32_t snd_queued, rcv_queued;
 	const char *cc;
 };
-const char *tcp_state_name(int state);
+const char *tcp_state_name(enum tcp_state state);
 void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);
 /* Call fn for every connection; stops when fn returns non-zero. */
 int tcp_conn_foreach(struct tcp_engine *e,

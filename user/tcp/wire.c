@@ -85,9 +85,9 @@ static int parse_opts(const uint8_t *p, size_t n, struct tcp_seg *s)
 	while (i < n) {
 		uint8_t kind = p[i], len;
 
-		if (kind == 0)
+		if (kind == TCPO_EOL)
 			break;
-		if (kind == 1) {
+		if (kind == TCPO_NOP) {
 			i++;
 			continue;
 		}
@@ -97,27 +97,27 @@ static int parse_opts(const uint8_t *p, size_t n, struct tcp_seg *s)
 		if (len < 2 || i + len > n)
 			return -1;
 		switch (kind) {
-		case 2:
-			if (len == 4)
+		case TCPO_MSS:
+			if (len == TCPO_MSS_LEN)
 				s->mss = get16(p + i + 2);
 			break;
-		case 3:
-			if (len == 3)
+		case TCPO_WSCALE:
+			if (len == TCPO_WSCALE_LEN)
 				s->wscale = p[i + 2];
 			break;
-		case 4:
-			if (len == 2)
+		case TCPO_SACK_PERM:
+			if (len == TCPO_SACK_PERM_LEN)
 				s->sack_ok = 1;
 			break;
-		case 5:
+		case TCPO_SACK:
 			for (int k = 0; k + 8 <= len - 2 && s->nsack < WIRE_MAX_SACK; k += 8) {
 				s->sack[s->nsack][0] = get32(p + i + 2 + k);
 				s->sack[s->nsack][1] = get32(p + i + 6 + k);
 				s->nsack++;
 			}
 			break;
-		case 8:
-			if (len == 10) {
+		case TCPO_TS:
+			if (len == TCPO_TS_LEN) {
 				s->ts = 1;
 				s->tsval = get32(p + i + 2);
 				s->tsecr = get32(p + i + 6);
@@ -211,36 +211,36 @@ int wire_parse(const uint8_t *f, size_t len, struct tcp_seg *s)
 
 void wire_opt_mss(struct wire_opts *o, uint16_t mss)
 {
-	o->b[o->len] = 2;
-	o->b[o->len + 1] = 4;
+	o->b[o->len] = TCPO_MSS;
+	o->b[o->len + 1] = TCPO_MSS_LEN;
 	put16(o->b + o->len + 2, mss);
 	o->len += 4;
 }
 
 void wire_opt_wscale(struct wire_opts *o, uint8_t shift)
 {
-	o->b[o->len] = 1;	/* NOP, as Linux aligns it */
-	o->b[o->len + 1] = 3;
-	o->b[o->len + 2] = 3;
+	o->b[o->len] = TCPO_NOP;	/* as Linux aligns it */
+	o->b[o->len + 1] = TCPO_WSCALE;
+	o->b[o->len + 2] = TCPO_WSCALE_LEN;
 	o->b[o->len + 3] = shift;
 	o->len += 4;
 }
 
 void wire_opt_sack_ok(struct wire_opts *o)
 {
-	o->b[o->len] = 1;
-	o->b[o->len + 1] = 1;
-	o->b[o->len + 2] = 4;
-	o->b[o->len + 3] = 2;
+	o->b[o->len] = TCPO_NOP;
+	o->b[o->len + 1] = TCPO_NOP;
+	o->b[o->len + 2] = TCPO_SACK_PERM;
+	o->b[o->len + 3] = TCPO_SACK_PERM_LEN;
 	o->len += 4;
 }
 
 void wire_opt_ts(struct wire_opts *o, uint32_t tsval, uint32_t tsecr)
 {
-	o->b[o->len] = 1;
-	o->b[o->len + 1] = 1;
-	o->b[o->len + 2] = 8;
-	o->b[o->len + 3] = 10;
+	o->b[o->len] = TCPO_NOP;
+	o->b[o->len + 1] = TCPO_NOP;
+	o->b[o->len + 2] = TCPO_TS;
+	o->b[o->len + 3] = TCPO_TS_LEN;
 	put32(o->b + o->len + 4, tsval);
 	put32(o->b + o->len + 8, tsecr);
 	o->len += 12;
@@ -254,9 +254,9 @@ void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n)
 		n = room;
 	if (n <= 0)
 		return;
-	o->b[o->len] = 1;
-	o->b[o->len + 1] = 1;
-	o->b[o->len + 2] = 5;
+	o->b[o->len] = TCPO_NOP;
+	o->b[o->len + 1] = TCPO_NOP;
+	o->b[o->len + 2] = TCPO_SACK;
 	o->b[o->len + 3] = (uint8_t)(2 + 8 * n);
 	o->len += 4;
 	for (i = 0; i < n; i++) {
@@ -266,11 +266,6 @@ void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n)
 	}
 }
 
-void wire_opt_pad(struct wire_opts *o)
-{
-	while (o->len % 4)
-		o->b[o->len++] = 0;
-}
 
 size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		  const struct wire_out *o)

@@ -10,15 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "xtcp/abi.h"
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_PSH 0x08
-#define TCP_ACK 0x10
-#define TCP_URG 0x20
-#define TCP_ECE 0x40
-#define TCP_CWR 0x80
+#include "xtcp/proto.h"
 
 #define WIRE_L2_MAX 22		/* Ethernet + two VLAN tags */
 #define WIRE_NO_WSCALE 0xff
@@ -73,7 +65,6 @@ void wire_opt_wscale(struct wire_opts *o, uint8_t shift);
 void wire_opt_sack_ok(struct wire_opts *o);
 void wire_opt_ts(struct wire_opts *o, uint32_t tsval, uint32_t tsecr);
 void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n);
-void wire_opt_pad(struct wire_opts *o);
 
 struct wire_out {
 	uint32_t seq, ack;
@@ -84,12 +75,6 @@ struct wire_out {
 	const uint8_t *data[2];		/* payload in up to two pieces */
 	uint32_t data_len[2];
 };
-
-/* Headers + payload for bytes of payload under options of optlen. */
-static inline size_t wire_hdr_len(const struct tcp_tuple *t, size_t optlen)
-{
-	return t->l2_len + (t->v6 ? 40 : 20) + 20 + optlen;
-}
 
 /* Build into buf (cap bytes); returns the frame length, 0 if it won't fit. */
 size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The queue loop: the production driver of the engine. One thread per RX
+ * queue runs rx burst -> tcp_input -> tcp_flush -> timers -> tx kick, and
+ * sleeps in poll() on the AF_XDP socket when there is nothing to do. Other
+ * threads reach its engine only through queue_call.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <poll.h>
@@ -8,9 +14,8 @@
 #include <bpf/bpf.h>
 
 #include "clock.h"
-#include "ctl.h"
 #include "log.h"
-#include "serve.h"
+#include "queue.h"
 
 static __s64 tai_offset_ns(void)
 {
@@ -24,30 +29,30 @@ static __s64 tai_offset_ns(void)
 
 static __u8 *io_tx_buf(void *ctx, __u32 *cap)
 {
-	struct serve_queue *q = ctx;
+	struct queue *q = ctx;
 
-	return xsk_port_tx_buf(&q->port, cap);
+	return afxdp_tx_buf(&q->port, cap);
 }
 
 static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
 {
-	struct serve_queue *q = ctx;
+	struct queue *q = ctx;
 
-	xsk_port_tx_send(&q->port, buf, len);
+	afxdp_tx_send(&q->port, buf, len);
 	/* keep the TX ring from filling up inside one long flush */
-	if (q->port.tx_queued >= XSK_BATCH)
-		xsk_port_tx_kick(&q->port);
+	if (q->port.tx_queued >= AFXDP_BATCH)
+		afxdp_tx_kick(&q->port);
 }
 
 static void io_flow_gone(void *ctx, const struct xtcp_flow_key *key)
 {
-	struct serve_queue *q = ctx;
+	struct queue *q = ctx;
 
 	/* ENOENT: XDP never inserted it (an engine-side open) */
 	bpf_map_delete_elem(q->flows_fd, key);
 }
 
-int serve_queue_open(struct serve_queue *q, const struct xsk_port_opts *xo,
+int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop)
 {
@@ -57,7 +62,7 @@ int serve_queue_open(struct serve_queue *q, const struct xsk_port_opts *xo,
 	q->queue = xo->queue;
 	q->flows_fd = flows_fd;
 	q->stop = stop;
-	err = xsk_port_open(&q->port, xo);
+	err = afxdp_open(&q->port, xo);
 	if (err)
 		return err;
 	cfg->io = (struct tcp_io){
@@ -71,7 +76,7 @@ int serve_queue_open(struct serve_queue *q, const struct xsk_port_opts *xo,
 	err = tcp_engine_new(cfg, &q->eng);
 	if (err) {
 		pr_err("queue %u: engine: %s", q->queue, strerror(-err));
-		xsk_port_close(&q->port);
+		afxdp_close(&q->port);
 		return err;
 	}
 	for (i = 0; i < nports; i++)
@@ -80,13 +85,13 @@ int serve_queue_open(struct serve_queue *q, const struct xsk_port_opts *xo,
 }
 
 /* One RX burst through the engine; returns the frames read. */
-static __u32 rx_burst(struct serve_queue *q, __u64 now)
+static __u32 rx_burst(struct queue *q, __u64 now)
 {
-	struct xsk_port *p = &q->port;
-	__u64 addrs[XSK_BATCH];
+	struct afxdp *p = &q->port;
+	__u64 addrs[AFXDP_BATCH];
 	__u32 idx, n, i;
 
-	n = xsk_ring_cons__peek(&p->rx, XSK_BATCH, &idx);
+	n = xsk_ring_cons__peek(&p->rx, AFXDP_BATCH, &idx);
 	if (!n)
 		return 0;
 	p->st->umem_fill -= n;
@@ -98,7 +103,7 @@ static __u32 rx_burst(struct serve_queue *q, __u64 now)
 		addrs[i] = d->addr;
 		/* the XDP program puts metadata in front of every frame it
 		 * redirects; without it the frame did not come from xtcp */
-		if ((d->addr & (XSK_FRAME_SIZE - 1)) < sizeof(*m) ||
+		if ((d->addr & (AFXDP_FRAME_SIZE - 1)) < sizeof(*m) ||
 		    m->magic != XTCP_META_MAGIC) {
 			p->st->drop_meta++;
 			continue;
@@ -107,57 +112,58 @@ static __u32 rx_burst(struct serve_queue *q, __u64 now)
 	}
 	xsk_ring_cons__release(&p->rx, n);
 	p->st->rx_frames += n;
-	xsk_port_refill(p, addrs, n);
+	afxdp_refill(p, addrs, n);
 	p->st->umem_fill += n;
 	return n;
 }
 
-/* On the queue's own thread: the engine is not shared. */
-static void answer_dump(struct serve_queue *q)
-{
-	size_t len = 0;
-	FILE *f;
+enum queue_call_state {
+	CALL_IDLE,
+	CALL_POSTED,	/* the caller waits; the queue thread may take it */
+	CALL_RUNNING,	/* taken: the caller must wait for it to finish */
+	CALL_DONE,
+};
 
-	if (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) != 1)
+/* On the queue's own thread, between bursts. */
+static void answer_call(struct queue *q)
+{
+	int posted = CALL_POSTED;
+
+	if (!__atomic_compare_exchange_n(&q->call_state, &posted, CALL_RUNNING,
+					 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
-	q->dump = NULL;
-	f = open_memstream(&q->dump, &len);
-	if (f) {
-		ctl_dump_engine(q->eng, q->queue, q->dump_json, f);
-		fclose(f);
-	}
-	__atomic_store_n(&q->dump_state, 2, __ATOMIC_RELEASE);
+	q->call_fn(q->eng, q->queue, q->call_arg);
+	__atomic_store_n(&q->call_state, CALL_DONE, __ATOMIC_RELEASE);
 }
 
-void serve_queue_request_dump(struct serve_queue *q, bool json)
+int queue_call(struct queue *q,
+	       void (*fn)(struct tcp_engine *e, unsigned queue, void *arg),
+	       void *arg, int timeout_ms)
 {
-	if (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) == 2) {
-		free(q->dump);		/* an answer nobody waited for */
-		q->dump = NULL;
-	}
-	q->dump_json = json;
-	__atomic_store_n(&q->dump_state, 1, __ATOMIC_RELEASE);
-}
+	double until = mono_s() + timeout_ms / 1000.0;
+	int posted = CALL_POSTED;
 
-char *serve_queue_wait_dump(struct serve_queue *q)
-{
-	double until = mono_s() + 2;
-	char *text;
-
-	while (__atomic_load_n(&q->dump_state, __ATOMIC_ACQUIRE) != 2) {
-		if (mono_s() > until)
-			return NULL;	/* the thread answers later: dropped */
-		usleep(1000);
+	q->call_fn = fn;
+	q->call_arg = arg;
+	__atomic_store_n(&q->call_state, CALL_POSTED, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&q->call_state, __ATOMIC_ACQUIRE) != CALL_DONE) {
+		/* withdraw the call only if the thread has not taken it:
+		 * once running, it finishes within one burst */
+		if (mono_s() > until &&
+		    __atomic_compare_exchange_n(&q->call_state, &posted, CALL_IDLE,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return -ETIMEDOUT;
+		posted = CALL_POSTED;
+		usleep(200);
 	}
-	text = q->dump;
-	q->dump = NULL;
-	__atomic_store_n(&q->dump_state, 0, __ATOMIC_RELEASE);
-	return text;
+	__atomic_store_n(&q->call_state, CALL_IDLE, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static void *run(void *arg)
 {
-	struct serve_queue *q = arg;
+	struct queue *q = arg;
 	struct pollfd pfd = { .fd = xsk_socket__fd(q->port.xsk), .events = POLLIN };
 	__u64 now, next;
 	__u32 n;
@@ -168,8 +174,8 @@ static void *run(void *arg)
 		n = rx_burst(q, now);
 		tcp_flush(q->eng);
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
-		xsk_port_tx_kick(&q->port);
-		answer_dump(q);
+		afxdp_tx_kick(&q->port);
+		answer_call(q);
 		if (n) {
 			idle = 0;
 			continue;
@@ -187,7 +193,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int serve_queue_start(struct serve_queue *q)
+int queue_start(struct queue *q)
 {
 	int err = pthread_create(&q->thread, NULL, run, q);
 
@@ -199,14 +205,12 @@ int serve_queue_start(struct serve_queue *q)
 	return 0;
 }
 
-void serve_queue_close(struct serve_queue *q)
+void queue_close(struct queue *q)
 {
 	if (q->running)
 		pthread_join(q->thread, NULL);
 	q->running = false;
 	tcp_engine_free(q->eng);
 	q->eng = NULL;
-	free(q->dump);
-	q->dump = NULL;
-	xsk_port_close(&q->port);
+	afxdp_close(&q->port);
 }

@@ -13,10 +13,10 @@
 
 #include "xtcp/abi.h"
 
-#define XSK_FRAME_SIZE 2048	/* one MTU-1500 frame with headroom, two per page */
-#define XSK_BATCH 64
+#define AFXDP_FRAME_SIZE 2048	/* one MTU-1500 frame with headroom, two per page */
+#define AFXDP_BATCH 64
 
-struct xsk_port {
+struct afxdp {
 	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
 	void *area;
@@ -30,7 +30,7 @@ struct xsk_port {
 	struct xtcp_engine_stats *st;
 };
 
-struct xsk_port_opts {
+struct afxdp_opts {
 	const char *ifname;
 	__u32 queue;
 	__u32 nframes;		/* UMEM frames, a power of two >= 64 */
@@ -39,16 +39,16 @@ struct xsk_port_opts {
 	struct xtcp_engine_stats *st;
 };
 
-int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o);
-void xsk_port_close(struct xsk_port *p);
+int afxdp_open(struct afxdp *p, const struct afxdp_opts *o);
+void afxdp_close(struct afxdp *p);
 
 /* A free TX frame (cap = frame size), or NULL. */
-__u8 *xsk_port_tx_buf(struct xsk_port *p, __u32 *cap);
+__u8 *afxdp_tx_buf(struct afxdp *p, __u32 *cap);
 /* Queue the frame built at buf for sending. */
-void xsk_port_tx_send(struct xsk_port *p, __u8 *buf, __u32 len);
+void afxdp_tx_send(struct afxdp *p, __u8 *buf, __u32 len);
 /* Submit queued TX descriptors, wake the kernel, reclaim completions. */
-void xsk_port_tx_kick(struct xsk_port *p);
+void afxdp_tx_kick(struct afxdp *p);
 /* Give RX frames back to the fill ring. */
-void xsk_port_refill(struct xsk_port *p, const __u64 *addrs, __u32 n);
+void afxdp_refill(struct afxdp *p, const __u64 *addrs, __u32 n);
 
 #endif /* XTCP_XSK_H */

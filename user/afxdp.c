@@ -8,9 +8,9 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
-#include "xsk.h"
+#include "afxdp.h"
 
-static void account(struct xsk_port *p)
+static void account(struct afxdp *p)
 {
 	__u32 half = p->nframes / 2;
 
@@ -19,12 +19,12 @@ static void account(struct xsk_port *p)
 	p->st->umem_tx_busy = half - p->ntx_free;
 }
 
-int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o)
+int afxdp_open(struct afxdp *p, const struct afxdp_opts *o)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = o->nframes / 2,
 		.comp_size = o->nframes / 2,
-		.frame_size = XSK_FRAME_SIZE,
+		.frame_size = AFXDP_FRAME_SIZE,
 		.frame_headroom = 0,
 	};
 	struct xsk_socket_config scfg = {
@@ -40,7 +40,7 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o)
 	memset(p, 0, sizeof(*p));
 	p->nframes = o->nframes;
 	p->st = o->st;
-	p->area_size = (size_t)o->nframes * XSK_FRAME_SIZE;
+	p->area_size = (size_t)o->nframes * AFXDP_FRAME_SIZE;
 	p->area = mmap(NULL, p->area_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p->area == MAP_FAILED) {
@@ -75,10 +75,10 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o)
 		goto out;
 	}
 	for (i = 0; i < half; i++)
-		*xsk_ring_prod__fill_addr(&p->fq, idx + i) = (__u64)i * XSK_FRAME_SIZE;
+		*xsk_ring_prod__fill_addr(&p->fq, idx + i) = (__u64)i * AFXDP_FRAME_SIZE;
 	xsk_ring_prod__submit(&p->fq, half);
 	for (i = 0; i < half; i++)
-		p->tx_free[i] = (__u64)(half + i) * XSK_FRAME_SIZE;
+		p->tx_free[i] = (__u64)(half + i) * AFXDP_FRAME_SIZE;
 	p->ntx_free = half;
 	p->st->umem_fill = half;
 	account(p);
@@ -90,11 +90,11 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_opts *o)
 	}
 	return 0;
 out:
-	xsk_port_close(p);
+	afxdp_close(p);
 	return err;
 }
 
-void xsk_port_close(struct xsk_port *p)
+void afxdp_close(struct afxdp *p)
 {
 	if (p->xsk)
 		xsk_socket__delete(p->xsk);
@@ -106,7 +106,7 @@ void xsk_port_close(struct xsk_port *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void reclaim(struct xsk_port *p)
+static void reclaim(struct afxdp *p)
 {
 	__u32 idx, n, i;
 
@@ -116,17 +116,17 @@ static void reclaim(struct xsk_port *p)
 	xsk_ring_cons__release(&p->cq, n);
 }
 
-__u8 *xsk_port_tx_buf(struct xsk_port *p, __u32 *cap)
+__u8 *afxdp_tx_buf(struct afxdp *p, __u32 *cap)
 {
 	if (!p->ntx_free)
 		reclaim(p);
 	if (!p->ntx_free)
 		return NULL;
-	*cap = XSK_FRAME_SIZE;
+	*cap = AFXDP_FRAME_SIZE;
 	return xsk_umem__get_data(p->area, p->tx_free[p->ntx_free - 1]);
 }
 
-void xsk_port_tx_send(struct xsk_port *p, __u8 *buf, __u32 len)
+void afxdp_tx_send(struct afxdp *p, __u8 *buf, __u32 len)
 {
 	struct xdp_desc *d;
 	__u32 idx;
@@ -145,7 +145,7 @@ void xsk_port_tx_send(struct xsk_port *p, __u8 *buf, __u32 len)
 	p->st->tx_frames++;
 }
 
-void xsk_port_tx_kick(struct xsk_port *p)
+void afxdp_tx_kick(struct afxdp *p)
 {
 	int tries;
 
@@ -168,7 +168,7 @@ void xsk_port_tx_kick(struct xsk_port *p)
 	account(p);
 }
 
-void xsk_port_refill(struct xsk_port *p, const __u64 *addrs, __u32 n)
+void afxdp_refill(struct afxdp *p, const __u64 *addrs, __u32 n)
 {
 	__u32 idx, i;
 
@@ -177,6 +177,6 @@ void xsk_port_refill(struct xsk_port *p, const __u64 *addrs, __u32 n)
 		return;
 	for (i = 0; i < n; i++)
 		*xsk_ring_prod__fill_addr(&p->fq, idx + i) =
-			addrs[i] & ~(__u64)(XSK_FRAME_SIZE - 1);
+			addrs[i] & ~(__u64)(AFXDP_FRAME_SIZE - 1);
 	xsk_ring_prod__submit(&p->fq, n);
 }

@@ -26,7 +26,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pins.h"
-#include "serve.h"
+#include "queue.h"
 #include "xtcp.skel.h"
 
 static void usage(FILE *f)
@@ -57,7 +57,7 @@ static void usage(FILE *f)
 "                             off by default\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
-"  -h, --help                 this text\n", app_names(), XSK_FRAME_SIZE,
+"  -h, --help                 this text\n", app_names(), AFXDP_FRAME_SIZE,
 		tcp_cc_names(), attach_opts_help);
 }
 
@@ -314,7 +314,7 @@ static void print_rates(const char *ifname)
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_args a = {};
-	struct serve_queue *qs = NULL;
+	struct queue *qs = NULL;
 	struct xtcp_engine_stats *slots = MAP_FAILED;
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
@@ -339,9 +339,9 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	if (engine_cfg_from_maps(l.skel, &a.tc))
 		goto out;
-	if (a.tc.mss4 + 40 + 22 > XSK_FRAME_SIZE - 256) {
+	if (a.tc.mss4 + 40 + 22 > AFXDP_FRAME_SIZE - 256) {
 		pr_err("%s: MTU %u does not fit AF_XDP frames of %d bytes",
-		       a.lo.ifname, a.tc.mss4 + 40, XSK_FRAME_SIZE);
+		       a.lo.ifname, a.tc.mss4 + 40, AFXDP_FRAME_SIZE);
 		goto out;
 	}
 	a.tc.app = a.app;
@@ -361,7 +361,7 @@ int cmd_serve(int argc, char **argv)
 	if (!qs)
 		goto out;
 	for (q = 0; q < a.queues; q++, opened++) {
-		struct xsk_port_opts xo = {
+		struct afxdp_opts xo = {
 			.ifname = a.lo.ifname,
 			.queue = (__u32)q,
 			.nframes = (__u32)a.umem_frames,
@@ -371,13 +371,13 @@ int cmd_serve(int argc, char **argv)
 		};
 		struct tcp_cfg tc = a.tc;
 
-		if (serve_queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
+		if (queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
 				     flows_fd, &cli_stop))
 			goto out;
 	}
 	cli_catch_stop();
 	for (q = 0; q < a.queues; q++)
-		if (serve_queue_start(&qs[q]))
+		if (queue_start(&qs[q]))
 			goto out;
 	ctl_fd = ctl_listen(a.lo.ifname);
 	if (ctl_fd < 0)	/* serving goes on; only stats --conns is missing */
@@ -410,7 +410,7 @@ out:
 	cli_stop = 1;
 	ctl_close(ctl_fd, a.lo.ifname);
 	for (q = 0; q < opened; q++)
-		serve_queue_close(&qs[q]);
+		queue_close(&qs[q]);
 	free(qs);
 	if (slots != MAP_FAILED)
 		munmap(slots, slots_len);
