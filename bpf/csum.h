@@ -12,6 +12,15 @@
 #include <bpf/bpf_endian.h>
 
 /* Longest TCP segment whose checksum a SYN gets checked over. */
+/*
+ * Every offset into the frame is masked with PKT_OFF_MASK where it becomes
+ * a pointer, so the verifier sees it bounded; bounds against data_end are
+ * still checked. No offset the programs form reaches it: 22 bytes of L2,
+ * then 60 of IPv4 header or 40 of IPv6 plus the extension headers
+ * parse_ipv6 walks (it refuses an offset past the mask), then 60 of TCP.
+ */
+#define PKT_OFF_MASK 0x3ff
+
 #define CSUM_MAX_BYTES 1520
 
 static __always_inline __u16 csum_fold(__u64 sum)
@@ -100,7 +109,7 @@ static __always_inline int csum_pkt(void *data, void *data_end, __u32 off,
 {
 	struct csum_walk w = { .data = data, .data_end = data_end,
 			       .off = off, .left = len, .sum = *sum };
-	__u8 *b = data + (off & 0xff);
+	__u8 *b = data + (off & PKT_OFF_MASK);
 	__u64 s = *sum;
 	__u32 i;
 

@@ -24,6 +24,7 @@
 
 #include "xtcp/abi.h"
 #include "xtcp/proto.h"
+#include "csum.h"
 
 #define XTCP_V6_EXT_MAX 4
 
@@ -57,14 +58,17 @@ struct pkt {
 	__u32 ack;
 	__u16 window;
 	__u8 v6;
-	__u8 flags;		/* TH_* */
+	__u8 flags;		/* TCPHDR_* */
 	__u8 tos;		/* IPv4 TOS / IPv6 traffic class */
 	__s16 pending_drop;	/* drop that applies once the port is served */
 	struct xtcp_flow_key fk;
 	struct tcp_opts opt;
 };
 
-/* Ethernet and one VLAN tag. Returns the L3 ethertype (host order). */
+/*
+ * Ethernet and one VLAN tag. Sets l3_off and v6; returns XTCP_CONTINUE for
+ * IPv4 and IPv6, else the pass verdict.
+ */
 static __always_inline int parse_eth(struct pkt *p)
 {
 	struct ethhdr *eth = p->data;
@@ -150,13 +154,13 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
 
 #pragma unroll
 	for (i = 0; i < XTCP_V6_EXT_MAX; i++) {
-		__u8 *h = p->data + (off & 0x3ff);
+		__u8 *h = p->data + (off & PKT_OFF_MASK);
 
 		if (next == IPPROTO_TCP)
 			break;
 		if (!ipv6_ext_hdr(next))
 			return XTCP_STAT_pass_not_tcp;
-		if (off > 0x3ff || (void *)(h + 8) > p->data_end)
+		if (off > PKT_OFF_MASK || (void *)(h + 8) > p->data_end)
 			return XTCP_STAT_pass_malformed_ip;
 		if (next == IPPROTO_FRAGMENT) {
 			if (bpf_ntohs(*(__be16 *)(h + 2)) & 0xfff8)
@@ -178,7 +182,7 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
 		return XTCP_STAT_drop_ipv6_ext;
 	if (next != IPPROTO_TCP)
 		return XTCP_STAT_pass_not_tcp;
-	if (off > 0x3ff)
+	if (off > PKT_OFF_MASK)
 		return XTCP_STAT_drop_ipv6_ext;
 	p->ip_hlen = off - p->l3_off;
 	p->l4_off = off;
@@ -193,7 +197,7 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
  */
 static __always_inline int parse_tcp(struct pkt *p, __u32 ip_len)
 {
-	struct tcphdr *th = p->data + (p->l4_off & 0xff);
+	struct tcphdr *th = p->data + (p->l4_off & PKT_OFF_MASK);
 	__u32 frame_len = p->data_end - p->data;
 
 	if ((void *)(th + 1) > p->data_end)
@@ -230,7 +234,7 @@ static long parse_tcp_opt(__u32 i, void *arg)
 	struct opt_walk *w = arg;
 	struct pkt *p = w->p;
 	__u32 off = w->off;
-	__u8 *o = p->data + (off & 0xff);
+	__u8 *o = p->data + (off & PKT_OFF_MASK);
 	__u8 kind, len;
 
 	if (off >= w->end)

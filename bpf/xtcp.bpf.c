@@ -127,17 +127,7 @@ static __always_inline struct xtcp_keycache *period_keys(__u32 period)
 	kc = bpf_map_lookup_elem(&xtcp_keycache, &zero);
 	if (!keys || !kc || !keys->generation)
 		return NULL;
-	if (kc->generation == keys->generation && kc->period == period)
-		return kc;
-	if (kc->generation == keys->generation && kc->period + 1 == period) {
-		kc->prev[0] = kc->cur[0];
-		kc->prev[1] = kc->cur[1];
-	} else {
-		xtcp_cookie_key(keys->master, period - 1, kc->prev);
-	}
-	xtcp_cookie_key(keys->master, period, kc->cur);
-	kc->period = period;
-	kc->generation = keys->generation;
+	xtcp_keycache_refresh(kc, keys->master, keys->generation, period);
 	return kc;
 }
 
@@ -150,8 +140,7 @@ static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 /* Stage: served port? Consulted first, so others' traffic is never touched. */
 static __always_inline int stage_port(struct pkt *p)
 {
-	/* l4_off <= 0x3ff: parse_ipv6 drops longer extension chains */
-	__be16 *ports = p->data + (p->l4_off & 0x3ff);
+	__be16 *ports = p->data + (p->l4_off & PKT_OFF_MASK);
 	__u32 dport;
 	__u8 *served;
 
@@ -328,7 +317,6 @@ static __always_inline int stage_ack(struct pkt *p,
 {
 	struct xtcp_flow flow = {};
 	struct xtcp_meta *m;
-	struct xtcp_syn_opts so;
 	struct xtcp_keycache *kc;
 	__u32 period = xtcp_cookie_period(bpf_ktime_get_tai_ns()), mss_idx = 0;
 	int ret;
@@ -355,22 +343,11 @@ static __always_inline int stage_ack(struct pkt *p,
 	if (ret && ret != -EEXIST)	/* EEXIST: a retransmitted third ACK */
 		return XTCP_STAT_drop_flows_full;
 
-	xtcp_syn_opts_decode(p->v6, mss_idx, p->opt.ts, p->opt.tsecr, &so);
 	m = put_meta(p);
 	if (!m)
 		return XTCP_STAT_drop_meta;
-	m->iss = p->ack - 1;
-	m->irs = p->seq - 1;
-	m->ts_val = p->opt.tsval;
-	m->ts_ecr = p->opt.tsecr;
-	m->mss = so.mss;
-	m->snd_wscale = so.wscale;
-	m->rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE :
-							cfg->wscale;
-	m->flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
-		   (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0);
-	m->pad = 0;
-	m->magic = XTCP_META_MAGIC;
+	xtcp_meta_from_cookie(m, p->v6, p->seq, p->ack, mss_idx, p->opt.ts,
+			      p->opt.tsval, p->opt.tsecr, cfg->wscale);
 	return XTCP_STAT_flow_new;
 }
 

@@ -172,9 +172,12 @@ void afxdp_refill(struct afxdp *p, const __u64 *addrs, __u32 n)
 {
 	__u32 idx, i;
 
-	/* the fill ring holds half the frames: there is always room */
-	if (xsk_ring_prod__reserve(&p->fq, n, &idx) != n)
+	/* the fill ring holds half the frames: there is always room; if
+	 * that ever breaks, the loss shows in the counters */
+	if (xsk_ring_prod__reserve(&p->fq, n, &idx) != n) {
+		p->st->umem_lost += n;
 		return;
+	}
 	for (i = 0; i < n; i++)
 		*xsk_ring_prod__fill_addr(&p->fq, idx + i) =
 			addrs[i] & ~(__u64)(AFXDP_FRAME_SIZE - 1);

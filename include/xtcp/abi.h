@@ -205,12 +205,13 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\
 	X(drop_malformed, COUNT, "frames that are not a TCP segment")	\
-	X(drop_no_conn, COUNT, "segments for no connection (RST sent)")	\
+	X(drop_no_conn, COUNT, "segments for no connection (RST unless they carry one or lack ACK)")	\
 	X(drop_unacceptable, COUNT, "segments outside the window (RFC 9293 3.10.7.4)") \
 	X(drop_bad_cookie, COUNT, "ACKs failing the engine's cookie check") \
 	X(drop_meta, COUNT, "redirected frames without valid metadata") \
 	X(drop_no_tx_frame, COUNT, "segments not sent: no free TX frame") \
 	X(rx_frames, COUNT, "frames read from the AF_XDP RX ring")	\
+	X(umem_lost, COUNT, "RX frames the fill ring had no room for (cannot happen)") \
 	X(tx_frames, COUNT, "frames put on the AF_XDP TX ring")		\
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\

@@ -217,4 +217,57 @@ XTCP_INLINE void xtcp_syn_opts_decode(int v6, __u32 mss_idx, int ts,
 	o->ecn = ts && (tsecr & XTCP_TS_ECN) ? 1 : 0;
 }
 
+/*
+ * Bring a cache of period keys to K[period] and K[period - 1] of master
+ * (generation names the master: another generation empties the cache).
+ * Derived only when the period moves: by one, the current key becomes the
+ * previous one. The XDP program keeps a cache per CPU, an engine its own;
+ * two caches refreshed at once agree, since derivation is deterministic.
+ */
+XTCP_INLINE void xtcp_keycache_refresh(struct xtcp_keycache *kc,
+				       const __u64 master[2], __u64 generation,
+				       __u32 period)
+{
+	if (kc->generation == generation && kc->period == period)
+		return;
+	if (kc->generation == generation && kc->period + 1 == period) {
+		kc->prev[0] = kc->cur[0];
+		kc->prev[1] = kc->cur[1];
+	} else {
+		xtcp_cookie_key(master, period - 1, kc->prev);
+	}
+	xtcp_cookie_key(master, period, kc->cur);
+	kc->period = period;
+	kc->generation = generation;
+}
+
+/*
+ * The metadata of a connection born from a third ACK whose cookie checked
+ * out (seq and ack are the ACK's, mss_idx what xtcp_cookie_check found):
+ * what the XDP program hands the engine, and what the engine rebuilds by
+ * itself when the third ACK reached it without metadata. Written field by
+ * field: in BPF m points into the packet's metadata area (and clang 14
+ * dropped most stores of a stack struct copied there whole).
+ */
+XTCP_INLINE void xtcp_meta_from_cookie(struct xtcp_meta *m, int v6, __u32 seq,
+				       __u32 ack, __u32 mss_idx, int ts,
+				       __u32 tsval, __u32 tsecr, __u8 our_wscale)
+{
+	struct xtcp_syn_opts so;
+
+	xtcp_syn_opts_decode(v6, mss_idx, ts, tsecr, &so);
+	m->iss = ack - 1;
+	m->irs = seq - 1;
+	m->ts_val = tsval;
+	m->ts_ecr = tsecr;
+	m->mss = so.mss;
+	m->snd_wscale = so.wscale;
+	m->rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE
+						       : our_wscale;
+	m->flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
+		   (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0);
+	m->pad = 0;
+	m->magic = XTCP_META_MAGIC;
+}
+
 #endif /* XTCP_COOKIE_H */

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The built-in applications, found by name for `serve --app`. */
+#include <stdio.h>
 #include <string.h>
 
 #include "apps.h"
@@ -17,7 +19,16 @@ const struct tcp_app *app_find(const char *name)
 	return NULL;
 }
 
+/* "echo, http, ...", built once from the table. */
 const char *app_names(void)
 {
-	return "echo|http|discard|source";
+	static char names[128];
+	size_t i, n = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < sizeof(apps) / sizeof(apps[0]); i++)
+		n += (size_t)snprintf(names + n, n < sizeof(names) ? sizeof(names) - n : 0,
+				      "%s%s", i ? ", " : "", apps[i]->name);
+	return names;
 }

@@ -34,10 +34,10 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: xtcp serve IFACE --port P[,P...] --app APP [OPTIONS]\n"
 "\n"
-"Attach xtcp to IFACE and serve APP (%s) on the ports from the\n"
+"Attach xtcp to IFACE and serve APP on the ports from the\n"
 "userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
 "\n"
-"  -a, --app APP              echo, http, discard or source\n"
+"  -a, --app APP              one of: %s\n"
 "  -q, --queues N             RX queues to serve, one thread each (default 1)\n"
 "      --max-conns N          connections per queue; beyond, RST (default 16384)\n"
 "      --sndbuf BYTES         send buffer per connection (default 262144)\n"

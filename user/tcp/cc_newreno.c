@@ -4,6 +4,7 @@
  * (RFC 5681 3.1 with RFC 3465 byte counting). NewReno's loss recovery
  * itself, RFC 6582, is the engine's (recovery.c), as it is for CUBIC.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h"
@@ -18,9 +19,18 @@ const struct tcp_cc *tcp_cc_find(const char *name)
 	return NULL;
 }
 
+/* "newreno, cubic", built once from the table. */
 const char *tcp_cc_names(void)
 {
-	return "newreno, cubic";
+	static char names[64];
+	size_t i, n = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
+		n += (size_t)snprintf(names + n, n < sizeof(names) ? sizeof(names) - n : 0,
+				      "%s%s", i ? ", " : "", algorithms[i]->name);
+	return names;
 }
 
 uint32_t cc_slow_start(struct tcp_conn *c, uint32_t acked)

@@ -59,6 +59,8 @@ struct tcp_conn {
 
 	/* RFC 9293 3.3.1 send sequence variables */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	/* snd_una <= snd_nxt <= snd_max <= snd_end; snd_max: the highest
+	 * SND.NXT ever sent (snd_nxt rewinds on go-back-N, it does not) */
 	uint32_t snd_end;	/* sequence after the last byte queued */
 	uint32_t snd_sml;	/* end of the last short segment (Nagle) */
 	/* receive */
@@ -111,10 +113,9 @@ struct tcp_engine {
 	uint32_t ca_sent;
 	__u64 hkey[2];		/* keyed hash: peers cannot aim at a bucket */
 	__u64 iss_key[2];
-	/* the engine's own cookie path: K[key_period] and K[key_period - 1] */
-	bool key_valid;
-	uint32_t key_period;
-	__u64 key_cur[2], key_prev[2];
+	/* the engine's own cookie path: K[period] and K[period - 1] of
+	 * cfg.secret (generation 1; 0 is an empty cache) */
+	struct xtcp_keycache keys;
 	/* connection pool: fixed, so memory is bounded by max_conns */
 	uint8_t *pool;
 	size_t conn_size;
@@ -183,6 +184,7 @@ uint32_t recovery_pipe(const struct tcp_conn *c);
 bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len);
 
 /* output.c */
+bool emit(struct tcp_engine *e, const struct tcp_tuple *t, const struct wire_out *o);
 uint16_t snd_mss(const struct tcp_conn *c);
 void tcp_output(struct tcp_conn *c);
 void tcp_output_probe(struct tcp_conn *c);

@@ -225,7 +225,10 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		*ev |= EVB_CONNECTED;	/* the window is taken below, as for any ACK */
 	}
 	/* RFC 5961 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <=
-	 * SND.NXT; outside, a challenge ACK and the segment goes */
+	 * SND.NXT; outside, a challenge ACK and the segment goes. We test
+	 * SND.MAX where the RFC says SND.NXT: after an RTO rewinds SND.NXT
+	 * (go-back-N), an ACK for data sent before the rewind is still one
+	 * the peer may rightly send */
 	if (seq_gt(s->ack, c->snd_max) ||
 	    seq_lt(s->ack, c->snd_una - c->max_sndwnd)) {
 		challenge_ack(c);

@@ -55,19 +55,11 @@ void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 }
 
 /* K[now] and K[now - 1], derived once per period. */
-static void period_keys(struct tcp_engine *e, uint32_t period)
+static const struct xtcp_keycache *period_keys(struct tcp_engine *e,
+					       uint32_t period)
 {
-	if (e->key_valid && e->key_period == period)
-		return;
-	if (e->key_valid && e->key_period + 1 == period) {
-		e->key_prev[0] = e->key_cur[0];
-		e->key_prev[1] = e->key_cur[1];
-	} else {
-		xtcp_cookie_key(e->cfg.secret, period - 1, e->key_prev);
-	}
-	xtcp_cookie_key(e->cfg.secret, period, e->key_cur);
-	e->key_period = period;
-	e->key_valid = true;
+	xtcp_keycache_refresh(&e->keys, e->cfg.secret, 1, period);
+	return &e->keys;
 }
 
 static uint64_t tai_ns(const struct tcp_engine *e)
@@ -83,12 +75,8 @@ static void syn_ack(struct tcp_engine *e, const struct tcp_seg *s)
 	struct wire_opts opts = { .len = 0 };
 	struct wire_out o = { .ack = s->seq + 1, .flags = TCPHDR_SYN | TCPHDR_ACK,
 			      .wnd = e->cfg.syn_window, .opts = &opts };
-	uint32_t cap = 0;
-	uint8_t *buf;
-	size_t len;
 
-	period_keys(e, period);
-	cookie = xtcp_cookie_make(e->key_cur, period, &s->t.key, v6, s->seq,
+	cookie = xtcp_cookie_make(period_keys(e, period)->cur, period, &s->t.key, v6, s->seq,
 				  xtcp_mss_index(v6, s->mss));
 	ws = s->ts && s->wscale != WIRE_NO_WSCALE;
 	ecn = s->ts && e->cfg.ecn &&
@@ -107,17 +95,8 @@ static void syn_ack(struct tcp_engine *e, const struct tcp_seg *s)
 		if (ws)
 			wire_opt_wscale(&opts, e->cfg.wscale);
 	}
-	buf = e->cfg.io.tx_buf(e->cfg.io.ctx, &cap);
-	if (!buf) {
-		ST(e, drop_no_tx_frame)++;
-		return;
-	}
-	len = wire_build(buf, cap, &s->t, &o);
-	if (!len)
-		return;
-	e->cfg.io.tx_send(e->cfg.io.ctx, buf, (uint32_t)len);
-	ST(e, segs_out)++;
-	ST(e, syn_ack_sw)++;
+	if (emit(e, &s->t, &o))
+		ST(e, syn_ack_sw)++;
 }
 
 /* What the XDP program's stage_ack does: a valid cookie becomes meta. */
@@ -125,26 +104,13 @@ static int cookie_meta(struct tcp_engine *e, const struct tcp_seg *s,
 		       struct xtcp_meta *m)
 {
 	uint32_t period = xtcp_cookie_period(tai_ns(e)), idx = 0;
-	struct xtcp_syn_opts so;
+	const struct xtcp_keycache *kc = period_keys(e, period);
 
-	period_keys(e, period);
-	if (xtcp_cookie_check(e->key_cur, e->key_prev, period, &s->t.key,
-			      s->t.v6, s->seq - 1, s->ack - 1, &idx) != XTCP_COOKIE_OK)
+	if (xtcp_cookie_check(kc->cur, kc->prev, period, &s->t.key, s->t.v6,
+			      s->seq - 1, s->ack - 1, &idx) != XTCP_COOKIE_OK)
 		return -1;
-	xtcp_syn_opts_decode(s->t.v6, idx, s->ts, s->tsecr, &so);
-	*m = (struct xtcp_meta){
-		.iss = s->ack - 1,
-		.irs = s->seq - 1,
-		.ts_val = s->tsval,
-		.ts_ecr = s->tsecr,
-		.mss = so.mss,
-		.snd_wscale = so.wscale,
-		.rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE
-							     : e->cfg.wscale,
-		.flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
-			 (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0),
-		.magic = XTCP_META_MAGIC,
-	};
+	xtcp_meta_from_cookie(m, s->t.v6, s->seq, s->ack, idx, s->ts, s->tsval,
+			      s->tsecr, e->cfg.wscale);
 	return 0;
 }
 

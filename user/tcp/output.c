@@ -41,8 +41,9 @@ static uint16_t wnd_field(struct tcp_conn *c, uint8_t flags)
 	return (uint16_t)w;
 }
 
-/* Get a TX buffer, build, send; false when no buffer was free. */
-static bool emit(struct tcp_engine *e, const struct tcp_tuple *t,
+/* The one way a frame leaves the engine: get a TX buffer, build, send,
+ * count; false when no buffer was free. */
+bool emit(struct tcp_engine *e, const struct tcp_tuple *t,
 		 const struct wire_out *o)
 {
 	uint32_t cap = 0;
