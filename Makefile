@@ -63,8 +63,20 @@ USER_LIB   := $(B)/libxtcp.a
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all clean deps demo test test-unit test-bpf test-netns bench fuzz soak help
-all: $(B)/xtcp $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
+.PHONY: all clean deps demo test test-unit test-bpf test-netns bench fuzz soak help \
+	install uninstall
+
+# make install PREFIX=/usr DESTDIR=pkg/ (the unit and config go to /etc
+# and /lib/systemd, under DESTDIR)
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR     ?= $(PREFIX)/share/doc/xtcp
+all: $(B)/xtcp $(B)/xtcp.8 $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
      $(TEST_TOOLS) $(FUZZ)/fuzz_engine
 
 help:
@@ -77,6 +89,9 @@ help:
 	@echo "make test-unit | test-bpf | test-netns   one layer"
 	@echo "make fuzz       libFuzzer on the engine for FUZZ_TIME seconds (default 60)"
 	@echo "make soak       the simulation over SEEDS random seeds (default 100000)"
+	@echo "make install    PREFIX=/usr/local DESTDIR=: xtcp, the tools, man page,"
+	@echo "                bash completion, systemd unit xtcp@IFACE, example config"
+	@echo "make uninstall  remove what install put there (same PREFIX, DESTDIR)"
 	@echo "make clean      remove $(B)/"
 	@echo "V=1             show commands; CC=clang to build userspace with clang"
 	@echo "TRACE=1         log every connection's state change (A => B) to stderr"
@@ -105,6 +120,9 @@ $(B)/user/%.o: user/%.c $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser -c $< -o $@
+
+VERSION  := 0.3.0$(shell git describe --always --dirty 2>/dev/null | sed 's/^/-g/')
+$(B)/user/cli/main.o: XCFLAGS += -DXTCP_VERSION='"$(VERSION)"'
 
 $(B)/xtcp: $(XTCP_OBJS)
 	$(call msg,LINK,$@)
@@ -157,6 +175,35 @@ $(FUZZ)/fuzz_engine: tests/fuzz/fuzz_engine.c $(CORE_HDRS) $(CORE_SRCS:%.c=$(FUZ
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) -Iuser $< \
 		$(CORE_SRCS:%.c=$(FUZZ)/%.o) -o $@ -lm
+
+$(B)/xtcp.8: doc/xtcp.8.in scripts/manpage.sh $(B)/xtcp
+	$(call msg,MAN,$@)
+	$(Q)scripts/manpage.sh $(B)/xtcp $(VERSION) < $< > $@
+
+# what install puts where: one list, so uninstall removes exactly it
+INSTALLED = $(SBINDIR)/xtcp $(addprefix $(BINDIR)/,$(notdir $(BENCH_TOOLS) $(TEST_TOOLS))) \
+	    $(MANDIR)/man8/xtcp.8 $(COMPDIR)/xtcp $(UNITDIR)/xtcp@.service \
+	    $(SYSCONFDIR)/xtcp/xtcp.conf.example $(DOCDIR)/LICENSE \
+	    $(DOCDIR)/GPL-2.0-only.txt $(DOCDIR)/BSD-2-Clause.txt
+
+install: $(B)/xtcp $(B)/xtcp.8 $(BENCH_TOOLS) $(TEST_TOOLS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(B)/xtcp $(DESTDIR)$(SBINDIR)/xtcp
+	$(Q)install -d $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0755 $(BENCH_TOOLS) $(TEST_TOOLS) $(DESTDIR)$(BINDIR)/
+	$(Q)install -D -m 0644 $(B)/xtcp.8 $(DESTDIR)$(MANDIR)/man8/xtcp.8
+	$(Q)install -D -m 0644 dist/xtcp.bash-completion $(DESTDIR)$(COMPDIR)/xtcp
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/xtcp@.service.in > $(DESTDIR)$(UNITDIR)/xtcp@.service
+	$(Q)install -D -m 0644 dist/xtcp.conf.example $(DESTDIR)$(SYSCONFDIR)/xtcp/xtcp.conf.example
+	$(Q)install -D -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	$(Q)install -m 0644 LICENSES/GPL-2.0-only.txt LICENSES/BSD-2-Clause.txt $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/xtcp $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 deps:
 	$(Q)scripts/deps.sh

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (require_root("xtcp-xdpcost"))
+	if (require_privs("xtcp-xdpcost"))
 		return 1;
 	c.x = xtcp__open_and_load();
 	c.pass = pass__open_and_load();

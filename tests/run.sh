@@ -38,6 +38,8 @@ if [ "$layers" = all ] || [ "$layers" = unit ]; then
 	for t in build/san/tests/unit/test_*; do run_one 300 "$t"; done
 	echo "== fuzzing: the committed corpus and a short pass (libFuzzer, ASan, UBSan)"
 	run_one 300 bash tests/fuzz/replay.sh
+	echo "== install: make install and uninstall into a scratch DESTDIR"
+	run_one 120 bash tests/install/test_install.sh
 fi
 if [ "$layers" = all ] || [ "$layers" = bpf ]; then
 	echo "== bpf (BPF_PROG_TEST_RUN)"

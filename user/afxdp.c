@@ -14,7 +14,7 @@ static void account(struct afxdp *p)
 {
 	__u32 half = p->nframes / 2;
 
-	p->st->umem_total = p->nframes;
+	p->st->umem_frames = p->nframes;
 	p->st->umem_tx_free = p->ntx_free;
 	p->st->umem_tx_busy = half - p->ntx_free;
 }

@@ -22,6 +22,12 @@ const char *const counter_descs[XTCP_STAT__MAX] = {
 #undef XTCP_STAT_DESC
 };
 
+const char *const counter_actions[XTCP_STAT__MAX] = {
+#define XTCP_STAT_ACTION(name, action, desc) #action,
+	XTCP_STATS(XTCP_STAT_ACTION)
+#undef XTCP_STAT_ACTION
+};
+
 const char *const engine_counter_names[XTCP_ENGINE__MAX] = {
 #define XTCP_ENGINE_NAME(name, kind, desc) #name,
 	XTCP_ENGINE_STATS(XTCP_ENGINE_NAME)
@@ -44,6 +50,21 @@ const bool engine_counter_gauge[XTCP_ENGINE__MAX] = {
 #undef GAUGE
 #undef COUNT
 
+int counters_engine_slot(const char *ifname, __u32 queue,
+			 struct xtcp_engine_stats *slot)
+{
+	int fd = pins_open(ifname, PIN_ENGINE), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &queue, slot))
+		err = -errno;
+	else if (!slot->umem_frames)
+		err = -ENOENT;	/* no engine ran on this queue */
+	close(fd);
+	return err;
+}
+
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum)
 {
 	struct xtcp_engine_stats slot;
@@ -58,7 +79,7 @@ int counters_engine(const char *ifname, struct xtcp_engine_stats *sum)
 			err = -errno;
 			break;
 		}
-		if (!slot.umem_total)
+		if (!slot.umem_frames)
 			continue;	/* no engine ran on this queue */
 		err = 0;
 		for (i = 0; i < XTCP_ENGINE__MAX; i++)

@@ -9,6 +9,7 @@
 
 extern const char *const counter_names[XTCP_STAT__MAX];
 extern const char *const counter_descs[XTCP_STAT__MAX];
+extern const char *const counter_actions[XTCP_STAT__MAX];	/* "PASS", "DROP", ... */
 
 extern const char *const engine_counter_names[XTCP_ENGINE__MAX];
 extern const char *const engine_counter_descs[XTCP_ENGINE__MAX];
@@ -17,6 +18,9 @@ extern const bool engine_counter_gauge[XTCP_ENGINE__MAX];
 int counters_read(const char *ifname, struct xtcp_stats *sum);
 /* The engine's counters summed over queues; -ENOENT when no engine runs. */
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
+/* One queue's engine counters; -ENOENT when no engine ran on it. */
+int counters_engine_slot(const char *ifname, __u32 queue,
+			 struct xtcp_engine_stats *slot);
 long counters_flows(const char *ifname);
 
 #endif /* XTCP_COUNTERS_H */

@@ -216,7 +216,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
-	X(umem_total, GAUGE, "UMEM frames in all")
+	X(umem_frames, GAUGE, "UMEM frames in all")
 
 enum xtcp_engine_stat {
 #define XTCP_ENGINE_STAT_ENUM(name, kind, desc) XTCP_ENGINE_##name,

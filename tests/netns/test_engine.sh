@@ -20,7 +20,7 @@ trap 'rm -f "$LOG"; netns_cleanup' EXIT
 frames_accounted() { # all frames where they belong when idle
 	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
 import json, sys; e = json.load(sys.stdin)['engine']
-t = e['umem_total']
+t = e['umem_frames']
 ok = e['umem_fill'] == t // 2 and e['umem_tx_free'] == t // 2 and e['umem_tx_busy'] == 0
 print(f\"  umem: {e['umem_fill']} on the fill ring, {e['umem_tx_free']} TX free, {e['umem_tx_busy']} TX busy, of {t}\")
 sys.exit(0 if ok else 1)"

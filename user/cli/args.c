@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include "cli.h"
 #include "log.h"
@@ -102,12 +104,42 @@ int parse_secret(const char *path, __u64 secret[2])
 	return 0;
 }
 
-int require_root(const char *cmd)
+static bool have_cap(unsigned cap)
 {
-	if (geteuid() == 0)
-		return 0;
-	pr_err("%s: needs root (CAP_BPF and CAP_NET_ADMIN)", cmd);
-	return -EPERM;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+/*
+ * What each command needs, as capabilities rather than uid 0 (a unit with
+ * CapabilityBoundingSet, a container): bpf() itself (CAP_BPF, or the
+ * CAP_SYS_ADMIN that implies it), attaching XDP and tc (CAP_NET_ADMIN), and
+ * AF_XDP sockets (CAP_NET_RAW). Write access to bpffs is the file system's
+ * to grant, and its error names the path.
+ */
+int require_privs(const char *cmd)
+{
+	bool net = strcmp(cmd, "stats") && strcmp(cmd, "status");
+	bool raw = !strcmp(cmd, "serve");
+
+	if (!have_cap(CAP_BPF) && !have_cap(CAP_SYS_ADMIN)) {
+		pr_err("%s: needs CAP_BPF (or CAP_SYS_ADMIN): run as root or grant it", cmd);
+		return -EPERM;
+	}
+	if (net && !have_cap(CAP_NET_ADMIN)) {
+		pr_err("%s: needs CAP_NET_ADMIN to attach programs: run as root or grant it",
+		       cmd);
+		return -EPERM;
+	}
+	if (raw && !have_cap(CAP_NET_RAW)) {
+		pr_err("%s: needs CAP_NET_RAW for AF_XDP sockets: run as root or grant it", cmd);
+		return -EPERM;
+	}
+	return 0;
 }
 
 int check_ifname(const char *ifname)

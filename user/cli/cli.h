@@ -48,7 +48,7 @@ int parse_ports(const char *arg, __u16 *ports, int max, int *n);
 int parse_uint(const char *what, const char *arg, unsigned long min,
 	       unsigned long max, unsigned long *out);
 int parse_secret(const char *path, __u64 secret[2]);
-int require_root(const char *cmd);
+int require_privs(const char *cmd);
 int check_ifname(const char *ifname);
 const char *arg_ifname(const char *cmd, int argc, char **argv);
 

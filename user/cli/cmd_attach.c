@@ -66,7 +66,7 @@ int cmd_attach(int argc, char **argv)
 		pr_err("attach: --port is required");
 		return EXIT_FAILURE;
 	}
-	if (require_root("attach") || pins_check_bpffs())
+	if (require_privs("attach") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	if (pins_attached(o.ifname)) {
 		pr_err("%s: xtcp is already attached (xtcp detach %s)",

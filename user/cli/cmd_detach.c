@@ -42,7 +42,7 @@ int cmd_detach(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	ifname = arg_ifname("detach", argc, argv);
-	if (!ifname || require_root("detach") || pins_check_bpffs())
+	if (!ifname || require_privs("detach") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	if (pins_dir(ifname, dir, sizeof(dir)) || stat(dir, &st)) {
 		pr_err("%s: xtcp is not attached", ifname);

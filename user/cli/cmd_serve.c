@@ -22,6 +22,8 @@
 #include "apps/apps.h"
 #include "cli.h"
 #include "counters.h"
+#include "iface.h"
+#include "metrics.h"
 #include "ctl.h"
 #include "clock.h"
 #include "log.h"
@@ -38,7 +40,12 @@ static void usage(FILE *f)
 "userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
 "\n"
 "  -a, --app APP              one of: %s\n"
-"  -q, --queues N             RX queues to serve, one thread each (default 1)\n"
+"  -q, --queues N             RX queues to serve, one thread each (default:\n"
+"                             every RX queue, as `ethtool -l` counts them);\n"
+"                             fewer only with --rss-steered\n"
+"      --rss-steered          the operator steered RSS (ethtool -X) so that\n"
+"                             served flows land only on queues 0..N-1\n"
+"      --metrics ADDR:PORT    serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 "      --max-conns N          connections per queue; beyond, RST (default 16384)\n"
 "      --sndbuf BYTES         send buffer per connection (default 262144)\n"
 "      --rcvbuf BYTES         receive buffer per connection (default 262144)\n"
@@ -74,6 +81,8 @@ enum {
 	OPT_RETRIES,
 	OPT_DELACK,
 	OPT_KEEPALIVE,
+	OPT_RSS_STEERED,
+	OPT_METRICS,
 };
 
 /* IDLE[,INTVL[,COUNT]] in seconds, as Linux's tcp_keepalive_* triple. */
@@ -105,6 +114,8 @@ struct serve_args {
 	struct tcp_cfg tc;
 	const struct tcp_app *app;
 	unsigned long queues, umem_frames;
+	bool queues_given, rss_steered;
+	const char *metrics;
 	__u16 bind_flags;
 	bool rate;
 };
@@ -115,6 +126,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		ATTACH_LONGOPTS,
 		{ "app", required_argument, NULL, 'a' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "rss-steered", no_argument, NULL, OPT_RSS_STEERED },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -158,6 +171,13 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		case 'q':
 			if (parse_uint("--queues", optarg, 1, XTCP_MAX_QUEUES, &a->queues))
 				return -1;
+			a->queues_given = true;
+			break;
+		case OPT_RSS_STEERED:
+			a->rss_steered = true;
+			break;
+		case OPT_METRICS:
+			a->metrics = optarg;
 			break;
 		case OPT_MAX_CONNS:
 			if (parse_uint("--max-conns", optarg, 1, XTCP_MAX_FLOWS, &v))
@@ -255,6 +275,58 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		a->tc.rto_initial_ms = a->tc.rto_min_ms;
 	if (a->tc.rto_initial_ms > a->tc.rto_max_ms)
 		a->tc.rto_initial_ms = a->tc.rto_max_ms;
+	if (a->rss_steered && !a->queues_given) {
+		pr_err("serve: --rss-steered goes with --queues N");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every RX queue RSS may use gets an engine: a flow hashed to a queue
+ * without one would be dropped (drop_no_xsk). Fewer only on the operator's
+ * word that RSS was steered to the first N.
+ */
+static int pick_queues(struct serve_args *a)
+{
+	const char *ifname = a->lo.ifname;
+	int n = iface_rx_queues(ifname);
+
+	if (n == -ENODEV) {
+		pr_err("%s: no such interface", ifname);
+		return -1;
+	}
+	if (n < 0) {
+		if (!a->queues_given)
+			pr_warn("%s: the driver does not report its RX queues (%s): "
+				"serving queue 0 only; --queues N serves more",
+				ifname, strerror(-n));
+		return 0;
+	}
+	if (!a->queues_given) {
+		if (n > XTCP_MAX_QUEUES) {
+			pr_err("%s: %d RX queues, xtcp serves at most %d: reduce them "
+			       "(ethtool -L %s combined %d) or steer RSS and give "
+			       "--queues %d --rss-steered", ifname, n, XTCP_MAX_QUEUES,
+			       ifname, XTCP_MAX_QUEUES, XTCP_MAX_QUEUES);
+			return -1;
+		}
+		a->queues = (unsigned long)n;
+		return 0;
+	}
+	if (a->queues > (unsigned long)n) {
+		pr_err("--queues %lu: %s has %d RX queue%s", a->queues, ifname, n,
+		       n > 1 ? "s" : "");
+		return -1;
+	}
+	if (a->queues < (unsigned long)n && !a->rss_steered) {
+		pr_err("--queues %lu: %s has %d RX queues and RSS spreads flows over "
+		       "all of them; those landing on a queue without an engine would "
+		       "be dropped. Leave out --queues to serve every queue, or steer "
+		       "RSS (ethtool -X %s equal %lu) and add --rss-steered",
+		       a->queues, ifname, n, ifname, a->queues);
+		return -1;
+	}
 	return 0;
 }
 
@@ -319,22 +391,29 @@ int cmd_serve(int argc, char **argv)
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
 	unsigned long q, opened = 0;
-	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1;
+	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1;
 	double next_rate;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
-	if (require_root("serve") || pins_check_bpffs())
+	log_stamp(true);	/* from here on it may run for months */
+	if (require_privs("serve") || pins_check_bpffs() || pick_queues(&a))
 		return EXIT_FAILURE;
 	if (pins_attached(a.lo.ifname)) {
 		pr_err("%s: xtcp is already attached (xtcp detach %s, or stop its serve)",
 		       a.lo.ifname, a.lo.ifname);
 		return EXIT_FAILURE;
 	}
+	/* before anything changes: a port in use fails the command whole */
+	if (a.metrics) {
+		metrics_fd = metrics_listen(a.metrics);
+		if (metrics_fd < 0)
+			return EXIT_FAILURE;
+	}
 	pins_remove(a.lo.ifname);	/* left by a crash: they block nothing */
 
 	if (loader_attach(&a.lo, &l))
-		return EXIT_FAILURE;
+		goto out;
 	if (loader_pin(&l, a.lo.ifname, false))
 		goto out;
 	if (engine_cfg_from_maps(l.skel, &a.tc))
@@ -394,11 +473,16 @@ int cmd_serve(int argc, char **argv)
 	fflush(stdout);
 	next_rate = mono_s() + 1;
 	while (!cli_stop) {
-		struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = ctl_fd, .events = POLLIN },
+				       { .fd = metrics_fd, .events = POLLIN } };
 		double now = mono_s();
 
-		if (poll(&p, 1, (int)((next_rate - now) * 1000) + 1) > 0)
-			ctl_serve(ctl_fd, qs, a.queues);
+		if (poll(p, 2, (int)((next_rate - now) * 1000) + 1) > 0) {
+			if (p[0].revents & POLLIN)
+				ctl_serve(ctl_fd, qs, a.queues);
+			if (p[1].revents & POLLIN)
+				metrics_serve(metrics_fd, a.lo.ifname);
+		}
 		if (mono_s() >= next_rate) {
 			if (a.rate)
 				print_rates(a.lo.ifname);
@@ -409,6 +493,8 @@ int cmd_serve(int argc, char **argv)
 out:
 	cli_stop = 1;
 	ctl_close(ctl_fd, a.lo.ifname);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	for (q = 0; q < opened; q++)
 		queue_close(&qs[q]);
 	free(qs);

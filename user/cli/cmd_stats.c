@@ -13,6 +13,8 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "json.h"
+#include "metrics.h"
 #include "ctl.h"
 #include "clock.h"
 #include "log.h"
@@ -21,14 +23,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: xtcp stats IFACE [--json] [--watch [--interval S] [--count N]]\n"
+"Usage: xtcp stats IFACE [--json | --format FMT] [--watch [--interval S] [--count N]]\n"
 "       xtcp stats IFACE --conns [--json]\n"
 "\n"
 "Print the XDP program's counters on IFACE: one per outcome, every packet\n"
 "counted once; under `xtcp serve`, the engine's counters too (summed over\n"
 "queues; with --watch, levels for connections by state and UMEM).\n"
 "\n"
-"  -j, --json           machine-readable output\n"
+"  -j, --json           machine-readable output (--format json)\n"
+"  -f, --format FMT     text (default), json, or prometheus: the text\n"
+"                       exposition format, for node_exporter's textfile\n"
+"                       collector (`xtcp serve --metrics` serves the same)\n"
 "  -w, --watch          print rates per second until interrupted\n"
 "  -i, --interval S     seconds between samples with --watch (default 1)\n"
 "  -c, --count N        stop after N samples with --watch\n"
@@ -64,7 +69,9 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 {
 	int i;
 
-	printf("{\"ifname\":\"%s\",\"xdp\":{", ifname);
+	printf("{\"schema\":%d,\"ifname\":", XTCP_JSON_SCHEMA);
+	json_str(stdout, ifname);
+	printf(",\"xdp\":{");
 	for (i = 0; i < XTCP_STAT__MAX; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
 		       (unsigned long long)((const __u64 *)s)[i]);
@@ -127,9 +134,11 @@ static int watch(const char *ifname, double interval, long count, bool json)
 			engine = false;	/* serve stopped: XDP counters go on */
 		t1 = mono_s();
 		first = true;
-		if (json)
-			printf("{\"ifname\":\"%s\",\"interval\":%.3f,\"rates\":{",
-			       ifname, t1 - t0);
+		if (json) {
+			printf("{\"schema\":%d,\"ifname\":", XTCP_JSON_SCHEMA);
+			json_str(stdout, ifname);
+			printf(",\"interval\":%.3f,\"rates\":{", t1 - t0);
+		}
 		watch_rows(counter_names, (__u64 *)&cur, (__u64 *)&prev, NULL,
 			   XTCP_STAT__MAX, t1 - t0, json, &first);
 		if (engine) {
@@ -153,6 +162,7 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
@@ -160,7 +170,7 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	bool json = false, do_watch = false, conns = false;
+	bool json = false, do_watch = false, conns = false, prom = false;
 	double interval = 1;
 	long count = -1, flows;
 	struct xtcp_stats s;
@@ -172,10 +182,18 @@ int cmd_stats(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jwi:c:Ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jf:wi:c:Ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'f':
+			json = !strcmp(optarg, "json");
+			prom = !strcmp(optarg, "prometheus");
+			if (!json && !prom && strcmp(optarg, "text")) {
+				pr_err("--format %s: not text, json or prometheus", optarg);
+				return EXIT_FAILURE;
+			}
 			break;
 		case 'w':
 			do_watch = true;
@@ -205,8 +223,22 @@ int cmd_stats(int argc, char **argv)
 		}
 	}
 	ifname = arg_ifname("stats", argc, argv);
-	if (!ifname || require_root("stats") || pins_check_bpffs())
+	if (!ifname)
 		return EXIT_FAILURE;
+	if (prom && (do_watch || conns)) {
+		pr_err("stats: --format prometheus goes with neither --watch nor --conns");
+		return EXIT_FAILURE;
+	}
+	if (require_privs("stats") || pins_check_bpffs())
+		return EXIT_FAILURE;
+	if (prom) {
+		err = metrics_write(stdout, ifname);
+		if (err == -ENOENT)
+			pr_err("%s: xtcp is not attached", ifname);
+		else if (err)
+			pr_err("%s: reading counters failed: %s", ifname, strerror(-err));
+		return err ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	if (conns) {
 		err = ctl_conns(ifname, json, stdout);
 		if (err) {

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "json.h"
 #include "log.h"
 #include "pins.h"
 
@@ -87,11 +88,13 @@ static void print_status(const struct iface_status *st, bool json, bool first)
 	bool rst = c->flags & XTCP_CFG_BAD_ACK_RST, ecn = c->flags & XTCP_CFG_ECN;
 
 	if (json) {
-		printf("%s{\"ifname\":\"%s\",\"ifindex\":%d,\"attached\":%s,"
+		printf("%s{\"schema\":%d,\"ifname\":", first ? "" : ",", XTCP_JSON_SCHEMA);
+		json_str(stdout, st->ifname);
+		printf(",\"ifindex\":%d,\"attached\":%s,"
 		       "\"mode\":\"%s\",\"prog_id\":%u,\"ports\":[%s],"
 		       "\"mss4\":%u,\"mss6\":%u,\"wscale\":%u,\"window\":%u,"
 		       "\"bad_ack\":\"%s\",\"ecn\":%s,\"flows\":%ld}",
-		       first ? "" : ",", st->ifname, st->ifindex,
+		       st->ifindex,
 		       st->attached ? "true" : "false", st->mode, st->prog_id,
 		       st->ports, c->mss4, c->mss6, c->wscale, c->window,
 		       rst ? "rst" : "drop", ecn ? "true" : "false", st->flows);
@@ -137,7 +140,7 @@ int cmd_status(int argc, char **argv)
 		pr_err("status: takes no arguments");
 		return EXIT_FAILURE;
 	}
-	if (require_root("status") || pins_check_bpffs())
+	if (require_privs("status") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	if (json)
 		printf("[");

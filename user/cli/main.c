@@ -23,11 +23,15 @@ static const struct {
 	{ "status", cmd_status, "interfaces xtcp is attached to" },
 };
 
+#ifndef XTCP_VERSION
+#define XTCP_VERSION "unknown"
+#endif
+
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: xtcp [-v|--verbose] COMMAND [ARGS]\n\nCommands:\n");
+	fprintf(f, "Usage: xtcp [-v|--verbose] [-V|--version] COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\n`xtcp COMMAND --help` describes each.\n");
@@ -41,6 +45,9 @@ int main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
 			level = LOG_DEBUG;
+		} else if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+			printf("xtcp %s\n", XTCP_VERSION);
+			return EXIT_SUCCESS;
 		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -57,6 +64,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
+	/* `xtcp COMMAND --version` too, as every command takes --help */
+	for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
+		if (!strcmp(argv[a], "--version")) {
+			printf("xtcp %s\n", XTCP_VERSION);
+			return EXIT_SUCCESS;
+		}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Operating `xtcp serve` as an operator would: it serves every RX queue of
+# a four-queue veth unless told RSS was steered, exposes Prometheus metrics
+# over HTTP and through `stats --format prometheus`, writes JSON that stays
+# valid for any interface name, and says its version.
+set -u
+cd "$(dirname "$0")/../.."
+. scripts/netns.sh
+. tests/lib/check.sh
+[ "$(id -u)" -eq 0 ] || { echo "netns/operate: needs root" >&2; exit 77; }
+netns_setup || { echo "netns/operate: setup failed" >&2; exit 1; }
+CLIENT=tests/netns/client.py
+LOG=$(mktemp)
+VALIDATE=$(mktemp --suffix=.py)
+trap 'rm -f "$LOG" "$VALIDATE"; netns_cleanup' EXIT
+
+# ---- four RX queues: a veth pair of its own in the same namespaces
+MQ_SRV="xos$$" MQ_CLI="xoc$$" MQ4="10.79.$NETNS_ID"
+ip link add "$MQ_SRV" netns "$NS_SRV" numtxqueues 4 numrxqueues 4 type veth \
+	peer name "$MQ_CLI" netns "$NS_CLI" numtxqueues 4 numrxqueues 4
+ip -n "$NS_SRV" addr add "$MQ4.1/24" dev "$MQ_SRV"
+ip -n "$NS_CLI" addr add "$MQ4.2/24" dev "$MQ_CLI"
+ip -n "$NS_SRV" link set "$MQ_SRV" up
+ip -n "$NS_CLI" link set "$MQ_CLI" up
+in_cli ethtool -K "$MQ_CLI" tx off gro on >/dev/null
+in_srv ethtool -K "$MQ_SRV" tx off >/dev/null
+ip -n "$NS_CLI" link set dev "$MQ_CLI" xdpdrv obj "$BUILD/bpf/pass.bpf.o" sec xdp
+VETH_SRV=$MQ_SRV	# what start_serve, stop_serve and the counters use
+
+refused() { # ARGS...: serve must fail, say why, and leave nothing behind
+	local out
+	out=$(in_srv "$XTCP" serve "$MQ_SRV" --port 80 --app http "$@" 2>&1) && return 1
+	echo "    $out"
+	grep -q "$EXPECT" <<<"$out" &&
+		! ip -n "$NS_SRV" link show "$MQ_SRV" | grep -q xdp &&
+		[ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+}
+EXPECT="4 RX queues" check "--queues 2 on four queues is refused, nothing attached" refused --queues 2
+EXPECT="has 4 RX queues" check "--queues 8 on four queues is refused" refused --queues 8
+EXPECT="goes with --queues" check "--rss-steered alone is refused" refused --rss-steered
+missing() {
+	local out
+	out=$(in_srv "$XTCP" serve "nosuch$$" --port 80 --app http 2>&1) && return 1
+	echo "    $out"
+	grep -q "nosuch$$: no such interface" <<<"$out"
+}
+check "a missing interface is refused by name" missing
+
+MPORT=9$((RANDOM % 900 + 100))
+check "serve with no --queues takes every queue, metrics on" \
+	start_serve --port 80 --app http --time-wait 1 --metrics "127.0.0.1:$MPORT"
+check "it says four queues" grep -q "with 4 queues" "$LOG"
+check "200 concurrent clients all served" \
+	in_cli timeout 120 python3 "$CLIENT" http-conc "$MQ4.1" 80 200
+per_queue() { # QUEUE -> accepted on that queue
+	bpftool map lookup pinned "/sys/fs/bpf/xtcp/$MQ_SRV/engine" key "$1" 0 0 0 |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
+}
+acc=() total=0
+for q in 0 1 2 3; do acc[$q]=$(per_queue $q); total=$((total + acc[q])); done
+echo "    accepted per queue: ${acc[*]}"
+check "every queue's engine served some, 200 in all" \
+	[ "${acc[0]}" -gt 0 -a "${acc[1]}" -gt 0 -a "${acc[2]}" -gt 0 -a "${acc[3]}" -gt 0 -a "$total" -eq 200 ]
+check "no connection dropped for want of a socket" [ "$(xdp_counter drop_no_xsk)" -eq 0 ]
+
+# ---- Prometheus: the text exposition format, checked line by line
+cat >"$VALIDATE" <<'PY'
+import re, sys
+text = sys.stdin.read()
+name_re = r'[a-zA-Z_:][a-zA-Z0-9_:]*'
+types, helps, samples, seen_sample = {}, set(), {}, set()
+for line in text.splitlines():
+    if line.startswith('# HELP '):
+        n = line.split()[2]
+        assert n not in helps, 'two HELP for ' + n
+        assert n not in seen_sample, 'HELP after samples of ' + n
+        helps.add(n)
+    elif line.startswith('# TYPE '):
+        _, _, n, t = line.split()
+        assert t in ('counter', 'gauge'), line
+        assert n not in types and n not in seen_sample, 'TYPE late or twice: ' + n
+        types[n] = t
+    else:
+        m = re.fullmatch(r'(%s)\{((?:%s="(?:[^"\\]|\\.)*",?)*)\} (\d+)' % (name_re, name_re), line)
+        assert m, 'bad sample line: ' + line
+        n = m.group(1)
+        assert n in types, 'sample without TYPE: ' + n
+        assert (types[n] == 'counter') == n.endswith('_total'), 'counter naming: ' + n
+        labels = tuple(sorted(re.findall(r'(%s)="((?:[^"\\]|\\.)*)"' % name_re, m.group(2))))
+        assert (n, labels) not in samples, 'duplicate sample ' + line
+        samples[(n, labels)] = int(m.group(3))
+        seen_sample.add(n)
+want = [w for w in sys.argv[1:] if not w.startswith('accepted=')]
+for w in want:
+    n, _, q = w.partition('@')
+    hits = [v for (k, l), v in samples.items() if k == n and (not q or ('queue', q) in l)]
+    assert hits, 'missing ' + w
+acc = sum(v for (k, l), v in samples.items() if k == 'xtcp_engine_accepted_total')
+print('    %d families, %d samples, accepted_total %d' % (len(types), len(samples), acc))
+for w in sys.argv[1:]:
+    if w.startswith('accepted='):
+        assert acc == int(w.split('=')[1]), 'accepted_total %d, not %s' % (acc, w)
+PY
+scrape() { in_srv curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$MPORT/metrics"; }
+check "serve --metrics answers a scrape" scrape
+check "the scrape is valid exposition format with per-queue engine samples" \
+	bash -c "nsenter --net=/run/netns/$NS_SRV curl -sf --max-time 5 http://127.0.0.1:$MPORT/metrics |
+		python3 $VALIDATE xtcp_xdp_packets_total xtcp_flows xtcp_engine_accepted_total@0 \
+			xtcp_engine_accepted_total@3 xtcp_engine_conn_established@1 accepted=200"
+check "stats --format prometheus prints the same families" \
+	bash -c "nsenter --net=/run/netns/$NS_SRV $XTCP stats $MQ_SRV --format prometheus |
+		python3 $VALIDATE xtcp_xdp_packets_total xtcp_engine_accepted_total@2 accepted=200"
+check "an unknown path is 404" bash -c "[ \"\$(nsenter --net=/run/netns/$NS_SRV curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:$MPORT/nope)\" = 404 ]"
+check "SIGINT stops the four-queue serve" stop_serve
+check "and removes its pins" [ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+
+# ---- JSON stays JSON for an interface whose name holds a quote
+QIF="x\"$$"
+ip -n "$NS_SRV" link add "$QIF" type veth peer name "xq$$" && ip -n "$NS_SRV" link set "$QIF" up
+check "attach to an interface named with a quote" \
+	in_srv "$XTCP" attach "$QIF" --port 80 --xdp-mode generic
+check "stats --json parses, names it and carries a schema" bash -c \
+	"nsenter --net=/run/netns/$NS_SRV $XTCP stats '$QIF' --json |
+	 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"ifname\"] == sys.argv[1] and d[\"schema\"] >= 1' '$QIF'"
+check "status --json parses" bash -c \
+	"nsenter --net=/run/netns/$NS_SRV $XTCP status --json |
+	 python3 -c 'import json,sys; assert sys.argv[1] in [s[\"ifname\"] for s in json.load(sys.stdin)]' '$QIF'"
+check "detach it" in_srv "$XTCP" detach "$QIF"
+rm -rf "/sys/fs/bpf/xtcp/$QIF" 2>/dev/null
+
+# ---- capabilities, not uid 0: each missing one is named, nothing changes
+nocap() { # CAPS CMD... : fails naming the first capability missing
+	local caps=$1 out
+	shift
+	out=$(in_srv setpriv --bounding-set="$caps" --inh-caps="$caps" "$XTCP" "$@" 2>&1) &&
+		return 1
+	echo "    $out"
+	grep -q "needs $EXPECT" <<<"$out" && [ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+}
+EXPECT=CAP_NET_RAW check "serve without CAP_NET_RAW is refused by name" \
+	nocap -net_raw serve "$MQ_SRV" --port 80 --app http
+EXPECT=CAP_NET_ADMIN check "attach without CAP_NET_ADMIN is refused by name" \
+	nocap -net_admin attach "$MQ_SRV" --port 80
+EXPECT=CAP_BPF check "stats without CAP_BPF is refused by name" \
+	nocap -bpf,-sys_admin stats "$MQ_SRV"
+check "serve's log lines carry UTC time and level" \
+	grep -Eq '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{3}Z (error|warning|info) xtcp: ' <(in_srv "$XTCP" serve "$MQ_SRV" --port 80 --app http --queues 9 2>&1)
+
+check "--version" bash -c "$XTCP --version | grep -q '^xtcp [0-9]' && $XTCP serve --version | grep -q '^xtcp [0-9]'"
+check_done "netns/operate"
