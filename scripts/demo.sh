@@ -58,7 +58,7 @@ echo
 echo "client veth: $(cli_link_stat rx_packets) packets received (SYN-ACKs and replies), $(cli_link_stat rx_dropped) dropped"
 
 say "the same counters through bpftool (engine, queue 0, first lines)"
-bpftool map lookup pinned "/sys/fs/bpf/xtcp/$VETH_SRV/engine" key 0 0 0 0 | sed -n '1,16p'
+bpftool map lookup pinned "$(pins_of "$VETH_SRV")/engine" key 0 0 0 0 | sed -n '1,16p'
 
 say "stopping serve (SIGINT): it detaches and removes its pins"
 kill -INT "$serve"

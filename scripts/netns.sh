@@ -34,9 +34,14 @@ in_srv() { nsenter --net=/run/netns/"$NS_SRV" "$@"; }
 in_cli() { nsenter --net=/run/netns/"$NS_CLI" "$@"; }
 in_mid() { nsenter --net=/run/netns/"$NS_MID" "$@"; }
 
+# Where xtcp pins IFACE of the server namespace: one directory per network
+# namespace, named for its inode (user/pins.c).
+pins_of() { echo "/sys/fs/bpf/xtcp/ns$(stat -L -c %i /run/netns/"$NS_SRV" 2>/dev/null)/$1"; }
+
 netns_cleanup() {
 	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
-	local ns pids
+	local ns pids pins
+	pins=$(dirname "$(pins_of x)")
 	for ns in "$NS_SRV" "$NS_CLI" "$NS_MID"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
 		[ -n "$pids" ] || continue
@@ -52,7 +57,8 @@ netns_cleanup() {
 	ip netns del "$NS_SRV" 2>/dev/null
 	ip netns del "$NS_CLI" 2>/dev/null
 	ip netns del "$NS_MID" 2>/dev/null
-	rm -rf "/sys/fs/bpf/xtcp/$VETH_SRV" 2>/dev/null
+	# whatever a killed serve left of this run's namespace
+	[ -n "$pins" ] && [ "$pins" != /sys/fs/bpf/xtcp/ns ] && rm -rf "$pins" 2>/dev/null
 	return 0
 }
 

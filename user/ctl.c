@@ -13,11 +13,28 @@
 #include "ctl.h"
 #include "log.h"
 
+/* CTL_DIR/nsINODE: one directory per network namespace, as for the pins */
+static int ctl_dir(char *buf, size_t len)
+{
+	struct stat st;
+	int n;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	n = snprintf(buf, len, CTL_DIR "/ns%llu", (unsigned long long)st.st_ino);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int ctl_addr(const char *ifname, struct sockaddr_un *a)
 {
+	char dir[64];
+	int err = ctl_dir(dir, sizeof(dir));
+
+	if (err)
+		return err;
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), CTL_DIR "/%s.sock",
+	if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s.sock", dir,
 			     ifname) >= sizeof(a->sun_path))
 		return -ENAMETOOLONG;
 	return 0;
@@ -26,12 +43,18 @@ static int ctl_addr(const char *ifname, struct sockaddr_un *a)
 int ctl_listen(const char *ifname)
 {
 	struct sockaddr_un a;
+	char dir[64];
 	int fd, err;
 
 	err = ctl_addr(ifname, &a);
 	if (err)
 		return err;
 	if (mkdir(CTL_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	err = ctl_dir(dir, sizeof(dir));
+	if (err)
+		return err;
+	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	unlink(a.sun_path);	/* left by a serve that was killed */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -49,12 +72,15 @@ int ctl_listen(const char *ifname)
 void ctl_close(int fd, const char *ifname)
 {
 	struct sockaddr_un a;
+	char dir[64];
 
 	if (fd < 0)
 		return;
 	close(fd);
 	if (!ctl_addr(ifname, &a))
 		unlink(a.sun_path);
+	if (!ctl_dir(dir, sizeof(dir)))
+		rmdir(dir);	/* fails while another serve of the namespace runs */
 }
 
 static void addr_str(const __u32 a[4], char *buf, size_t len)

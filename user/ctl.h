@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The control socket of a running `xtcp serve`: /run/xtcp/IFNAME.sock, a
+ * The control socket of a running `xtcp serve`: /run/xtcp/nsINODE/IFNAME.sock, a
  * Unix stream socket through which `xtcp stats IFNAME --conns` asks every
  * queue's engine for its connections (the engines are single-threaded:
  * each queue thread answers for its own, between bursts).

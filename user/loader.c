@@ -139,7 +139,7 @@ out_close:
 }
 
 /*
- * Pin program and maps under XTCP_PIN_ROOT/ifname, and the link when
+ * Pin program and maps under XTCP_PIN_ROOT/nsINODE/ifname, and the link when
  * pin_link: a pinned link outlives the process (attach); an unpinned one
  * detaches when the process ends, however it ends (serve).
  */
@@ -161,6 +161,8 @@ int loader_pin(struct loader *l, const char *ifname, bool pin_link)
 	int err;
 
 	if (mkdir(XTCP_PIN_ROOT, 0700) && errno != EEXIST)
+		goto out_errno;
+	if (pins_ns_dir(path, sizeof(path)) || (mkdir(path, 0700) && errno != EEXIST))
 		goto out_errno;
 	if (pins_dir(ifname, path, sizeof(path)) ||
 	    (mkdir(path, 0700) && errno != EEXIST))

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Where an attached xtcp lives in bpffs: XTCP_PIN_ROOT/IFNAME/ holds the
- * XDP link and every map, pinned with BTF so bpftool prints field names.
+ * Where an attached xtcp lives in bpffs: XTCP_PIN_ROOT/nsINODE/IFNAME/
+ * (INODE: the network namespace's) holds the XDP link and every map,
+ * pinned with BTF so bpftool prints field names.
  */
 #ifndef XTCP_PINS_H
 #define XTCP_PINS_H
@@ -21,6 +22,8 @@
 #define PIN_ENGINE "engine"
 
 int pins_check_bpffs(void);
+/* XTCP_PIN_ROOT/nsINODE of this process's network namespace. */
+int pins_ns_dir(char *buf, size_t len);
 int pins_dir(const char *ifname, char *buf, size_t len);
 int pins_path(const char *ifname, const char *name, char *buf, size_t len);
 int pins_open(const char *ifname, const char *name);

@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-/* Pin root: maps live under XTCP_PIN_ROOT/IFNAME/<map>. */
+/* Pin root: maps live under XTCP_PIN_ROOT/ns<netns inode>/IFNAME/<map>. */
 #define XTCP_PIN_ROOT "/sys/fs/bpf/xtcp"
 
 /* Bounds of the maps; the flows bound is also the engine's connection cap. */

@@ -134,7 +134,7 @@ check "the flood left no connection and no flow" \
 check "every UMEM frame accounted for" frames_accounted
 check "SIGINT stops serve cleanly" stop_serve
 check "and detaches XDP" bash -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q xdp"
-check "and removes its pins" [ ! -e "/sys/fs/bpf/xtcp/$VETH_SRV" ]
+check "and removes its pins" [ ! -e "$(pins_of "$VETH_SRV")" ]
 
 # ---- two queues: a second veth pair with two RX queues, in the same
 # namespaces (it goes with them); one engine thread per queue
@@ -153,7 +153,7 @@ check "serve --queues 2" start_serve --port 80 --app http --queues 2 --time-wait
 check "400 concurrent connections over two queues" \
 	in_cli timeout 120 python3 "$CLIENT" http-conc "$MQ4.1" 80 400
 per_queue() { # QUEUE -> accepted on that queue
-	bpftool map lookup pinned "/sys/fs/bpf/xtcp/$MQ_SRV/engine" key "$1" 0 0 0 |
+	bpftool map lookup pinned "$(pins_of "$MQ_SRV")/engine" key "$1" 0 0 0 |
 		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
 }
 q0=$(per_queue 0) q1=$(per_queue 1)
@@ -162,6 +162,6 @@ check "both queues' engines served connections" [ "$q0" -gt 0 -a "$q1" -gt 0 -a 
 sleep 2
 check "nothing left on either queue" [ "$(conns)" -eq 0 -a "$(engine_counter flows)" -eq 0 ]
 check "SIGINT stops the two-queue serve" stop_serve
-rm -rf "/sys/fs/bpf/xtcp/$MQ_SRV" 2>/dev/null
+rm -rf "$(pins_of "$MQ_SRV")" 2>/dev/null
 
 check_done "netns/engine"

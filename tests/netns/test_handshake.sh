@@ -80,17 +80,17 @@ check "the SYN-ACKs reached the client" [ "$rx" -ge "$synacks" ]
 check "flood left zero flow entries" [ "$(xdp_counter flows)" -eq 0 ]
 check "legitimate connect() after the flood" connect_ok "$SRV4" "$PORT"
 
-dump=$(bpftool map dump pinned "/sys/fs/bpf/xtcp/$VETH_SRV/stats")
+dump=$(bpftool map dump pinned "$(pins_of "$VETH_SRV")/stats")
 check "bpftool map dump prints the stats by name" \
 	grep -q '"syn_ack": [1-9]' <<<"$dump"
 check "bpftool prints the config by name" \
-	bash -c "bpftool map dump pinned /sys/fs/bpf/xtcp/$VETH_SRV/config | grep -q '\"mss4\": 1460'"
+	bash -c "bpftool map dump pinned $(pins_of $VETH_SRV)/config | grep -q '\"mss4\": 1460'"
 check "xtcp status lists the interface" \
 	bash -c "nsenter --net=/run/netns/$NS_SRV $XTCP status | grep -q '^$VETH_SRV: attached native'"
 check "detach" in_srv "$XTCP" detach "$VETH_SRV"
 check "no XDP program left on the veth" \
 	bash -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q xdp"
-check "pins removed" [ ! -e "/sys/fs/bpf/xtcp/$VETH_SRV" ]
+check "pins removed" [ ! -e "$(pins_of "$VETH_SRV")" ]
 check "served port now reaches the kernel (RST: refused)" \
 	bash -c "! nsenter --net=/run/netns/$NS_CLI python3 -c \"import socket; socket.create_connection(('$SRV4', $PORT), timeout=3)\" 2>/dev/null"
 check_done "netns/handshake"

@@ -34,7 +34,7 @@ refused() { # ARGS...: serve must fail, say why, and leave nothing behind
 	echo "    $out"
 	grep -q "$EXPECT" <<<"$out" &&
 		! ip -n "$NS_SRV" link show "$MQ_SRV" | grep -q xdp &&
-		[ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+		[ ! -e "$(pins_of "$MQ_SRV")" ]
 }
 EXPECT="4 RX queues" check "--queues 2 on four queues is refused, nothing attached" refused --queues 2
 EXPECT="has 4 RX queues" check "--queues 8 on four queues is refused" refused --queues 8
@@ -54,7 +54,7 @@ check "it says four queues" grep -q "with 4 queues" "$LOG"
 check "200 concurrent clients all served" \
 	in_cli timeout 120 python3 "$CLIENT" http-conc "$MQ4.1" 80 200
 per_queue() { # QUEUE -> accepted on that queue
-	bpftool map lookup pinned "/sys/fs/bpf/xtcp/$MQ_SRV/engine" key "$1" 0 0 0 |
+	bpftool map lookup pinned "$(pins_of "$MQ_SRV")/engine" key "$1" 0 0 0 |
 		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
 }
 acc=() total=0
@@ -113,7 +113,7 @@ check "stats --format prometheus prints the same families" \
 		python3 $VALIDATE xtcp_xdp_packets_total xtcp_engine_accepted_total@2 accepted=200"
 check "an unknown path is 404" bash -c "[ \"\$(nsenter --net=/run/netns/$NS_SRV curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:$MPORT/nope)\" = 404 ]"
 check "SIGINT stops the four-queue serve" stop_serve
-check "and removes its pins" [ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+check "and removes its pins" [ ! -e "$(pins_of "$MQ_SRV")" ]
 
 # ---- JSON stays JSON for an interface whose name holds a quote
 QIF="x\"$$"
@@ -127,7 +127,7 @@ check "status --json parses" bash -c \
 	"nsenter --net=/run/netns/$NS_SRV $XTCP status --json |
 	 python3 -c 'import json,sys; assert sys.argv[1] in [s[\"ifname\"] for s in json.load(sys.stdin)]' '$QIF'"
 check "detach it" in_srv "$XTCP" detach "$QIF"
-rm -rf "/sys/fs/bpf/xtcp/$QIF" 2>/dev/null
+rm -rf "$(pins_of "$QIF")" 2>/dev/null
 
 # ---- capabilities, not uid 0: each missing one is named, nothing changes
 nocap() { # CAPS CMD... : fails naming the first capability missing
@@ -136,7 +136,7 @@ nocap() { # CAPS CMD... : fails naming the first capability missing
 	out=$(in_srv setpriv --bounding-set="$caps" --inh-caps="$caps" "$XTCP" "$@" 2>&1) &&
 		return 1
 	echo "    $out"
-	grep -q "needs $EXPECT" <<<"$out" && [ ! -e "/sys/fs/bpf/xtcp/$MQ_SRV" ]
+	grep -q "needs $EXPECT" <<<"$out" && [ ! -e "$(pins_of "$MQ_SRV")" ]
 }
 EXPECT=CAP_NET_RAW check "serve without CAP_NET_RAW is refused by name" \
 	nocap -net_raw serve "$MQ_SRV" --port 80 --app http

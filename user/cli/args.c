@@ -152,6 +152,15 @@ int check_ifname(const char *ifname)
 	return 0;
 }
 
+/* 0 if ifname is an interface of this network namespace. */
+int check_iface(const char *ifname)
+{
+	if (if_nametoindex(ifname))
+		return 0;
+	pr_err("%s: no such interface", ifname);
+	return -ENODEV;
+}
+
 /* The one IFACE argument left after the options, checked; NULL if none. */
 const char *arg_ifname(const char *cmd, int argc, char **argv)
 {

@@ -50,6 +50,7 @@ int parse_uint(const char *what, const char *arg, unsigned long min,
 int parse_secret(const char *path, __u64 secret[2]);
 int require_privs(const char *cmd);
 int check_ifname(const char *ifname);
+int check_iface(const char *ifname);
 const char *arg_ifname(const char *cmd, int argc, char **argv);
 
 #endif /* XTCP_CLI_H */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ int cmd_attach(int argc, char **argv)
 	};
 	struct loader_opts o;
 	struct loader l;
+	char dir[PATH_MAX];
 	int c, err, i;
 
 	attach_opts_default(&o);
@@ -66,7 +68,7 @@ int cmd_attach(int argc, char **argv)
 		pr_err("attach: --port is required");
 		return EXIT_FAILURE;
 	}
-	if (require_privs("attach") || pins_check_bpffs())
+	if (require_privs("attach") || pins_check_bpffs() || check_iface(o.ifname))
 		return EXIT_FAILURE;
 	if (pins_attached(o.ifname)) {
 		pr_err("%s: xtcp is already attached (xtcp detach %s)",
@@ -89,7 +91,9 @@ int cmd_attach(int argc, char **argv)
 	       o.nports > 1 ? "s" : "");
 	for (i = 0; i < o.nports; i++)
 		printf("%s%u", i ? "," : " ", o.ports[i]);
-	printf("; maps in %s/%s\n", XTCP_PIN_ROOT, o.ifname);
+	if (!pins_dir(o.ifname, dir, sizeof(dir)))
+		printf("; maps in %s", dir);
+	printf("\n");
 	loader_close(&l);
 	return EXIT_SUCCESS;
 }

@@ -15,8 +15,10 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: xtcp detach IFACE\n"
 "\n"
-"Detach xtcp from IFACE and remove %s/IFACE. Connections the engine\n"
-"holds are not closed gracefully: stop `xtcp serve` instead where one runs.\n"
+"Detach xtcp from IFACE and remove its pins (%s/nsINODE/IFACE, INODE\n"
+"that of this network namespace: another namespace's IFACE is never\n"
+"touched). Connections the engine holds are not closed gracefully: stop\n"
+"`xtcp serve` instead where one runs.\n"
 "\n"
 "  -h, --help    this text\n", XTCP_PIN_ROOT);
 }

@@ -397,7 +397,8 @@ int cmd_serve(int argc, char **argv)
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
 	log_stamp(true);	/* from here on it may run for months */
-	if (require_privs("serve") || pins_check_bpffs() || pick_queues(&a))
+	if (require_privs("serve") || pins_check_bpffs() || check_iface(a.lo.ifname) ||
+	    pick_queues(&a))
 		return EXIT_FAILURE;
 	if (pins_attached(a.lo.ifname)) {
 		pr_err("%s: xtcp is already attached (xtcp detach %s, or stop its serve)",
@@ -460,7 +461,7 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 	ctl_fd = ctl_listen(a.lo.ifname);
 	if (ctl_fd < 0)	/* serving goes on; only stats --conns is missing */
-		pr_warn("%s: control socket in " CTL_DIR ": %s", a.lo.ifname,
+		pr_warn("%s: control socket under " CTL_DIR ": %s", a.lo.ifname,
 			strerror(-ctl_fd));
 
 	printf("%s: serving %s on port%s", a.lo.ifname, a.app->name,

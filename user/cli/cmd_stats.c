@@ -242,8 +242,8 @@ int cmd_stats(int argc, char **argv)
 	if (conns) {
 		err = ctl_conns(ifname, json, stdout);
 		if (err) {
-			pr_err("%s: no xtcp serve answers on " CTL_DIR "/%s.sock: %s",
-			       ifname, ifname, strerror(-err));
+			pr_err("%s: no xtcp serve of this network namespace answers on "
+			       "its control socket in " CTL_DIR ": %s", ifname, strerror(-err));
 			return EXIT_FAILURE;
 		}
 		return EXIT_SUCCESS;

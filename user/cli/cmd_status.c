@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: xtcp status [--json]\n"
 "\n"
-"List the interfaces xtcp is attached to: mode, program, ports, MSS, flows.\n"
+"List the interfaces of this network namespace xtcp is attached to: mode,\n"
+"program, ports, MSS, flows.\n"
 "\n"
 "  -j, --json    machine-readable output\n"
 "  -h, --help    this text\n");
@@ -118,6 +120,7 @@ int cmd_status(int argc, char **argv)
 		{}
 	};
 	struct dirent *de;
+	char dir[PATH_MAX];
 	bool json = false;
 	int c, n = 0;
 	DIR *d;
@@ -144,7 +147,8 @@ int cmd_status(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (json)
 		printf("[");
-	d = opendir(XTCP_PIN_ROOT);
+	/* this network namespace's instances only */
+	d = pins_ns_dir(dir, sizeof(dir)) ? NULL : opendir(dir);
 	while (d && (de = readdir(d))) {
 		struct iface_status st = { .ifname = de->d_name };
 
