@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # The runner `make test` calls: every layer of the ladder in order (unit, no
 # root; bpf, root; netns, root), each test printing "NAME: N passed, N
-# failed". Closes with the sum on a line of its own. Exit 77 = skipped.
+# failed". Closes with the programs that broke (crashed, hung, or exited
+# non-zero or without a summary, with no failure reported: each one a
+# failure too) and the sum on a line of its own. Exit 77 = skipped.
 set -u
 cd "$(dirname "$0")/.."
 layers=${1:-all}
-passed=0 failed=0 skipped=0 broken=0
+passed=0 failed=0 skipped=0 broken=0 broken_names=()
 
 run_one() { # LIMIT_SECONDS CMD...: a hang is a failure, not a stuck CI
 	local limit=$1 out rc p f
@@ -23,11 +25,15 @@ run_one() { # LIMIT_SECONDS CMD...: a hang is a failure, not a stuck CI
 		sed -n 's/^[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0}))
-	# a crash or a silent non-zero exit counts as a failure of its own
-	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
-		echo "$*: exited $rc" >&2
+	# a crash, a hang, a silent non-zero exit or no summary at all: the
+	# program is broken, a failure of its own
+	if { [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; } || [ -z "$p" ]; then
+		local why="exit $rc"
+		[ -z "$p" ] && why+=", no summary line"
+		echo "$*: broken ($why)" >&2
 		failed=$((failed + 1))
 		broken=$((broken + 1))
+		broken_names+=("$* ($why)")
 	fi
 }
 
@@ -51,5 +57,8 @@ if [ "$layers" = all ] || [ "$layers" = netns ]; then
 fi
 echo
 [ $skipped -gt 0 ] && echo "($skipped test programs skipped: not root)"
+echo "$broken test programs broken (crashed, hung, or exited non-zero or" \
+	"without a summary, no failure reported)"
+for b in "${broken_names[@]}"; do echo "  broken: $b"; done
 echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ $failed -eq 0 ] && [ $broken -eq 0 ]
