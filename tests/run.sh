@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # The runner `make test` calls: every layer of the ladder in order (unit, no
-# root; bpf, root; netns, root), each test printing "NAME: N passed, N
+# root; install, no root; bpf, root; netns, root), each test printing "NAME: N passed, N
 # failed". Closes with the programs that broke (crashed, hung, or exited
 # non-zero or without a summary, with no failure reported: each one a
 # failure too) and the sum on a line of its own. Exit 77 = skipped.
@@ -44,6 +44,8 @@ if [ "$layers" = all ] || [ "$layers" = unit ]; then
 	for t in build/san/tests/unit/test_*; do run_one 300 "$t"; done
 	echo "== fuzzing: the committed corpus and a short pass (libFuzzer, ASan, UBSan)"
 	run_one 300 bash tests/fuzz/replay.sh
+fi
+if [ "$layers" = all ] || [ "$layers" = install ]; then
 	echo "== install: make install and uninstall into a scratch DESTDIR"
 	run_one 120 bash tests/install/test_install.sh
 fi
