@@ -116,6 +116,27 @@ netns_mid_links() {
 		obj "$BUILD/bpf/pass.bpf.o" sec xdp || return 1
 }
 
+# A second veth pair SRV_IF CLI_IF with N queues each way, in the same
+# namespaces (it goes with them), addressed PREFIX.1 (server) and PREFIX.2,
+# set up for xtcp as the first pair is.
+netns_mq_pair() { # SRV_IF CLI_IF N PREFIX
+	ip link add "$1" netns "$NS_SRV" numtxqueues "$3" numrxqueues "$3" type veth \
+		peer name "$2" netns "$NS_CLI" numtxqueues "$3" numrxqueues "$3" || return 1
+	ip -n "$NS_SRV" addr add "$4.1/24" dev "$1"
+	ip -n "$NS_CLI" addr add "$4.2/24" dev "$2"
+	ip -n "$NS_SRV" link set "$1" up
+	ip -n "$NS_CLI" link set "$2" up
+	in_cli ethtool -K "$2" tx off gro on >/dev/null
+	in_srv ethtool -K "$1" tx off >/dev/null
+	ip -n "$NS_CLI" link set dev "$2" xdpdrv obj "$BUILD/bpf/pass.bpf.o" sec xdp
+}
+
+# Connections accepted by the engine of queue Q of IFACE (server side).
+per_queue() { # IFACE Q
+	bpftool map lookup pinned "$(pins_of "$1")/engine" key "$2" 0 0 0 |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
+}
+
 # A statistic of the client veth (rx_packets, rx_dropped, ...).
 cli_link_stat() { ip netns exec "$NS_CLI" cat "/sys/class/net/$VETH_CLI/statistics/$1"; }
 

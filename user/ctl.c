@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "fdio.h"
 #include "log.h"
 
 /* CTL_DIR/nsINODE: one directory per network namespace, as for the pins */
@@ -148,20 +149,6 @@ static void dump_engine(struct tcp_engine *e, unsigned queue, void *arg)
 	tcp_conn_foreach(e, dump_conn, d);
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 void ctl_serve(int fd, struct queue *qs, unsigned long nq)
 {
@@ -188,7 +175,7 @@ void ctl_serve(int fd, struct queue *qs, unsigned long nq)
 		if (queue_call(&qs[q], dump_engine, &d, 2000))
 			pr_warn("stats --conns: queue %lu did not answer", q);
 		fclose(d.f);
-		write_all(cfd, text, len);
+		send_all(cfd, text, len);
 		free(text);
 	}
 out:
@@ -213,7 +200,7 @@ int ctl_conns(const char *ifname, bool json, FILE *out)
 		close(fd);
 		return err;
 	}
-	write_all(fd, json ? "json\n" : "text\n", 5);
+	send_all(fd, json ? "json\n" : "text\n", 5);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, out);
 	close(fd);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "counters.h"
+#include "fdio.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -149,20 +150,6 @@ bad:
 	return -EINVAL;
 }
 
-static void send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 void metrics_serve(int lfd, const char *ifname)
 {

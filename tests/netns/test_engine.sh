@@ -139,24 +139,12 @@ check "and removes its pins" [ ! -e "$(pins_of "$VETH_SRV")" ]
 # ---- two queues: a second veth pair with two RX queues, in the same
 # namespaces (it goes with them); one engine thread per queue
 MQ_SRV="xqs$$" MQ_CLI="xqc$$" MQ4="10.78.$NETNS_ID"
-ip link add "$MQ_SRV" netns "$NS_SRV" numtxqueues 2 numrxqueues 2 type veth \
-	peer name "$MQ_CLI" netns "$NS_CLI" numtxqueues 2 numrxqueues 2
-ip -n "$NS_SRV" addr add "$MQ4.1/24" dev "$MQ_SRV"
-ip -n "$NS_CLI" addr add "$MQ4.2/24" dev "$MQ_CLI"
-ip -n "$NS_SRV" link set "$MQ_SRV" up
-ip -n "$NS_CLI" link set "$MQ_CLI" up
-in_cli ethtool -K "$MQ_CLI" tx off gro on >/dev/null
-in_srv ethtool -K "$MQ_SRV" tx off >/dev/null
-ip -n "$NS_CLI" link set dev "$MQ_CLI" xdpdrv obj "$BUILD/bpf/pass.bpf.o" sec xdp
+netns_mq_pair "$MQ_SRV" "$MQ_CLI" 2 "$MQ4"
 VETH_SRV=$MQ_SRV	# what start_serve, stop_serve and the counters use
 check "serve --queues 2" start_serve --port 80 --app http --queues 2 --time-wait 1
 check "400 concurrent connections over two queues" \
 	in_cli timeout 120 python3 "$CLIENT" http-conc "$MQ4.1" 80 400
-per_queue() { # QUEUE -> accepted on that queue
-	bpftool map lookup pinned "$(pins_of "$MQ_SRV")/engine" key "$1" 0 0 0 |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
-}
-q0=$(per_queue 0) q1=$(per_queue 1)
+q0=$(per_queue "$MQ_SRV" 0) q1=$(per_queue "$MQ_SRV" 1)
 echo "  accepted: queue 0 $q0, queue 1 $q1"
 check "both queues' engines served connections" [ "$q0" -gt 0 -a "$q1" -gt 0 -a $((q0 + q1)) -eq 400 ]
 sleep 2

@@ -17,15 +17,7 @@ trap 'rm -f "$LOG" "$VALIDATE"; netns_cleanup' EXIT
 
 # ---- four RX queues: a veth pair of its own in the same namespaces
 MQ_SRV="xos$$" MQ_CLI="xoc$$" MQ4="10.79.$NETNS_ID"
-ip link add "$MQ_SRV" netns "$NS_SRV" numtxqueues 4 numrxqueues 4 type veth \
-	peer name "$MQ_CLI" netns "$NS_CLI" numtxqueues 4 numrxqueues 4
-ip -n "$NS_SRV" addr add "$MQ4.1/24" dev "$MQ_SRV"
-ip -n "$NS_CLI" addr add "$MQ4.2/24" dev "$MQ_CLI"
-ip -n "$NS_SRV" link set "$MQ_SRV" up
-ip -n "$NS_CLI" link set "$MQ_CLI" up
-in_cli ethtool -K "$MQ_CLI" tx off gro on >/dev/null
-in_srv ethtool -K "$MQ_SRV" tx off >/dev/null
-ip -n "$NS_CLI" link set dev "$MQ_CLI" xdpdrv obj "$BUILD/bpf/pass.bpf.o" sec xdp
+netns_mq_pair "$MQ_SRV" "$MQ_CLI" 4 "$MQ4"
 VETH_SRV=$MQ_SRV	# what start_serve, stop_serve and the counters use
 
 refused() { # ARGS...: serve must fail, say why, and leave nothing behind
@@ -53,12 +45,8 @@ check "serve with no --queues takes every queue, metrics on" \
 check "it says four queues" grep -q "with 4 queues" "$LOG"
 check "200 concurrent clients all served" \
 	in_cli timeout 120 python3 "$CLIENT" http-conc "$MQ4.1" 80 200
-per_queue() { # QUEUE -> accepted on that queue
-	bpftool map lookup pinned "$(pins_of "$MQ_SRV")/engine" key "$1" 0 0 0 |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['value']['accepted'])"
-}
 acc=() total=0
-for q in 0 1 2 3; do acc[$q]=$(per_queue $q); total=$((total + acc[q])); done
+for q in 0 1 2 3; do acc[$q]=$(per_queue "$MQ_SRV" $q); total=$((total + acc[q])); done
 echo "    accepted per queue: ${acc[*]}"
 check "every queue's engine served some, 200 in all" \
 	[ "${acc[0]}" -gt 0 -a "${acc[1]}" -gt 0 -a "${acc[2]}" -gt 0 -a "${acc[3]}" -gt 0 -a "$total" -eq 200 ]
