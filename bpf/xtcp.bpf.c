@@ -291,19 +291,25 @@ static __always_inline int stage_flow(struct pkt *p)
 	return XTCP_STAT_flow;
 }
 
-/* RFC 9293 3.10.7.1: a bad ACK to a closed port gets <SEQ=SEG.ACK><CTL=RST>. */
-static __always_inline int bad_ack(struct pkt *p, const struct xtcp_config *cfg,
-				   int stat)
+/* RFC 9293 3.10.7.1: an ACK to a closed port gets <SEQ=SEG.ACK><CTL=RST>;
+ * stat is the outcome when the RST could be built. */
+static __always_inline int ack_rst(struct pkt *p, int stat)
 {
 	struct reply r = {};
 	int ret;
 
-	if (!(cfg->flags & XTCP_CFG_BAD_ACK_RST))
-		return stat;
 	r.seq = p->ack;
 	r.flags = TCPHDR_RST;
 	ret = reply_build(p, &r);
-	return ret == XTCP_CONTINUE ? XTCP_STAT_rst_bad_ack : ret;
+	return ret == XTCP_CONTINUE ? stat : ret;
+}
+
+static __always_inline int bad_ack(struct pkt *p, const struct xtcp_config *cfg,
+				   int stat)
+{
+	if (!(cfg->flags & XTCP_CFG_BAD_ACK_RST))
+		return stat;
+	return ack_rst(p, XTCP_STAT_rst_bad_ack);
 }
 
 /*
@@ -333,6 +339,10 @@ static __always_inline int stage_ack(struct pkt *p,
 		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
 	if (ret != XTCP_COOKIE_OK)
 		return bad_ack(p, cfg, XTCP_STAT_drop_bad_cookie);
+	/* a draining server takes no one new: the client hears it at once
+	 * and retries, perhaps another server behind the same address */
+	if (cfg->flags & XTCP_CFG_DRAIN)
+		return ack_rst(p, XTCP_STAT_rst_drain);
 
 	ret = xsk_arm(p);
 	if (ret != XTCP_CONTINUE)

@@ -21,6 +21,7 @@
 /* struct xtcp_config.flags */
 #define XTCP_CFG_ECN (1U << 0)		/* answer ECN-setup SYNs with ECE (RFC 3168 6.1.1) */
 #define XTCP_CFG_BAD_ACK_RST (1U << 1)	/* answer ACKs with a bad cookie with RST */
+#define XTCP_CFG_DRAIN (1U << 2)	/* draining: valid third ACKs get RST */
 
 /* Entry 0 of the `config` array map: set at attach, read per packet. */
 struct xtcp_config {
@@ -120,6 +121,7 @@ _Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
 	X(syn_ack, TX, "SYN answered with a cookie SYN-ACK")		\
 	X(syn_ack_no_mss, TX, "SYN-ACK without MSS option (no tailroom)") \
 	X(rst_bad_ack, TX, "bad third ACK answered with RST")		\
+	X(rst_drain, TX, "valid third ACK refused with RST: draining")	\
 	X(flow, REDIRECT, "segment of a known flow to AF_XDP")		\
 	X(flow_new, REDIRECT, "valid third ACK: flow created")		\
 	X(drop_bad_cookie, DROP, "ACK with an invalid cookie")		\

@@ -416,6 +416,29 @@ static void test_handshake(void)
 		CHECK_EQ(v.tcp_len, 20, "RST carries nothing");
 		CHECK(v.ip_csum_ok && v.tcp_csum_ok, "RST checksums");
 	}
+	/* draining (serve --drain after SIGTERM): a valid third ACK gets
+	 * <SEQ=SEG.ACK><CTL=RST> and no flow; SYNs are still answered */
+	set_config(XTCP_CFG_ECN | XTCP_CFG_DRAIN);
+	for (v6 = 0; v6 <= 1; v6++) {
+		spec_all_opts(&s, v6);
+		s.sport = (__u16)(43000 + v6);
+		check_syn_ack("SYN while draining", &s, &v);
+		frame_third_ack(&s, &v, &a);
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_TX, "draining: valid third ACK answered");
+		CHECK_EQ(r.stat, XTCP_STAT_rst_drain, "counted as rst_drain");
+		CHECK(!flow_exists(&a), "draining: no flow");
+		{
+			__u32 ol;
+			const __u8 *o = run_data(&r, &ol);
+
+			CHECK(!frame_parse(o, ol, &v), "drain RST parses");
+			CHECK_EQ(v.flags, TCPHDR_RST, "drain RST flags");
+			CHECK_EQ(v.seq, a.ack, "drain RST seq = SEG.ACK");
+			CHECK(v.ip_csum_ok && v.tcp_csum_ok, "drain RST checksums");
+		}
+	}
 	set_config(XTCP_CFG_ECN);
 	xsk_teardown();
 }

@@ -10,6 +10,9 @@
                               echo a line per line on stdin until EOF
   server-close ADDR PORT      GET with Connection: close, expect the server's
                               FIN right after the response
+  source ADDR PORT MBYTES     read MBYTES of the source app's pattern, paced
+                              at 4 MB/s, checking every byte
+  refused ADDR PORT           the server must refuse with RST at once
 Prints one summary line; exit status 0 only if every connection succeeded.
 """
 import hashlib
@@ -70,6 +73,42 @@ def source_read(s, start, n):
             return False
         pos += len(b)
     return True
+
+
+def source(addr, port, mbytes):
+    """read mbytes of the source app's stream, paced at about 4 MB/s so that
+    the transfer is still going when the test does something to the server"""
+    s = socket.create_connection((addr, port), timeout=30)
+    t0, ok = time.monotonic(), True
+    for i in range(mbytes):
+        if not source_read(s, i << 20, 1 << 20):
+            ok = False
+            break
+        time.sleep(max(0.0, t0 + (i + 1) / 4 - time.monotonic()))
+    s.close()
+    print(f"source: read {mbytes} MB {'byte-exact' if ok else 'WRONG'}"
+          f" in {time.monotonic() - t0:.1f}s")
+    return ok
+
+
+def refused(addr, port):
+    """the server must refuse the connection with a RST at once: to the
+    SYN (connect fails) or, behind SYN cookies, to the third ACK (the
+    connection that connect() returned is reset before anything is read)"""
+    t0 = time.monotonic()
+    try:
+        s = socket.create_connection((addr, port), timeout=5)
+        s.settimeout(2)
+        b = s.recv(1)
+        print(f"refused: the connection was served ({len(b)} bytes)")
+        return False
+    except (ConnectionRefusedError, ConnectionResetError) as e:
+        ms = (time.monotonic() - t0) * 1000
+        print(f"refused: {type(e).__name__} after {ms:.0f} ms")
+        return ms < 1000
+    except OSError as e:
+        print(f"refused: {e}")
+        return False
 
 
 def zerowin(addr, port, mbytes):
@@ -182,6 +221,8 @@ def main():
           "http-conc": lambda: http_conc(addr, port, arg),
           "hold": lambda: hold(addr, port),
           "zerowin": lambda: zerowin(addr, port, arg),
+          "source": lambda: source(addr, port, arg),
+          "refused": lambda: refused(addr, port),
           "vanish": lambda: vanish(addr, port),
           "server-close": lambda: server_close(addr, port)}[cmd]
     sys.exit(0 if fn() else 1)

@@ -18,6 +18,7 @@ trap 'rm -f "$LOG" "$VALIDATE"; netns_cleanup' EXIT
 # ---- four RX queues: a veth pair of its own in the same namespaces
 MQ_SRV="xos$$" MQ_CLI="xoc$$" MQ4="10.79.$NETNS_ID"
 netns_mq_pair "$MQ_SRV" "$MQ_CLI" 4 "$MQ4"
+BASE_SRV=$VETH_SRV
 VETH_SRV=$MQ_SRV	# what start_serve, stop_serve and the counters use
 
 refused() { # ARGS...: serve must fail, say why, and leave nothing behind
@@ -102,6 +103,28 @@ check "stats --format prometheus prints the same families" \
 check "an unknown path is 404" bash -c "[ \"\$(nsenter --net=/run/netns/$NS_SRV curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:$MPORT/nope)\" = 404 ]"
 check "SIGINT stops the four-queue serve" stop_serve
 check "and removes its pins" [ ! -e "$(pins_of "$MQ_SRV")" ]
+
+# ---- graceful stop: SIGTERM under --drain refuses newcomers with RST at
+# once and lets a transfer already running finish byte-exact
+VETH_SRV=$BASE_SRV
+check "serve --drain 30" start_serve --port 19 --app source --drain 30
+in_cli python3 "$CLIENT" source "$SRV4" 19 20 >"$LOG.src" 2>&1 &
+SRC=$!
+sleep 1
+t0=$(date +%s.%N)
+kill -TERM "$SERVE_PID"
+sleep 0.3
+check "a connection tried after SIGTERM gets RST at once" in_cli python3 "$CLIENT" refused "$SRV4" 19
+check "the 20 MB transfer begun before it completes byte-exact" wait "$SRC"
+cat "$LOG.src"
+check "serve then exits by itself, well before the drain's end" \
+	bash -c "for _ in \$(seq 100); do kill -0 $SERVE_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+wait "$SERVE_PID"
+check "with status 0" [ $? -eq 0 ]
+check "having said it drained" grep -q "drained: 0 connections left" "$LOG"
+check "and detached" bash -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q xdp && [ ! -e '$(pins_of "$VETH_SRV")' ]"
+echo "    $(grep -h 'draining\|drained' "$LOG" | tr '\n' ' ')"
+rm -f "$LOG.src"
 
 # ---- JSON stays JSON for an interface whose name holds a quote
 QIF="x\"$$"

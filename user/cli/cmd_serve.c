@@ -62,6 +62,10 @@ static void usage(FILE *f)
 "                             probe a peer idle IDLE seconds, every INTVL\n"
 "                             (default 75), abort after COUNT (default 9);\n"
 "                             off by default\n"
+"      --drain SECONDS        on SIGTERM, refuse new connections with RST\n"
+"                             and let the open ones finish for up to SECONDS\n"
+"                             before stopping (default 0: stop at once;\n"
+"                             SIGINT, or a second SIGTERM, always does)\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
 "  -h, --help                 this text\n", app_names(), AFXDP_FRAME_SIZE,
@@ -83,6 +87,7 @@ enum {
 	OPT_KEEPALIVE,
 	OPT_RSS_STEERED,
 	OPT_METRICS,
+	OPT_DRAIN,
 };
 
 /* IDLE[,INTVL[,COUNT]] in seconds, as Linux's tcp_keepalive_* triple. */
@@ -115,6 +120,7 @@ struct serve_args {
 	const struct tcp_app *app;
 	unsigned long queues, umem_frames;
 	bool queues_given, rss_steered;
+	unsigned long drain_s;
 	const char *metrics;
 	__u16 bind_flags;
 	bool rate;
@@ -128,6 +134,7 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "queues", required_argument, NULL, 'q' },
 		{ "rss-steered", no_argument, NULL, OPT_RSS_STEERED },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "drain", required_argument, NULL, OPT_DRAIN },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -178,6 +185,10 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			break;
 		case OPT_METRICS:
 			a->metrics = optarg;
+			break;
+		case OPT_DRAIN:
+			if (parse_uint("--drain", optarg, 0, 86400, &a->drain_s))
+				return -1;
 			break;
 		case OPT_MAX_CONNS:
 			if (parse_uint("--max-conns", optarg, 1, XTCP_MAX_FLOWS, &v))
@@ -383,6 +394,60 @@ static void print_rates(const char *ifname)
 	t0 = t1;
 }
 
+/* Connections that still carry data: every state but TIME-WAIT. */
+static __u64 live_conns(const struct xtcp_engine_stats *slots, unsigned long nq)
+{
+	__u64 n = 0;
+	unsigned long q;
+	int i;
+
+	for (q = 0; q < nq; q++)
+		for (i = XTCP_ENGINE_conn_syn_sent; i <= XTCP_ENGINE_conn_closing; i++)
+			n += ((const __u64 *)&slots[q])[i];
+	return n;
+}
+
+/* Set or clear a flag of the XDP program's config, as it runs. */
+static int config_flag(struct xtcp *skel, __u8 flag, bool on)
+{
+	struct xtcp_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map__lookup_elem(skel->maps.xtcp_config, &zero, sizeof(zero), &cfg,
+				 sizeof(cfg), 0))
+		return -errno;
+	cfg.flags = on ? cfg.flags | flag : cfg.flags & (__u8)~flag;
+	if (bpf_map__update_elem(skel->maps.xtcp_config, &zero, sizeof(zero), &cfg,
+				 sizeof(cfg), BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+/*
+ * SIGTERM under --drain: from now on XDP answers new third ACKs with RST
+ * (clients retry, perhaps another server behind the same address); the
+ * connections open go on until they end or the time is up. Returns the
+ * time to stop at, or 0 to stop now.
+ */
+static double drain_start(const struct serve_args *a, struct loader *l,
+			  const struct xtcp_engine_stats *slots)
+{
+	__u64 live = live_conns(slots, a->queues);
+	int err;
+
+	if (!a->drain_s || cli_stop != SIGTERM || !live)
+		return 0;
+	err = config_flag(l->skel, XTCP_CFG_DRAIN, true);
+	if (err) {
+		pr_err("%s: cannot start draining: %s", a->lo.ifname, strerror(-err));
+		return 0;
+	}
+	pr_info("%s: draining: %llu connection%s open, new ones refused, up to %lu s",
+		a->lo.ifname, (unsigned long long)live, live == 1 ? "" : "s", a->drain_s);
+	cli_stop = 0;
+	return mono_s() + (double)a->drain_s;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_args a = {};
@@ -392,7 +457,9 @@ int cmd_serve(int argc, char **argv)
 	struct loader l = { .link_fd = -1 };
 	unsigned long q, opened = 0;
 	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1;
-	double next_rate;
+	/* the queues stop on this, not on the signal: a drain outlives SIGTERM */
+	static volatile sig_atomic_t queues_stop;
+	double next_rate, drain_until = 0;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
@@ -452,7 +519,7 @@ int cmd_serve(int argc, char **argv)
 		struct tcp_cfg tc = a.tc;
 
 		if (queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
-				     flows_fd, &cli_stop))
+				     flows_fd, &queues_stop))
 			goto out;
 	}
 	cli_catch_stop();
@@ -473,12 +540,24 @@ int cmd_serve(int argc, char **argv)
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
 	next_rate = mono_s() + 1;
-	while (!cli_stop) {
+	for (;;) {
 		struct pollfd p[2] = { { .fd = ctl_fd, .events = POLLIN },
 				       { .fd = metrics_fd, .events = POLLIN } };
 		double now = mono_s();
 
-		if (poll(p, 2, (int)((next_rate - now) * 1000) + 1) > 0) {
+		if (cli_stop) {
+			if (drain_until || !(drain_until = drain_start(&a, &l, slots)))
+				break;	/* a stop, or a second one during a drain */
+		}
+		if (drain_until && (now >= drain_until || !live_conns(slots, a.queues))) {
+			__u64 left = live_conns(slots, a.queues);
+
+			pr_info("%s: drained%s: %llu connection%s left", a.lo.ifname,
+				left ? " (time is up)" : "", (unsigned long long)left,
+				left == 1 ? "" : "s");
+			break;
+		}
+		if (poll(p, 2, drain_until ? 100 : (int)((next_rate - now) * 1000) + 1) > 0) {
 			if (p[0].revents & POLLIN)
 				ctl_serve(ctl_fd, qs, a.queues);
 			if (p[1].revents & POLLIN)
@@ -492,7 +571,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	err = 0;
 out:
-	cli_stop = 1;
+	queues_stop = 1;
 	ctl_close(ctl_fd, a.lo.ifname);
 	if (metrics_fd >= 0)
 		close(metrics_fd);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* SIGINT and SIGTERM set cli_stop; long-running commands poll it. */
+/* SIGINT and SIGTERM set cli_stop to their number; long-running commands
+ * poll it (serve tells a drain, SIGTERM, from a stop now, SIGINT). */
 #include <signal.h>
 
 #include "cli.h"
@@ -8,8 +9,7 @@ volatile sig_atomic_t cli_stop;
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
-	cli_stop = 1;
+	cli_stop = sig;
 }
 
 void cli_catch_stop(void)
