@@ -10,4 +10,16 @@
  */
 int iface_rx_queues(const char *ifname);
 
+/* A veth's peer, as far as this namespace can see it. */
+struct veth_peer {
+	int ifindex;		/* in the peer's own namespace */
+	int visible;		/* the peer is in this namespace too */
+	char name[16];		/* when visible */
+	int has_xdp;		/* when visible: an XDP program is attached */
+	int tx_csum;		/* when visible: TX checksum offload is on */
+};
+
+/* 1 and *p when ifname is a veth, 0 when it is not, or a negative errno. */
+int iface_veth_peer(const char *ifname, struct veth_peer *p);
+
 #endif /* XTCP_IFACE_H */

@@ -129,8 +129,18 @@ rm -f "$LOG.src"
 # ---- JSON stays JSON for an interface whose name holds a quote
 QIF="x\"$$"
 ip -n "$NS_SRV" link add "$QIF" type veth peer name "xq$$" && ip -n "$NS_SRV" link set "$QIF" up
+in_srv python3 -c 'import socket, time; s = socket.socket(); s.bind(("0.0.0.0", 80)); s.listen(); time.sleep(20)' &
+LISTENER=$!
+sleep 0.3
 check "attach to an interface named with a quote" \
-	in_srv "$XTCP" attach "$QIF" --port 80 --xdp-mode generic
+	bash -c "nsenter --net=/run/netns/$NS_SRV '$XTCP' attach '$QIF' --port 80 --xdp-mode generic 2>'$LOG'"
+sed 's/^/    /' "$LOG"
+check "attach names the kernel listener it takes the port from" \
+	grep -q "port 80: python3 (pid [0-9]*) listens there" "$LOG"
+check "attach says served ports bypass netfilter" grep -q "bypass nftables and iptables" "$LOG"
+check "attach says the veth peer lacks an XDP program" grep -q "veth peer xq$$ has no XDP program" "$LOG"
+check "attach says the veth peer's checksums are partial" grep -q "ethtool -K xq$$ tx off" "$LOG"
+kill "$LISTENER" 2>/dev/null
 check "stats --json parses, names it and carries a schema" bash -c \
 	"nsenter --net=/run/netns/$NS_SRV $XTCP stats '$QIF' --json |
 	 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"ifname\"] == sys.argv[1] and d[\"schema\"] >= 1' '$QIF'"

@@ -5,6 +5,8 @@
 #include <linux/if_link.h>
 
 #include "cli.h"
+#include "iface.h"
+#include "listeners.h"
 #include "log.h"
 
 const char attach_opts_help[] =
@@ -87,4 +89,54 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 	default:
 		return 1;
 	}
+}
+
+/*
+ * What an operator must know once xtcp answers on o's ports: a kernel
+ * listener there sees no new connection any more, and netfilter never sees
+ * these ports' packets (XDP runs before it).
+ */
+void attach_notices(const struct loader_opts *o)
+{
+	char owner[128];
+	int i;
+
+	for (i = 0; i < o->nports; i++)
+		if (listener_on_port(o->ports[i], owner, sizeof(owner)) == 1)
+			pr_warn("%s: port %u: %s listens there and will see no new "
+				"connection: xtcp answers the port now", o->ifname,
+				o->ports[i], owner);
+	pr_info("%s: served ports bypass nftables and iptables: XDP answers them "
+		"before netfilter sees a packet", o->ifname);
+	veth_notices(o->ifname);
+}
+
+/*
+ * On a veth two things silently break a first try: XDP_TX'd SYN-ACKs reach
+ * the peer promptly only when the peer runs NAPI (an XDP program on it),
+ * and a Linux peer with TX checksum offload sends SYNs whose checksum is
+ * partial, which xtcp drops (drop_tcp_csum). Say what to run.
+ */
+void veth_notices(const char *ifname)
+{
+	struct veth_peer p;
+
+	if (iface_veth_peer(ifname, &p) != 1)
+		return;
+	if (!p.visible) {
+		pr_info("%s: a veth whose peer (ifindex %d) is in another namespace: "
+			"there, run `ethtool -K PEER tx off` and attach an XDP program "
+			"to PEER (e.g. `ip link set dev PEER xdpdrv obj pass.bpf.o sec "
+			"xdp`), or SYN-ACKs wait in its ring and its SYNs are dropped "
+			"for partial checksums", ifname, p.ifindex);
+		return;
+	}
+	if (!p.has_xdp)
+		pr_warn("%s: veth peer %s has no XDP program: SYN-ACKs will wait in "
+			"its ring; attach one (e.g. `ip link set dev %s xdpdrv obj "
+			"pass.bpf.o sec xdp`)", ifname, p.name, p.name);
+	if (p.tx_csum)
+		pr_warn("%s: veth peer %s leaves TCP checksums partial (TX "
+			"offload on) and xtcp drops such SYNs: `ethtool -K %s tx off`",
+			ifname, p.name, p.name);
 }

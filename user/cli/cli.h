@@ -43,6 +43,9 @@ extern const char attach_opts_help[];
 void attach_opts_default(struct loader_opts *o);
 /* 0: taken, 1: not an attach option, -1: bad value (reported). */
 int attach_opt(int c, const char *arg, struct loader_opts *o);
+/* Warnings once attached: listeners taken over, the netfilter bypass. */
+void attach_notices(const struct loader_opts *o);
+void veth_notices(const char *ifname);
 
 int parse_ports(const char *arg, __u16 *ports, int max, int *n);
 int parse_uint(const char *what, const char *arg, unsigned long min,

@@ -94,6 +94,8 @@ int cmd_attach(int argc, char **argv)
 	if (!pins_dir(o.ifname, dir, sizeof(dir)))
 		printf("; maps in %s", dir);
 	printf("\n");
+	fflush(stdout);
+	attach_notices(&o);
 	loader_close(&l);
 	return EXIT_SUCCESS;
 }

@@ -539,6 +539,7 @@ int cmd_serve(int argc, char **argv)
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
+	attach_notices(&a.lo);
 	next_rate = mono_s() + 1;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = ctl_fd, .events = POLLIN },
