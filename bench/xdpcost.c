@@ -25,6 +25,7 @@
 #include "frames.h"
 #include "xsk_lo.h"
 #include "cli/cli.h"
+#include "addrs.h"
 #include "loader.h"
 #include "log.h"
 
@@ -272,6 +273,9 @@ int main(int argc, char **argv)
 	}
 	attach_opts_default(&lo);
 	lo.ports[lo.nports++] = 80;
+	/* as served: the frames' destinations are the served addresses */
+	addr_parse("10.0.0.1", &lo.addrs[lo.naddrs++]);
+	addr_parse("fd00::1", &lo.addrs[lo.naddrs++]);
 	err = loader_fill_maps(c.x, &lo, 1500);
 	if (err) {
 		pr_err("configuring xtcp's maps: %s", strerror(-err));

@@ -48,6 +48,15 @@ struct {
 	__type(value, struct xtcp_keys);
 } xtcp_keys SEC(".maps");
 
+/* The destination addresses served (XTCP_CFG_ADDRS): the interface's own
+ * by default, kept current by serve. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XTCP_MAX_ADDRS);
+	__type(key, struct xtcp_addr);
+	__type(value, __u8);
+} xtcp_addrs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -137,8 +146,12 @@ static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 	return (__u32)(tai_ns / 1000000);
 }
 
-/* Stage: served port? Consulted first, so others' traffic is never touched. */
-static __always_inline int stage_port(struct pkt *p)
+/*
+ * Stage: served port, on an address served? Consulted first, so others'
+ * traffic is never touched: a packet for an address the host does not own
+ * (or one not named by --addr) is the kernel's to route or refuse.
+ */
+static __always_inline int stage_port(struct pkt *p, const struct xtcp_config *cfg)
 {
 	__be16 *ports = p->data + (p->l4_off & PKT_OFF_MASK);
 	__u32 dport;
@@ -152,6 +165,8 @@ static __always_inline int stage_port(struct pkt *p)
 	served = bpf_map_lookup_elem(&xtcp_ports, &dport);
 	if (!served || !*served)
 		return XTCP_STAT_pass_port;
+	if ((cfg->flags & XTCP_CFG_ADDRS) && !bpf_map_lookup_elem(&xtcp_addrs, p->fk.server))
+		return XTCP_STAT_pass_addr;
 	return p->pending_drop;
 }
 
@@ -394,15 +409,15 @@ static __always_inline int process(struct pkt *p)
 	ret = p->v6 ? parse_ipv6(p, &ip_len) : parse_ipv4(p, &ip_len);
 	if (ret != XTCP_CONTINUE)
 		return ret;
-	ret = stage_port(p);
+	cfg = bpf_map_lookup_elem(&xtcp_config, &zero);
+	if (!cfg)
+		return XTCP_STAT_drop_internal;
+	ret = stage_port(p, cfg);
 	if (ret != XTCP_CONTINUE)
 		return ret;
 	ret = parse_tcp(p, ip_len);
 	if (ret != XTCP_CONTINUE)
 		return ret;
-	cfg = bpf_map_lookup_elem(&xtcp_config, &zero);
-	if (!cfg)
-		return XTCP_STAT_drop_internal;
 	return classify(p, cfg);
 }
 

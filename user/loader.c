@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "xtcp.skel.h"
+#include "addrs.h"
 #include "log.h"
 #include "loader.h"
 #include "pins.h"
@@ -35,6 +36,43 @@ static int if_mtu(const char *ifname)
 	return mtu;
 }
 
+/* The addresses served: --addr's, or the interface's own now (serve keeps
+ * them current with loader_sync_addrs). */
+static int loader_fill_addrs(struct xtcp *skel, const struct loader_opts *o)
+{
+	struct xtcp_addr own[XTCP_MAX_ADDRS];
+	int n;
+
+	if (o->addr_any || (!o->naddrs && !o->ifname))
+		return 0;
+	if (o->naddrs)
+		return addrs_sync(bpf_map__fd(skel->maps.xtcp_addrs), o->addrs,
+				  o->naddrs) < 0 ? -errno : 0;
+	n = addrs_of_iface(o->ifname, own, XTCP_MAX_ADDRS);
+	if (n < 0)
+		return n;
+	return addrs_sync(bpf_map__fd(skel->maps.xtcp_addrs), own, n) < 0 ? -errno : 0;
+}
+
+int loader_sync_addrs(struct xtcp *skel, const struct loader_opts *o)
+{
+	struct xtcp_addr own[XTCP_MAX_ADDRS];
+	char list[1024];
+	int n, changed;
+
+	if (o->addr_any || o->naddrs)
+		return 0;	/* fixed by the operator */
+	n = addrs_of_iface(o->ifname, own, XTCP_MAX_ADDRS);
+	if (n < 0)
+		return n;
+	changed = addrs_sync(bpf_map__fd(skel->maps.xtcp_addrs), own, n);
+	if (changed > 0) {
+		addrs_str(own, n, list, sizeof(list));
+		pr_info("%s: serving on %s", o->ifname, n ? list : "no address (all passed)");
+	}
+	return changed < 0 ? changed : 0;
+}
+
 int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 {
 	struct xtcp_config cfg = {
@@ -42,10 +80,14 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 		.wscale = o->wscale,
 		.flags = o->cfg_flags,
 	};
+
+	/* no interface (the cost harness) or --addr any: every destination */
+	if (!o->addr_any && (o->naddrs || o->ifname))
+		cfg.flags |= XTCP_CFG_ADDRS;
 	struct xtcp_keys keys = {};
 	__u32 zero = 0, port;
 	__u8 one = 1;
-	int i;
+	int i, err;
 
 	/* RFC 9293 3.7.1: MSS is what fits in the MTU without options */
 	cfg.mss4 = mtu - 40;
@@ -63,6 +105,9 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 					 sizeof(port), &one, sizeof(one), 0))
 			return -errno;
 	}
+	err = loader_fill_addrs(skel, o);
+	if (err)
+		return err;
 	if (o->have_secret) {
 		memcpy(keys.master, o->secret, sizeof(keys.master));
 	} else if (getrandom(keys.master, sizeof(keys.master), 0) !=
@@ -153,6 +198,7 @@ int loader_pin(struct loader *l, const char *ifname, bool pin_link)
 		MAP(PIN_CONFIG, xtcp_config), MAP(PIN_PORTS, xtcp_ports),
 		MAP(PIN_KEYS, xtcp_keys), MAP(PIN_KEYCACHE, xtcp_keycache),
 		MAP(PIN_FLOWS, xtcp_flows), MAP(PIN_XSKS, xtcp_xsks),
+		MAP(PIN_ADDRS, xtcp_addrs),
 		MAP(PIN_STATS, xtcp_stats), MAP(PIN_ENGINE, xtcp_engine),
 #undef MAP
 	};

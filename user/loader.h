@@ -23,6 +23,9 @@ struct loader_opts {
 	__u8 wscale;
 	__u8 cfg_flags;			/* XTCP_CFG_* */
 	bool have_secret;		/* else a random master secret */
+	bool addr_any;			/* --addr any: every destination */
+	int naddrs;			/* --addr A,...: these; 0: the interface's */
+	struct xtcp_addr addrs[XTCP_MAX_ADDRS];
 	__u64 secret[2];
 };
 
@@ -35,6 +38,9 @@ struct loader {
 /* Configure a loaded program's maps as attach does, for an MTU of mtu. */
 int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu);
 int loader_attach(const struct loader_opts *o, struct loader *l);
+/* Follow the interface's addresses (unless --addr fixed them): the addrs
+ * map made equal to them, logged when it changes. */
+int loader_sync_addrs(struct xtcp *skel, const struct loader_opts *o);
 int loader_pin(struct loader *l, const char *ifname, bool pin_link);
 void loader_close(struct loader *l);
 int loader_detach(const char *ifname);

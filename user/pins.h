@@ -18,6 +18,7 @@
 #define PIN_KEYCACHE "keycache"
 #define PIN_FLOWS "flows"
 #define PIN_XSKS "xsks"
+#define PIN_ADDRS "addrs"
 #define PIN_STATS "stats"
 #define PIN_ENGINE "engine"
 

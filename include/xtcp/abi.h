@@ -22,6 +22,16 @@
 #define XTCP_CFG_ECN (1U << 0)		/* answer ECN-setup SYNs with ECE (RFC 3168 6.1.1) */
 #define XTCP_CFG_BAD_ACK_RST (1U << 1)	/* answer ACKs with a bad cookie with RST */
 #define XTCP_CFG_DRAIN (1U << 2)	/* draining: valid third ACKs get RST */
+#define XTCP_CFG_ADDRS (1U << 3)	/* serve only destinations in `addrs` */
+
+/* Bound of the `addrs` map: the addresses one interface is served on. */
+#define XTCP_MAX_ADDRS 256
+
+/* Key of the `addrs` hash map: an IPv6 or IPv4-mapped address (::ffff:a.b.c.d). */
+struct xtcp_addr {
+	__be32 a[4];
+};
+_Static_assert(sizeof(struct xtcp_addr) == 16, "xtcp_addr ABI");
 
 /* Entry 0 of the `config` array map: set at attach, read per packet. */
 struct xtcp_config {
@@ -116,6 +126,7 @@ _Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
 	X(pass_not_ip, PASS, "not IPv4 or IPv6 (ARP, LLDP, ...)")	\
 	X(pass_not_tcp, PASS, "IP but not TCP (ICMP, UDP, ...)")	\
 	X(pass_port, PASS, "TCP to a port not served")			\
+	X(pass_addr, PASS, "TCP to a served port of an address not served") \
 	X(pass_frag, PASS, "non-first IP fragment (no ports to see)")	\
 	X(pass_malformed_ip, PASS, "IP header the kernel will reject")	\
 	X(syn_ack, TX, "SYN answered with a cookie SYN-ACK")		\

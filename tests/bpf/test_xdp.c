@@ -659,6 +659,49 @@ static void test_fuzz(void)
 	CHECK_EQ(counted, n, "every mutated frame counted exactly once");
 }
 
+/*
+ * XTCP_CFG_ADDRS: a served port answers only on the addresses in `addrs`;
+ * the same SYN to another address is the kernel's (pass_addr), in both
+ * families, and an empty map serves nothing.
+ */
+static void test_addrs(void)
+{
+	struct xtcp_addr a4 = { { 0, 0, htonl(0xffff), htonl(0x0a000001) } }, a6 = {};
+	struct frame_spec s;
+	struct frame_view v;
+	__u8 frame[512];
+	struct run r;
+	__u8 one = 1;
+	int v6;
+
+	inet_pton(AF_INET6, "fd00::1", a6.a);
+	set_config(XTCP_CFG_ECN | XTCP_CFG_ADDRS);
+	for (v6 = 0; v6 <= 1; v6++) {
+		size_t len;
+
+		spec_all_opts(&s, v6);
+		s.sport = (__u16)(44000 + v6);
+		len = frame_build(&s, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_addr,
+		      "v%d: empty addrs: SYN passed as pass_addr (%d %d)", v6 ? 6 : 4,
+		      r.retval, r.stat);
+		bpf_map__update_elem(skel->maps.xtcp_addrs, v6 ? &a6 : &a4, sizeof(a4),
+				     &one, sizeof(one), 0);
+		check_syn_ack("SYN to a served address", &s, &v);
+		/* the same SYN to an address next to it */
+		s.dst_addr[v6 ? 15 : 3] ^= 0x40;
+		len = frame_build(&s, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_addr,
+		      "v%d: SYN to an address not served passed (%d %d)", v6 ? 6 : 4,
+		      r.retval, r.stat);
+	}
+	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a4, sizeof(a4), 0);
+	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a6, sizeof(a6), 0);
+	set_config(XTCP_CFG_ECN);
+}
+
 int main(void)
 {
 	if (geteuid()) {
@@ -669,6 +712,7 @@ int main(void)
 		return EXIT_FAILURE;
 	test_syn_variants();
 	test_handshake();
+	test_addrs();
 	test_malformed();
 	test_fuzz();
 	xtcp__destroy(skel);

@@ -126,6 +126,32 @@ check "and detached" bash -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q xdp 
 echo "    $(grep -h 'draining\|drained' "$LOG" | tr '\n' ' ')"
 rm -f "$LOG.src"
 
+# ---- scope: the interface's own addresses, followed as they change
+VETH_SRV=$BASE_SRV
+OTHER="10.91.$NETNS_ID.200"
+SRV_MAC=$(ip -n "$NS_SRV" -j link show "$VETH_SRV" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['address'])")
+ip -n "$NS_CLI" route add "$OTHER/32" dev "$VETH_CLI"
+ip -n "$NS_CLI" neigh add "$OTHER" lladdr "$SRV_MAC" dev "$VETH_CLI"
+check "serve http on the interface's addresses" start_serve --port 80 --app http --time-wait 1
+check "its own address is served" in_cli curl -sf --max-time 5 "http://$SRV4/"
+syn0=$(xdp_counter syn_ack)
+check "a SYN to an address the host does not own is not answered" \
+	bash -c "! nsenter --net=/run/netns/$NS_CLI curl -s --max-time 2 http://$OTHER/ >/dev/null"
+check "it passed to the kernel, counted as pass_addr" [ "$(xdp_counter pass_addr)" -gt 0 ]
+check "and got no SYN-ACK" [ "$(xdp_counter syn_ack)" -eq "$syn0" ]
+ip -n "$NS_SRV" addr add "$OTHER/32" dev "$VETH_SRV"
+sleep 1.5
+check "once the interface has the address, serve follows: served" \
+	bash -c "nsenter --net=/run/netns/$NS_CLI curl -sf --max-time 5 http://$OTHER/ | grep -q 'Hello from xtcp'"
+check "serve logged the change" grep -q "serving on .*$OTHER" "$LOG"
+check "SIGINT stops it" stop_serve
+check "serve --addr names the only address served" \
+	start_serve --port 80 --app http --time-wait 1 --addr "$SRV4"
+check "IPv4 on it is served" in_cli curl -sf --max-time 5 "http://$SRV4/"
+check "IPv6, not named, reaches the kernel (nothing listens: refused)" \
+	bash -c "! nsenter --net=/run/netns/$NS_CLI curl -s --max-time 3 'http://[$SRV6]/' >/dev/null && [ \$(nsenter --net=/run/netns/$NS_SRV $XTCP stats $VETH_SRV --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"xdp\"][\"pass_addr\"])') -gt 0 ]"
+check "SIGINT stops it" stop_serve
+
 # ---- JSON stays JSON for an interface whose name holds a quote
 QIF="x\"$$"
 ip -n "$NS_SRV" link add "$QIF" type veth peer name "xq$$" && ip -n "$NS_SRV" link set "$QIF" up

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The options `attach` and `serve` share: what the XDP program is told. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/if_link.h>
 
 #include "cli.h"
+#include "addrs.h"
 #include "iface.h"
 #include "listeners.h"
 #include "log.h"
@@ -18,7 +20,10 @@ const char attach_opts_help[] =
 "      --bad-ack drop|rst     answer ACKs with a bad cookie (default drop)\n"
 "      --ecn on|off           accept ECN on SYNs with timestamps (default on)\n"
 "      --secret-file FILE     128-bit master secret, 32 hex digits; servers\n"
-"                             sharing it accept each other's cookies\n";
+"                             sharing it accept each other's cookies\n"
+"      --addr A[,A...]|any    destination addresses to serve (default: the\n"
+"                             interface's own, followed as they change under\n"
+"                             serve, taken once by attach); others pass\n";
 
 void attach_opts_default(struct loader_opts *o)
 {
@@ -27,6 +32,40 @@ void attach_opts_default(struct loader_opts *o)
 	o->window = 65535;
 	o->wscale = 7;
 	o->cfg_flags = XTCP_CFG_ECN;
+}
+
+/* --addr any, or a list of IPv4 and IPv6 addresses. */
+static int parse_addrs(const char *arg, struct loader_opts *o)
+{
+	char buf[4096], *tok, *save = NULL;
+
+	if (!strcmp(arg, "any")) {
+		o->addr_any = true;
+		o->naddrs = 0;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof(buf)) {
+		pr_err("--addr: too long");
+		return -EINVAL;
+	}
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->naddrs >= XTCP_MAX_ADDRS) {
+			pr_err("--addr: at most %d addresses", XTCP_MAX_ADDRS);
+			return -E2BIG;
+		}
+		if (addr_parse(tok, &o->addrs[o->naddrs])) {
+			pr_err("--addr %s: not an IPv4 or IPv6 address (or any)", tok);
+			return -EINVAL;
+		}
+		o->naddrs++;
+	}
+	if (!o->naddrs) {
+		pr_err("--addr %s: no address", arg);
+		return -EINVAL;
+	}
+	o->addr_any = false;
+	return 0;
 }
 
 static int on_off(const char *opt, const char *arg, const char *on,
@@ -81,6 +120,8 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 	case ATTACH_OPT_ECN:
 		return on_off("--ecn", arg, "on", "off", &o->cfg_flags,
 			      XTCP_CFG_ECN);
+	case ATTACH_OPT_ADDR:
+		return parse_addrs(arg, o) ? -1 : 0;
 	case ATTACH_OPT_SECRET:
 		if (parse_secret(arg, o->secret))
 			return -1;

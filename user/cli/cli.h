@@ -28,6 +28,7 @@ enum {
 	ATTACH_OPT_BAD_ACK,
 	ATTACH_OPT_ECN,
 	ATTACH_OPT_SECRET,
+	ATTACH_OPT_ADDR,
 };
 #define ATTACH_SHORTOPTS "p:m:"
 #define ATTACH_LONGOPTS							\
@@ -38,7 +39,8 @@ enum {
 	{ "window", required_argument, NULL, ATTACH_OPT_WINDOW },	\
 	{ "bad-ack", required_argument, NULL, ATTACH_OPT_BAD_ACK },	\
 	{ "ecn", required_argument, NULL, ATTACH_OPT_ECN },		\
-	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET }
+	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET },	\
+	{ "addr", required_argument, NULL, ATTACH_OPT_ADDR }
 extern const char attach_opts_help[];
 void attach_opts_default(struct loader_opts *o);
 /* 0: taken, 1: not an attach option, -1: bad value (reported). */

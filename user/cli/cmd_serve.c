@@ -565,6 +565,8 @@ int cmd_serve(int argc, char **argv)
 				metrics_serve(metrics_fd, a.lo.ifname);
 		}
 		if (mono_s() >= next_rate) {
+			/* addresses come and go: follow them, once a second */
+			loader_sync_addrs(l.skel, &a.lo);
 			if (a.rate)
 				print_rates(a.lo.ifname);
 			next_rate += 1;

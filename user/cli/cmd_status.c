@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "addrs.h"
 #include "counters.h"
 #include "json.h"
 #include "log.h"
@@ -27,6 +28,7 @@ struct iface_status {
 	const char *mode;
 	struct xtcp_config cfg;
 	char ports[512];
+	char addrs[1024];	/* "any", or the addresses served */
 	long flows;
 };
 
@@ -59,6 +61,26 @@ static void read_ports(const char *ifname, char *buf, size_t len)
 	close(fd);
 }
 
+static void read_addrs(struct iface_status *st, size_t len)
+{
+	struct xtcp_addr list[XTCP_MAX_ADDRS], key;
+	int fd, n = 0;
+	void *prev = NULL;
+
+	snprintf(st->addrs, len, "any");
+	if (!(st->cfg.flags & XTCP_CFG_ADDRS))
+		return;
+	fd = pins_open(st->ifname, PIN_ADDRS);
+	if (fd < 0)
+		return;
+	while (n < XTCP_MAX_ADDRS && !bpf_map_get_next_key(fd, prev, &list[n])) {
+		key = list[n++];
+		prev = &key;
+	}
+	close(fd);
+	addrs_str(list, n, st->addrs, len);
+}
+
 static void read_status(struct iface_status *st)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -81,6 +103,7 @@ static void read_status(struct iface_status *st)
 		close(fd);
 	}
 	read_ports(st->ifname, st->ports, sizeof(st->ports));
+	read_addrs(st, sizeof(st->addrs));
 	st->flows = counters_flows(st->ifname);
 }
 
@@ -95,11 +118,25 @@ static void print_status(const struct iface_status *st, bool json, bool first)
 		printf(",\"ifindex\":%d,\"attached\":%s,"
 		       "\"mode\":\"%s\",\"prog_id\":%u,\"ports\":[%s],"
 		       "\"mss4\":%u,\"mss6\":%u,\"wscale\":%u,\"window\":%u,"
-		       "\"bad_ack\":\"%s\",\"ecn\":%s,\"flows\":%ld}",
+		       "\"bad_ack\":\"%s\",\"ecn\":%s,\"flows\":%ld,\"addrs\":",
 		       st->ifindex,
 		       st->attached ? "true" : "false", st->mode, st->prog_id,
 		       st->ports, c->mss4, c->mss6, c->wscale, c->window,
 		       rst ? "rst" : "drop", ecn ? "true" : "false", st->flows);
+		if (!strcmp(st->addrs, "any")) {
+			printf("\"any\"}");
+			return;
+		}
+		/* the list as an array: "a, b" -> ["a","b"] */
+		printf("[");
+		for (const char *a = st->addrs; *a;) {
+			size_t n = strcspn(a, ",");
+
+			printf("%s\"%.*s\"", a == st->addrs ? "" : ",", (int)n, a);
+			a += n;
+			a += strspn(a, ", ");
+		}
+		printf("]}");
 		return;
 	}
 	printf("%s: %s", st->ifname,
@@ -110,6 +147,7 @@ static void print_status(const struct iface_status *st, bool json, bool first)
 	       "  bad-ack %s  ecn %s  flows %ld\n",
 	       st->ports[0] ? st->ports : "-", c->mss4, c->mss6, c->wscale,
 	       c->window, rst ? "rst" : "drop", ecn ? "on" : "off", st->flows);
+	printf("    addresses %s\n", st->addrs[0] ? st->addrs : "none (everything passes)");
 }
 
 int cmd_status(int argc, char **argv)
