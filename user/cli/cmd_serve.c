@@ -24,6 +24,7 @@
 #include "counters.h"
 #include "ctl.h"
 #include "clock.h"
+#include "linkwatch.h"
 #include "log.h"
 #include "pins.h"
 #include "queue.h"
@@ -35,7 +36,9 @@ static void usage(FILE *f)
 "Usage: xtcp serve IFACE --port P[,P...] --app APP [OPTIONS]\n"
 "\n"
 "Attach xtcp to IFACE and serve APP (%s) on the ports from the\n"
-"userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
+"userspace TCP engine, until SIGINT or SIGTERM, or until IFACE is deleted;\n"
+"then detach and clean up. SIGHUP is a reload (nothing reloads yet: it is\n"
+"logged and serving goes on).\n"
 "\n"
 "  -a, --app APP              echo, http, discard or source\n"
 "  -q, --queues N             RX queues to serve, one thread each (default 1)\n"
@@ -55,6 +58,18 @@ static void usage(FILE *f)
 "                             probe a peer idle IDLE seconds, every INTVL\n"
 "                             (default 75), abort after COUNT (default 9);\n"
 "                             off by default\n"
+"      --orphan-retries N     timeouts before a closed connection whose peer\n"
+"                             vanished or keeps its window shut is aborted\n"
+"                             (default 8, as Linux; 0: --retries only)\n"
+"      --reclaim-idle SECONDS when the pool is full, a connection idle this\n"
+"                             long with nothing in flight is aborted to admit\n"
+"                             a new one (default 30; 0: never)\n"
+"      --header-timeout SECONDS  http: a request head must arrive within\n"
+"                             this, from its first byte, else 408 and close\n"
+"                             (default 60, nginx's client_header_timeout)\n"
+"      --idle-timeout SECONDS http: a kept-alive connection idle this long is\n"
+"                             closed (default 75, nginx's keepalive_timeout)\n"
+"                             Durations take an ms suffix too (500ms); 0: none\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
 "  -h, --help                 this text\n", app_names(), AFXDP_FRAME_SIZE,
@@ -74,7 +89,30 @@ enum {
 	OPT_RETRIES,
 	OPT_DELACK,
 	OPT_KEEPALIVE,
+	OPT_ORPHAN_RETRIES,
+	OPT_RECLAIM_IDLE,
+	OPT_HEADER_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
 };
+
+/* SECONDS, or MILLISECONDS with an ms suffix, up to a day, into ms. */
+static int parse_ms(const char *what, const char *arg, unsigned int *ms)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-' ||
+	    (*end && strcmp(end, "ms") && strcmp(end, "s")) ||
+	    v > (strcmp(end, "ms") ? 86400UL : 86400000UL)) {
+		pr_err("%s %s: not a duration from 0 to 86400 seconds (or with ms)",
+		       what, arg);
+		return -1;
+	}
+	*ms = (unsigned int)(strcmp(end, "ms") ? v * 1000 : v);
+	return 0;
+}
 
 /* IDLE[,INTVL[,COUNT]] in seconds, as Linux's tcp_keepalive_* triple. */
 static int parse_keepalive(const char *arg, struct tcp_cfg *tc)
@@ -127,6 +165,10 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "delack", required_argument, NULL, OPT_DELACK },
 		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+		{ "orphan-retries", required_argument, NULL, OPT_ORPHAN_RETRIES },
+		{ "reclaim-idle", required_argument, NULL, OPT_RECLAIM_IDLE },
+		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -224,6 +266,23 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			if (parse_keepalive(optarg, &a->tc))
 				return -1;
 			break;
+		case OPT_ORPHAN_RETRIES:
+			if (parse_uint("--orphan-retries", optarg, 0, 255, &v))
+				return -1;
+			a->tc.orphan_retries = (__u32)v;
+			break;
+		case OPT_RECLAIM_IDLE:
+			if (parse_ms("--reclaim-idle", optarg, &a->tc.reclaim_idle_ms))
+				return -1;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (parse_ms("--header-timeout", optarg, &http_cfg.header_ms))
+				return -1;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_ms("--idle-timeout", optarg, &http_cfg.keepalive_ms))
+				return -1;
+			break;
 		case 'r':
 			a->rate = true;
 			break;
@@ -311,6 +370,26 @@ static void print_rates(const char *ifname)
 	t0 = t1;
 }
 
+/* Tell what became of the interface; true: it is gone, stop serving. */
+static bool serve_link_event(struct linkwatch *lw, const char *ifname)
+{
+	switch (linkwatch_read(lw)) {
+	case LINK_GONE:
+		pr_warn("%s: interface deleted (or moved out of this namespace); "
+			"stopping", ifname);
+		return true;
+	case LINK_DOWN:
+		pr_warn("%s: interface down", ifname);
+		break;
+	case LINK_UP:
+		pr_warn("%s: interface up", ifname);
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_args a = {};
@@ -318,6 +397,7 @@ int cmd_serve(int argc, char **argv)
 	struct xtcp_engine_stats *slots = MAP_FAILED;
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
+	struct linkwatch lw = { .fd = -1 };
 	unsigned long q, opened = 0;
 	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1;
 	double next_rate;
@@ -335,6 +415,11 @@ int cmd_serve(int argc, char **argv)
 
 	if (loader_attach(&a.lo, &l))
 		return EXIT_FAILURE;
+	/* before anything else can go wrong with it: is IFACE still there? */
+	i = linkwatch_open(&lw, l.ifindex);
+	if (i)
+		pr_warn("%s: cannot watch the interface (rtnetlink): %s", a.lo.ifname,
+			strerror(-i));
 	if (loader_pin(&l, a.lo.ifname, false))
 		goto out;
 	if (engine_cfg_from_maps(l.skel, &a.tc))
@@ -376,6 +461,7 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 	}
 	cli_catch_stop();
+	cli_catch_reload();
 	for (q = 0; q < a.queues; q++)
 		if (queue_start(&qs[q]))
 			goto out;
@@ -394,11 +480,20 @@ int cmd_serve(int argc, char **argv)
 	fflush(stdout);
 	next_rate = mono_s() + 1;
 	while (!cli_stop) {
-		struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = ctl_fd, .events = POLLIN },
+				       { .fd = lw.fd, .events = POLLIN } };
 		double now = mono_s();
 
-		if (poll(&p, 1, (int)((next_rate - now) * 1000) + 1) > 0)
-			ctl_serve(ctl_fd, qs, a.queues);
+		if (poll(p, 2, (int)((next_rate - now) * 1000) + 1) > 0) {
+			if (p[0].revents)
+				ctl_serve(ctl_fd, qs, a.queues);
+			if (p[1].revents && serve_link_event(&lw, a.lo.ifname))
+				break;
+		}
+		if (cli_reload) {
+			cli_reload = 0;
+			pr_warn("%s: SIGHUP: nothing to reload; still serving", a.lo.ifname);
+		}
 		if (mono_s() >= next_rate) {
 			if (a.rate)
 				print_rates(a.lo.ifname);
@@ -408,6 +503,7 @@ int cmd_serve(int argc, char **argv)
 	err = 0;
 out:
 	cli_stop = 1;
+	linkwatch_close(&lw);
 	ctl_close(ctl_fd, a.lo.ifname);
 	for (q = 0; q < opened; q++)
 		queue_close(&qs[q]);
