@@ -369,6 +369,18 @@ static void test_orphan_zero_window(void)
 	CHECK(STAT(persist_probes) + STAT(rto_expiries) > 20, "probed all along");
 	finish();
 
+	/* stuck long before its app let go: not given the whole count again
+	 * (at the longest RTO), the next timeout ends it */
+	zero_window_fin_wait_1(false);
+	time_to_gone(40000, true, 60 * SEC);
+	CHECK_EQ(tcp_conn_count(H.e), 1, "held by its app for a minute of probes");
+	tcp_close(H.conn);
+	tcp_flush(H.e);
+	t = time_to_gone(40000, true, 3600 * SEC);
+	CHECK_EQ(STAT(orphan_aborts), 1, "ends once its app lets go");
+	CHECK(t <= 2 * SEC, "at the next timeout: %llu ms", (unsigned long long)(t / MS));
+	finish();
+
 	/* progress restarts the count: a slow reader is not an orphan to kill */
 	zero_window_fin_wait_1(true);
 	for (int i = 1; i <= 12; i++) {
@@ -388,8 +400,9 @@ static void test_orphan_zero_window(void)
 	finish();
 }
 
-/* A full pool: the longest-idle connection with nothing in flight makes
- * room, if idle beyond reclaim_idle_ms; otherwise the newcomer is refused. */
+/* A full pool: the longest-idle connection with nothing in flight, or
+ * whose app let go, makes room if idle beyond reclaim_idle_ms; otherwise
+ * the newcomer is refused. */
 static void test_reclaim_idle(void)
 {
 	struct tcp_conn *c0;
@@ -433,6 +446,28 @@ static void test_reclaim_idle(void)
 	accept_from(40006);
 	CHECK_EQ(STAT(idle_reclaimed), 2, "now 40001 goes");
 	CHECK_EQ(STAT(refused_max_conns), 2, "and the newcomer is in");
+	finish();
+
+	/* an orphan retransmitting to a vanished peer goes, in flight or not */
+	setup(2);
+	H.cfg.reclaim_idle_ms = 10000;
+	start();
+	accept_from(40000);
+	tcp_send(H.conn, "x", 1);
+	tcp_close(H.conn);	/* FIN-WAIT-1, data and FIN in flight, app gone */
+	tcp_flush(H.e);
+	H.now += SEC;
+	accept_from(40001);	/* idle as long, nearly, but its app holds it */
+	H.now += 10 * SEC;
+	H.rd = H.nout;
+	accept_from(40002);
+	CHECK_EQ(STAT(idle_reclaimed), 1, "the silent orphan reclaimed");
+	CHECK_EQ(STAT(refused_max_conns), 0, "the newcomer admitted");
+	rst_port = 0;
+	for (; H.rd < H.nout; H.rd++)
+		if (!frame_parse(H.out[H.rd], H.outlen[H.rd], &v) && (v.flags & TCPHDR_RST))
+			rst_port = v.dport;
+	CHECK_EQ(rst_port, 40000, "RST to the orphan");
 	finish();
 
 	/* 0 turns it off */

@@ -56,7 +56,7 @@ struct tcp_conn {
 	uint8_t retries;
 	uint8_t dupacks;
 	uint8_t ka_probes;	/* keepalives unanswered */
-	uint8_t orphan_probes;	/* timeouts since SND.UNA last moved, app gone */
+	uint8_t stalls;		/* timeouts since SND.UNA last moved */
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;		/* payload per segment, options subtracted */
 
@@ -97,7 +97,7 @@ struct tcp_conn {
 	struct ring snd, rcv;
 	uint64_t timer_at;		/* the earliest of the four below */
 	uint64_t main_at, delack_at, ka_at, app_at;	/* 0: not armed */
-	uint32_t orphan_una;		/* SND.UNA when orphan_probes restarted */
+	uint32_t stall_una;		/* SND.UNA when stalls restarted */
 	uint32_t heap_idx;
 	struct tcp_conn *hnext;		/* hash chain */
 	struct tcp_conn *pnext;		/* flush list */

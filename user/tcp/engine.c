@@ -239,23 +239,26 @@ static void keepalive_fire(struct tcp_conn *c)
 
 /*
  * A closing connection nobody holds any more (the app let go) must not
- * outlive a peer that vanished or keeps its window shut: after
- * orphan_retries timeouts without SND.UNA moving, answered or not, it is
- * aborted, as Linux bounds orphans by tcp_orphan_retries. True: aborted.
+ * outlive a peer that vanished or keeps its window shut: once
+ * orphan_retries timeouts passed without SND.UNA moving, answered or not,
+ * it is aborted. The timeouts count from the last progress, not from the
+ * app's close, as Linux bounds an orphan by its backoff against
+ * tcp_orphan_retries: a connection that was already stuck when its app let
+ * go is not given the whole count again at the longest RTO. True: aborted.
  */
 static bool orphan_spent(struct tcp_conn *c)
 {
 	uint32_t limit = c->e->cfg.orphan_retries;
 
-	if (!limit || !c->app_gone ||
+	if (c->stall_una != c->snd_una) {	/* progress: count afresh */
+		c->stall_una = c->snd_una;
+		c->stalls = 0;
+	}
+	if (c->stalls < UINT8_MAX)
+		c->stalls++;
+	if (!limit || !c->app_gone || c->stalls <= limit ||
 	    (c->state != TCPS_FIN_WAIT_1 && c->state != TCPS_CLOSING &&
 	     c->state != TCPS_LAST_ACK))
-		return false;
-	if (c->orphan_una != c->snd_una) {	/* progress: count afresh */
-		c->orphan_una = c->snd_una;
-		c->orphan_probes = 0;
-	}
-	if (++c->orphan_probes <= limit)
 		return false;
 	ST(c->e, orphan_aborts)++;
 	conn_reset(c, true);

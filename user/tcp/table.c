@@ -128,7 +128,9 @@ void conn_touch(struct tcp_conn *c)
 /*
  * The pool is full and no TIME-WAIT is left: abort the connection whose
  * peer has been silent longest, if that is over reclaim_idle_ms and it has
- * nothing unacknowledged (a vanished client, an idle keep-alive), with RST
+ * nothing unacknowledged (a vanished client, an idle keep-alive) or its app
+ * let go of it (an orphan still retransmitting to nobody, which Linux
+ * kills first too when orphans run short, tcp_out_of_resources), with RST
  * and TCP_EV_RESET, rather than refuse a client that just proved itself.
  * The list is in order of the last segment received, so the scan stops at
  * the first connection not idle long enough; it skips at most RECLAIM_SCAN
@@ -146,7 +148,8 @@ static struct tcp_conn *idle_reclaim(struct tcp_engine *e)
 		if (e->now - c->last_rcv_ns < bound)
 			return NULL;
 		if (c->state != TCPS_TIME_WAIT && !c->pending &&
-		    c->snd_una == c->snd_max && c->snd_una == c->snd_end)
+		    (c->app_gone ||
+		     (c->snd_una == c->snd_max && c->snd_una == c->snd_end)))
 			break;
 	}
 	if (!c || n == RECLAIM_SCAN)
