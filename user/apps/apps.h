@@ -14,7 +14,7 @@ extern const struct tcp_app app_source;	 /* streams bytes until the peer closes 
 
 /* The http app's timeouts, in ms (0: none); set before serving starts. */
 struct http_cfg {
-	unsigned int header_ms;		/* a request head, from its first byte */
+	unsigned int header_ms;		/* a request head, from the accept or its first byte */
 	unsigned int keepalive_ms;	/* idle between requests */
 	unsigned int linger_ms;		/* lingering close: quiet input */
 };

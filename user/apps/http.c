@@ -6,7 +6,8 @@
  * pipelined requests are answered in order. Anything else gets 405, and a
  * request head over the buffer gets 431 and a close. Every wait has a
  * bound (http_cfg, on the engine's app timer): a request head, 408 after
- * header_ms from its first byte; an idle kept-alive connection, closed
+ * header_ms from the accept (on a kept-alive connection, from its first
+ * byte); an idle kept-alive connection, closed
  * after keepalive_ms; a peer that does not read its responses, aborted.
  * Closing is lingering, so the last response is not destroyed by an RST.
  */
