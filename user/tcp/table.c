@@ -157,8 +157,10 @@ static struct tcp_conn *idle_reclaim(struct tcp_engine *e)
 	ST(e, idle_reclaimed)++;
 	ST(e, aborted)++;
 	send_ctl(e, &c->t, c->snd_nxt, c->rcv_nxt, TCPHDR_RST | TCPHDR_ACK);
-	conn_event(c, TCP_EV_RESET);
+	/* out of every list before the app hears: nothing it does in its
+	 * callback can find this connection again */
 	conn_unlink(c);
+	conn_event(c, TCP_EV_RESET);
 	conn_free(c);
 	return e->free_list;
 }
