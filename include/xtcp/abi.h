@@ -214,6 +214,8 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(persist_probes, COUNT, "zero-window probes sent")		\
 	X(keepalive_probes, COUNT, "keepalive probes sent")		\
 	X(keepalive_aborts, COUNT, "connections aborted: keepalives unanswered") \
+	X(orphan_aborts, COUNT, "closed connections aborted: --orphan-retries timeouts") \
+	X(idle_reclaimed, COUNT, "idle connections aborted to admit a new one (pool full)") \
 	X(ooo_segs, COUNT, "segments queued out of order")		\
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\

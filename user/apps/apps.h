@@ -12,6 +12,14 @@ extern const struct tcp_app app_http;	 /* HTTP/1.1 GET, fixed body */
 extern const struct tcp_app app_discard; /* reads and drops everything */
 extern const struct tcp_app app_source;	 /* streams bytes until the peer closes */
 
+/* The http app's timeouts, in ms (0: none); set before serving starts. */
+struct http_cfg {
+	unsigned int header_ms;		/* a request head, from the accept or its first byte */
+	unsigned int keepalive_ms;	/* idle between requests */
+	unsigned int linger_ms;		/* lingering close: quiet input */
+};
+extern struct http_cfg http_cfg;
+
 /* The app called name, or NULL. */
 const struct tcp_app *app_find(const char *name);
 /* "echo|http|discard|source" */

@@ -4,7 +4,12 @@
  * with a fixed body and Content-Length; persistent connections unless the
  * request says "Connection: close" (HTTP/1.0: unless it says keep-alive);
  * pipelined requests are answered in order. Anything else gets 405, and a
- * request head over the buffer gets 431 and a close.
+ * request head over the buffer gets 431 and a close. Every wait has a
+ * bound (http_cfg, on the engine's app timer): a request head, 408 after
+ * header_ms from the accept (on a kept-alive connection, from its first
+ * byte); an idle kept-alive connection, closed
+ * after keepalive_ms; a peer that does not read its responses, aborted.
+ * Closing is lingering, so the last response is not destroyed by an RST.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,10 +20,29 @@
 
 #define HTTP_HEAD_MAX 4096
 #define HTTP_BODY "Hello from xtcp\n"
+#define HTTP_LINGER_ROUNDS 6	/* linger_ms each, while the peer still sends */
+
+struct http_cfg http_cfg = {
+	.header_ms = 60000,	/* nginx's client_header_timeout */
+	.keepalive_ms = 75000,	/* nginx's keepalive_timeout */
+	.linger_ms = 5000,	/* nginx's lingering_timeout */
+};
+
+/* What the connection waits for, and so what its timer means. */
+enum http_wait {
+	HW_NONE,	/* a response was just queued */
+	HW_HEAD,	/* a request head: header_ms from its first byte */
+	HW_IDLE,	/* the next request on a kept-alive connection */
+	HW_SEND,	/* room for a response: the peer reads too slowly */
+	HW_LINGER,	/* lingering close: our FIN is out, input is dropped */
+};
 
 struct http {
 	unsigned short len;
+	unsigned char wait;	/* enum http_wait */
+	unsigned char lingers;	/* linger rounds so far */
 	bool closing;
+	bool heard;		/* lingering: input came since the timer was armed */
 	char buf[HTTP_HEAD_MAX];
 };
 
@@ -98,11 +122,61 @@ static bool respond(struct tcp_conn *c, struct http *st, char *head)
 	return true;
 }
 
+/* Enter wait w with its timer, unless already in it (a request head's
+ * timeout runs from its first byte, not from the latest: slowloris). */
+static void wait_for(struct tcp_conn *c, struct http *st, enum http_wait w)
+{
+	uint32_t ms = w == HW_HEAD ? http_cfg.header_ms :
+		      w == HW_IDLE ? http_cfg.keepalive_ms :
+		      w == HW_SEND ? http_cfg.header_ms : http_cfg.linger_ms;
+
+	if (st->wait == w)
+		return;
+	st->wait = (unsigned char)w;
+	tcp_set_app_timer(c, ms);
+}
+
+/* Read and drop what the peer still sends. */
+static void drain(struct tcp_conn *c)
+{
+	char sink[4096];
+
+	while (tcp_recv(c, sink, sizeof(sink)))
+		;
+}
+
+/*
+ * Close once the response is out, without an RST that would destroy it:
+ * tcp_close with unread input sends RST (RFC 9293 3.10.4), and the
+ * client's TCP then discards what it has not read yet, our last response
+ * among it. So, as nginx's lingering close: FIN after the response, then
+ * read and drop the peer's input until it closes too or has been quiet
+ * for linger_ms (nginx's lingering_timeout; HTTP_LINGER_ROUNDS of it at
+ * most, as lingering_time), then close.
+ */
+static void linger_close(struct tcp_conn *c, struct http *st)
+{
+	st->closing = true;
+	st->len = 0;
+	if (!http_cfg.linger_ms) {
+		tcp_close(c);
+		return;
+	}
+	tcp_shutdown(c);
+	drain(c);
+	wait_for(c, st, HW_LINGER);
+}
+
 static void serve(struct tcp_conn *c, struct http *st)
 {
 	char *end;
 	size_t n;
 
+	if (st->wait == HW_LINGER) {
+		drain(c);
+		st->heard = true;
+		return;
+	}
 	for (;;) {
 		while (!st->closing && st->len < HTTP_HEAD_MAX - 1) {
 			n = tcp_recv(c, st->buf + st->len, HTTP_HEAD_MAX - 1 - st->len);
@@ -113,30 +187,69 @@ static void serve(struct tcp_conn *c, struct http *st)
 		st->buf[st->len] = '\0';
 		end = strstr(st->buf, "\r\n\r\n");
 		if (!end) {
-			if (st->len >= HTTP_HEAD_MAX - 1 && !st->closing) {
+			if (st->len >= HTTP_HEAD_MAX - 1) {
 				static const char big[] =
 					"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 					"Content-Length: 0\r\nConnection: close\r\n\r\n";
 
 				tcp_send(c, big, sizeof(big) - 1);
-				st->closing = true;
-				st->len = 0;
+				linger_close(c, st);
+				return;
 			}
-			break;
+			/* a head under way; or between requests, idle */
+			wait_for(c, st, st->len ? HW_HEAD : HW_IDLE);
+			return;
 		}
 		end[2] = '\0';	/* the head, with its last CRLF */
 		if (!respond(c, st, st->buf)) {
 			end[2] = '\r';
+			wait_for(c, st, HW_SEND);
 			return;	/* no room: WRITABLE brings us back */
 		}
+		st->wait = HW_NONE;
 		n = (size_t)(end + 4 - st->buf);
 		memmove(st->buf, st->buf + n, st->len - n);
 		st->len -= (unsigned short)n;
-		if (st->closing)
-			break;
+		if (st->closing) {
+			/* Connection: close; what was pipelined after it is dropped */
+			linger_close(c, st);
+			return;
+		}
 	}
-	if (st->closing)
+}
+
+/* The timer of the current wait ran out. */
+static void timeout(struct tcp_conn *c, struct http *st)
+{
+	static const char slow[] =
+		"HTTP/1.1 408 Request Timeout\r\n"
+		"Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+	switch (st->wait) {
+	case HW_HEAD:
+		/* RFC 9110 15.5.9; the slot is what a slow client must not
+		 * keep, so no lingering: what it sends next earns an RST */
+		if (tcp_send_space(c) >= sizeof(slow) - 1)
+			tcp_send(c, slow, sizeof(slow) - 1);
 		tcp_close(c);
+		break;
+	case HW_LINGER:
+		/* quiet for linger_ms, or lingered long enough: close */
+		if (!st->heard || ++st->lingers >= HTTP_LINGER_ROUNDS) {
+			drain(c);
+			tcp_close(c);
+			break;
+		}
+		st->heard = false;
+		tcp_set_app_timer(c, http_cfg.linger_ms);
+		break;
+	case HW_SEND:
+		tcp_abort(c);	/* the response cannot be delivered */
+		break;
+	default:		/* HW_IDLE: a kept-alive connection nobody uses */
+		tcp_close(c);
+		break;
+	}
 }
 
 static void http_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
@@ -148,6 +261,8 @@ static void http_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		/* responses are whole writes: as nginx's tcp_nodelay, no
 		 * keep-alive response waits for the previous one's ACK */
 		tcp_set_nodelay(c, true);
+		/* the first request head is due within header_ms, as nginx */
+		wait_for(c, st, HW_HEAD);
 		break;
 	case TCP_EV_READABLE:
 	case TCP_EV_WRITABLE:
@@ -155,8 +270,15 @@ static void http_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		break;
 	case TCP_EV_PEER_CLOSED:
 		serve(c, st);
-		if (!st->closing)
+		if (st->wait == HW_LINGER) {
+			drain(c);
 			tcp_close(c);
+		} else if (!st->closing) {
+			tcp_close(c);
+		}
+		break;
+	case TCP_EV_TIMER:
+		timeout(c, st);
 		break;
 	default:
 		break;

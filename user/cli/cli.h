@@ -17,8 +17,9 @@ int cmd_status(int argc, char **argv);
 
 int cmd_serve(int argc, char **argv);
 
-extern volatile sig_atomic_t cli_stop;
+extern volatile sig_atomic_t cli_stop, cli_reload;
 void cli_catch_stop(void);
+void cli_catch_reload(void);	/* SIGHUP sets cli_reload */
 
 /* Options of the XDP program, shared by attach and serve. */
 enum {

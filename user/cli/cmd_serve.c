@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "ctl.h"
 #include "clock.h"
+#include "linkwatch.h"
 #include "log.h"
 #include "pins.h"
 #include "queue.h"
@@ -37,7 +38,9 @@ static void usage(FILE *f)
 "Usage: xtcp serve IFACE --port P[,P...] --app APP [OPTIONS]\n"
 "\n"
 "Attach xtcp to IFACE and serve APP on the ports from the\n"
-"userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
+"userspace TCP engine, until SIGINT or SIGTERM, or until IFACE is deleted;\n"
+"then detach and clean up. SIGHUP is a reload: the served addresses are\n"
+"read again at once (nothing else reloads yet); serving goes on.\n"
 "\n"
 "  -a, --app APP              one of: %s\n"
 "  -q, --queues N             RX queues to serve, one thread each (default:\n"
@@ -66,6 +69,20 @@ static void usage(FILE *f)
 "                             and let the open ones finish for up to SECONDS\n"
 "                             before stopping (default 0: stop at once;\n"
 "                             SIGINT, or a second SIGTERM, always does)\n"
+"      --orphan-retries N     timeouts before a closed connection whose peer\n"
+"                             vanished or keeps its window shut is aborted\n"
+"                             (default 8, as Linux; 0: --retries only)\n"
+"      --reclaim-idle SECONDS when the pool is full, a connection idle this\n"
+"                             long with nothing in flight (or closed by its\n"
+"                             app) is aborted to admit a new one (default 30;\n"
+"                             0: never)\n"
+"      --header-timeout SECONDS  http: a request head must be whole within\n"
+"                             this from the accept (later: from its first\n"
+"                             byte), else 408 and close (default 60, nginx's\n"
+"                             client_header_timeout)\n"
+"      --idle-timeout SECONDS http: a kept-alive connection idle this long is\n"
+"                             closed (default 75, nginx's keepalive_timeout)\n"
+"                             Durations take an ms suffix too (500ms); 0: none\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
 "  -h, --help                 this text\n", app_names(), AFXDP_FRAME_SIZE,
@@ -88,7 +105,30 @@ enum {
 	OPT_RSS_STEERED,
 	OPT_METRICS,
 	OPT_DRAIN,
+	OPT_ORPHAN_RETRIES,
+	OPT_RECLAIM_IDLE,
+	OPT_HEADER_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
 };
+
+/* SECONDS, or MILLISECONDS with an ms suffix, up to a day, into ms. */
+static int parse_ms(const char *what, const char *arg, unsigned int *ms)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-' ||
+	    (*end && strcmp(end, "ms") && strcmp(end, "s")) ||
+	    v > (strcmp(end, "ms") ? 86400UL : 86400000UL)) {
+		pr_err("%s %s: not a duration from 0 to 86400 seconds (or with ms)",
+		       what, arg);
+		return -1;
+	}
+	*ms = (unsigned int)(strcmp(end, "ms") ? v * 1000 : v);
+	return 0;
+}
 
 /* IDLE[,INTVL[,COUNT]] in seconds, as Linux's tcp_keepalive_* triple. */
 static int parse_keepalive(const char *arg, struct tcp_cfg *tc)
@@ -147,6 +187,10 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "delack", required_argument, NULL, OPT_DELACK },
 		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+		{ "orphan-retries", required_argument, NULL, OPT_ORPHAN_RETRIES },
+		{ "reclaim-idle", required_argument, NULL, OPT_RECLAIM_IDLE },
+		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -253,6 +297,23 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			break;
 		case OPT_KEEPALIVE:
 			if (parse_keepalive(optarg, &a->tc))
+				return -1;
+			break;
+		case OPT_ORPHAN_RETRIES:
+			if (parse_uint("--orphan-retries", optarg, 0, 255, &v))
+				return -1;
+			a->tc.orphan_retries = (__u32)v;
+			break;
+		case OPT_RECLAIM_IDLE:
+			if (parse_ms("--reclaim-idle", optarg, &a->tc.reclaim_idle_ms))
+				return -1;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (parse_ms("--header-timeout", optarg, &http_cfg.header_ms))
+				return -1;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_ms("--idle-timeout", optarg, &http_cfg.keepalive_ms))
 				return -1;
 			break;
 		case 'r':
@@ -448,6 +509,26 @@ static double drain_start(const struct serve_args *a, struct loader *l,
 	return mono_s() + (double)a->drain_s;
 }
 
+/* Tell what became of the interface; true: it is gone, stop serving. */
+static bool serve_link_event(struct linkwatch *lw, const char *ifname)
+{
+	switch (linkwatch_read(lw)) {
+	case LINK_GONE:
+		pr_warn("%s: interface deleted (or moved out of this namespace); "
+			"stopping", ifname);
+		return true;
+	case LINK_DOWN:
+		pr_warn("%s: interface down", ifname);
+		break;
+	case LINK_UP:
+		pr_warn("%s: interface up", ifname);
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_args a = {};
@@ -455,6 +536,7 @@ int cmd_serve(int argc, char **argv)
 	struct xtcp_engine_stats *slots = MAP_FAILED;
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
+	struct linkwatch lw = { .fd = -1 };
 	unsigned long q, opened = 0;
 	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1;
 	/* the queues stop on this, not on the signal: a drain outlives SIGTERM */
@@ -482,6 +564,11 @@ int cmd_serve(int argc, char **argv)
 
 	if (loader_attach(&a.lo, &l))
 		goto out;
+	/* before anything else can go wrong with it: is IFACE still there? */
+	i = linkwatch_open(&lw, l.ifindex);
+	if (i)
+		pr_warn("%s: cannot watch the interface (rtnetlink): %s", a.lo.ifname,
+			strerror(-i));
 	if (loader_pin(&l, a.lo.ifname, false))
 		goto out;
 	if (engine_cfg_from_maps(l.skel, &a.tc))
@@ -523,6 +610,7 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 	}
 	cli_catch_stop();
+	cli_catch_reload();
 	for (q = 0; q < a.queues; q++)
 		if (queue_start(&qs[q]))
 			goto out;
@@ -542,8 +630,9 @@ int cmd_serve(int argc, char **argv)
 	attach_notices(&a.lo);
 	next_rate = mono_s() + 1;
 	for (;;) {
-		struct pollfd p[2] = { { .fd = ctl_fd, .events = POLLIN },
-				       { .fd = metrics_fd, .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = ctl_fd, .events = POLLIN },
+				       { .fd = metrics_fd, .events = POLLIN },
+				       { .fd = lw.fd, .events = POLLIN } };
 		double now = mono_s();
 
 		if (cli_stop) {
@@ -558,11 +647,19 @@ int cmd_serve(int argc, char **argv)
 				left == 1 ? "" : "s");
 			break;
 		}
-		if (poll(p, 2, drain_until ? 100 : (int)((next_rate - now) * 1000) + 1) > 0) {
-			if (p[0].revents & POLLIN)
+		if (poll(p, 3, drain_until ? 100 : (int)((next_rate - now) * 1000) + 1) > 0) {
+			if (p[0].revents)
 				ctl_serve(ctl_fd, qs, a.queues);
-			if (p[1].revents & POLLIN)
+			if (p[1].revents)
 				metrics_serve(metrics_fd, a.lo.ifname);
+			if (p[2].revents && serve_link_event(&lw, a.lo.ifname))
+				break;
+		}
+		if (cli_reload) {
+			cli_reload = 0;
+			pr_info("%s: SIGHUP: reloading the served addresses; still serving",
+				a.lo.ifname);
+			loader_sync_addrs(l.skel, &a.lo);
 		}
 		if (mono_s() >= next_rate) {
 			/* addresses come and go: follow them, once a second */
@@ -575,6 +672,7 @@ int cmd_serve(int argc, char **argv)
 	err = 0;
 out:
 	queues_stop = 1;
+	linkwatch_close(&lw);
 	ctl_close(ctl_fd, a.lo.ifname);
 	if (metrics_fd >= 0)
 		close(metrics_fd);

@@ -19,6 +19,8 @@
  *   TCP_EV_RESET        final: the connection was reset (RST received,
  *                       or aborted after the retry limit)
  *   TCP_EV_CLOSED       final: both sides closed cleanly
+ *   TCP_EV_TIMER        the application's timer (tcp_set_app_timer) is
+ *                       due; at any time before a final event
  *
  * Exactly one final event arrives unless the application called
  * tcp_close() first; after a final event or tcp_close() the connection
@@ -42,6 +44,7 @@ enum tcp_event {
 	TCP_EV_PEER_CLOSED,
 	TCP_EV_RESET,
 	TCP_EV_CLOSED,
+	TCP_EV_TIMER,
 };
 
 struct tcp_app {
@@ -76,6 +79,16 @@ void tcp_abort(struct tcp_conn *c);
 /* Nagle's algorithm (RFC 9293 3.7.4) is on for every connection; on turns
  * it off for this one (TCP_NODELAY), for request/response protocols. */
 void tcp_set_nodelay(struct tcp_conn *c, bool on);
+
+/*
+ * One timer per connection for the application, on the engine's own timer
+ * heap and clock (no thread, no descriptor): TCP_EV_TIMER once, ms from
+ * now; arming again moves it, 0 disarms it. Header and idle timeouts,
+ * lingering closes. Disarmed by tcp_close and tcp_abort; after a final
+ * event it never fires. Call it from inside a callback, where "now" is
+ * the time of the segment or timer being handled.
+ */
+void tcp_set_app_timer(struct tcp_conn *c, uint32_t ms);
 
 /* The per-connection state of tcp_app.ctx_size bytes. */
 void *tcp_ctx(const struct tcp_conn *c);

@@ -15,8 +15,9 @@
 
 /*
  * A connection has one "main" timer (retransmission, persist or close: at
- * most one of them makes sense at a time) and two of its own (delayed ACK,
- * keepalive). The engine's heap holds the connection once, at the earliest.
+ * most one of them makes sense at a time) and three of its own (delayed
+ * ACK, keepalive, the application's). The engine's heap holds the
+ * connection once, at the earliest.
  */
 enum tcp_timer {
 	TIMER_NONE,
@@ -25,6 +26,7 @@ enum tcp_timer {
 	TIMER_CLOSE,		/* TIME-WAIT, or FIN-WAIT-2 of a closed app */
 	TIMER_DELACK,		/* RFC 9293 3.8.6.3 */
 	TIMER_KEEPALIVE,	/* RFC 9293 3.8.4 */
+	TIMER_APP,		/* the application's (tcp_set_app_timer) */
 };
 
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */
@@ -54,6 +56,7 @@ struct tcp_conn {
 	uint8_t retries;
 	uint8_t dupacks;
 	uint8_t ka_probes;	/* keepalives unanswered */
+	uint8_t stalls;		/* timeouts since SND.UNA last moved */
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;		/* payload per segment, options subtracted */
 
@@ -94,12 +97,14 @@ struct tcp_conn {
 	uint32_t retransmits;
 
 	struct ring snd, rcv;
-	uint64_t timer_at;		/* the earliest of the three below */
-	uint64_t main_at, delack_at, ka_at;	/* 0: not armed */
+	uint64_t timer_at;		/* the earliest of the four below */
+	uint64_t main_at, delack_at, ka_at, app_at;	/* 0: not armed */
+	uint32_t stall_una;		/* SND.UNA when stalls restarted */
 	uint32_t heap_idx;
 	struct tcp_conn *hnext;		/* hash chain */
 	struct tcp_conn *pnext;		/* flush list */
 	struct tcp_conn *tw_prev, *tw_next; /* TIME-WAIT list, oldest first */
+	struct tcp_conn *idle_prev, *idle_next; /* by last segment, oldest first */
 	const struct tcp_app *app;
 	void *ctx;
 };
@@ -128,6 +133,7 @@ struct tcp_engine {
 	uint32_t nheap;
 	struct tcp_conn *pending;
 	struct tcp_conn *tw_head, *tw_tail;
+	struct tcp_conn *idle_head, *idle_tail;	/* every live connection */
 	uint8_t listen[65536 / 8];
 };
 
@@ -158,6 +164,7 @@ void conn_free(struct tcp_conn *c);
 void conn_mark(struct tcp_conn *c);
 void conn_time_wait(struct tcp_conn *c);
 void conn_orphan_bound(struct tcp_conn *c);
+void conn_touch(struct tcp_conn *c);
 
 /* timer.c */
 void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at);

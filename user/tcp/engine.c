@@ -31,6 +31,8 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->keepalive_intvl_ms = 75000;	/* as Linux: 75 s, 9 probes */
 	cfg->keepalive_probes = 9;
 	cfg->challenge_ack_limit = 1000;
+	cfg->orphan_retries = 8;		/* as Linux's tcp_orphan_retries 0 */
+	cfg->reclaim_idle_ms = 30000;
 	cfg->mss4 = 1460;
 	cfg->mss6 = 1440;
 	cfg->syn_window = 65535;
@@ -146,6 +148,7 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 		meta = NULL;
 	}
 	if (c) {
+		conn_touch(c);
 		conn_input(c, &s);
 		return;
 	}
@@ -234,6 +237,34 @@ static void keepalive_fire(struct tcp_conn *c)
 	timer_set(c, TIMER_KEEPALIVE, now + (uint64_t)cfg->keepalive_intvl_ms * 1000000);
 }
 
+/*
+ * A closing connection nobody holds any more (the app let go) must not
+ * outlive a peer that vanished or keeps its window shut: once
+ * orphan_retries timeouts passed without SND.UNA moving, answered or not,
+ * it is aborted. The timeouts count from the last progress, not from the
+ * app's close, as Linux bounds an orphan by its backoff against
+ * tcp_orphan_retries: a connection that was already stuck when its app let
+ * go is not given the whole count again at the longest RTO. True: aborted.
+ */
+static bool orphan_spent(struct tcp_conn *c)
+{
+	uint32_t limit = c->e->cfg.orphan_retries;
+
+	if (c->stall_una != c->snd_una) {	/* progress: count afresh */
+		c->stall_una = c->snd_una;
+		c->stalls = 0;
+	}
+	if (c->stalls < UINT8_MAX)
+		c->stalls++;
+	if (!limit || !c->app_gone || c->stalls <= limit ||
+	    (c->state != TCPS_FIN_WAIT_1 && c->state != TCPS_CLOSING &&
+	     c->state != TCPS_LAST_ACK))
+		return false;
+	ST(c->e, orphan_aborts)++;
+	conn_reset(c, true);
+	return true;
+}
+
 static void timer_fire(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
@@ -243,6 +274,8 @@ static void timer_fire(struct tcp_conn *c)
 		enum tcp_timer kind = c->timer_kind;
 
 		timer_stop(c);
+		if ((kind == TIMER_RTO || kind == TIMER_PERSIST) && orphan_spent(c))
+			return;
 		switch (kind) {
 		case TIMER_CLOSE:
 			if (c->state == TCPS_FIN_WAIT_2)
@@ -274,6 +307,12 @@ static void timer_fire(struct tcp_conn *c)
 	if (c->ka_at && c->ka_at <= now) {
 		timer_clear(c, TIMER_KEEPALIVE);
 		keepalive_fire(c);
+		if (c->state == TCPS_CLOSED)
+			return;
+	}
+	if (c->app_at && c->app_at <= now) {
+		timer_clear(c, TIMER_APP);
+		conn_event(c, TCP_EV_TIMER);	/* nothing once the app let go */
 	}
 }
 
@@ -404,6 +443,7 @@ int tcp_shutdown(struct tcp_conn *c)
 void tcp_abort(struct tcp_conn *c)
 {
 	c->app_gone = 1;
+	timer_clear(c, TIMER_APP);
 	if (c->state == TCPS_SYN_SENT)
 		conn_close(c);
 	else
@@ -419,8 +459,19 @@ void tcp_close(struct tcp_conn *c)
 		return;
 	}
 	c->app_gone = 1;
+	timer_clear(c, TIMER_APP);
 	tcp_shutdown(c);
 	conn_orphan_bound(c);
+}
+
+void tcp_set_app_timer(struct tcp_conn *c, uint32_t ms)
+{
+	if (c->app_gone || c->state == TCPS_CLOSED)
+		return;
+	if (ms)
+		timer_set(c, TIMER_APP, c->e->now + (uint64_t)ms * 1000000);
+	else
+		timer_clear(c, TIMER_APP);
 }
 
 void tcp_set_nodelay(struct tcp_conn *c, bool on)

@@ -90,6 +90,81 @@ static struct tcp_conn *tw_recycle(struct tcp_engine *e)
 	return e->free_list;
 }
 
+static void idle_unlink(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	*(c->idle_prev ? &c->idle_prev->idle_next : &e->idle_head) = c->idle_next;
+	*(c->idle_next ? &c->idle_next->idle_prev : &e->idle_tail) = c->idle_prev;
+	c->idle_prev = c->idle_next = NULL;
+}
+
+static void idle_append(struct tcp_conn *c)
+{
+	struct tcp_engine *e = c->e;
+
+	c->idle_prev = e->idle_tail;
+	c->idle_next = NULL;
+	*(e->idle_tail ? &e->idle_tail->idle_next : &e->idle_head) = c;
+	e->idle_tail = c;
+}
+
+static bool idle_linked(const struct tcp_conn *c)
+{
+	return c->idle_prev || c->e->idle_head == c;
+}
+
+/* A segment from the peer: c goes to the young end of the idle list. */
+void conn_touch(struct tcp_conn *c)
+{
+	if (c->e->idle_tail == c || !idle_linked(c))
+		return;
+	idle_unlink(c);
+	idle_append(c);
+}
+
+#define RECLAIM_SCAN 32	/* connections looked at per refused newcomer */
+
+/*
+ * The pool is full and no TIME-WAIT is left: abort the connection whose
+ * peer has been silent longest, if that is over reclaim_idle_ms and it has
+ * nothing unacknowledged (a vanished client, an idle keep-alive) or its app
+ * let go of it (an orphan still retransmitting to nobody, which Linux
+ * kills first too when orphans run short, tcp_out_of_resources), with RST
+ * and TCP_EV_RESET, rather than refuse a client that just proved itself.
+ * The list is in order of the last segment received, so the scan stops at
+ * the first connection not idle long enough; it skips at most RECLAIM_SCAN
+ * busy ones, so a full pool costs a newcomer O(1).
+ */
+static struct tcp_conn *idle_reclaim(struct tcp_engine *e)
+{
+	uint64_t bound = (uint64_t)e->cfg.reclaim_idle_ms * 1000000;
+	struct tcp_conn *c = e->idle_head;
+	int n;
+
+	if (!bound)
+		return NULL;
+	for (n = 0; c && n < RECLAIM_SCAN; c = c->idle_next, n++) {
+		if (e->now - c->last_rcv_ns < bound)
+			return NULL;
+		if (c->state != TCPS_TIME_WAIT && !c->pending &&
+		    (c->app_gone ||
+		     (c->snd_una == c->snd_max && c->snd_una == c->snd_end)))
+			break;
+	}
+	if (!c || n == RECLAIM_SCAN)
+		return NULL;
+	ST(e, idle_reclaimed)++;
+	ST(e, aborted)++;
+	send_ctl(e, &c->t, c->snd_nxt, c->rcv_nxt, TCPHDR_RST | TCPHDR_ACK);
+	/* out of every list before the app hears: nothing it does in its
+	 * callback can find this connection again */
+	conn_unlink(c);
+	conn_event(c, TCP_EV_RESET);
+	conn_free(c);
+	return e->free_list;
+}
+
 struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
 			    const struct tcp_app *app)
 {
@@ -98,6 +173,8 @@ struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
 
 	if (!c)
 		c = tw_recycle(e);
+	if (!c)
+		c = idle_reclaim(e);
 	if (!c)
 		return NULL;
 	if (ring_init(&c->snd, e->cfg.sndbuf))
@@ -123,6 +200,8 @@ struct tcp_conn *conn_alloc(struct tcp_engine *e, const struct tcp_tuple *t,
 	c->hnext = e->buckets[b];
 	e->buckets[b] = c;
 	c->hashed = 1;
+	c->last_rcv_ns = e->now;
+	idle_append(c);
 	e->nconns++;
 	return c;
 }
@@ -167,6 +246,8 @@ static void conn_unlink(struct tcp_conn *c)
 
 	if (c->state == TCPS_TIME_WAIT)
 		tw_unlink(c);
+	if (idle_linked(c))
+		idle_unlink(c);
 	conn_set_state(c, TCPS_CLOSED);
 	timer_stop_all(c);
 	if (c->hashed) {

@@ -79,6 +79,13 @@ struct tcp_cfg {
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
 	uint32_t challenge_ack_limit;	/* per second, engine-wide (RFC 5961 7) */
+	/* timeouts in a row, peer answering or not, before a FIN-WAIT-1,
+	 * CLOSING or LAST-ACK whose app let go is aborted (Linux's
+	 * tcp_orphan_retries); 0: only max_retries applies */
+	uint32_t orphan_retries;
+	/* pool full: a connection with nothing unacknowledged and no segment
+	 * for this long is aborted to admit a newcomer; 0: never */
+	uint32_t reclaim_idle_ms;
 	uint64_t seed;			/* non-zero: hash and ISN keys from it,
 					 * for reproducible simulations */
 	/* what the XDP program answers SYNs with (struct xtcp_config) */
