@@ -152,6 +152,23 @@ check "IPv6, not named, reaches the kernel (nothing listens: refused)" \
 	bash -c "! nsenter --net=/run/netns/$NS_CLI curl -s --max-time 3 'http://[$SRV6]/' >/dev/null && [ \$(nsenter --net=/run/netns/$NS_SRV $XTCP stats $VETH_SRV --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"xdp\"][\"pass_addr\"])') -gt 0 ]"
 check "SIGINT stops it" stop_serve
 
+# ---- rates: columns with a timestamp, the XDP ones too, as a flood runs
+check "serve --rate" start_serve --port 80 --app http --rate
+in_cli timeout 3 hping3 -q -S -p 80 --rand-source -i u50 -c 40000 "$SRV4" >/dev/null 2>&1 &
+FLOOD=$!
+in_srv "$XTCP" stats "$VETH_SRV" --watch --count 2 --interval 0.5 >"$LOG.w"
+wait "$FLOOD"
+sleep 1.2
+sed 's/^/    /' "$LOG.w"
+check "stats --watch prints a header of columns" grep -q "^time .*synack/s .*estab/s" "$LOG.w"
+check "and timestamped rows with SYN-ACKs/s during the flood" \
+	awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]/ && $3 > 100 { ok = 1 } END { exit !ok }' "$LOG.w"
+check "serve --rate shows the SYN-ACKs/s too" \
+	awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]/ && $3 > 100 { ok = 1 } END { exit !ok }' "$LOG"
+grep "^time\|^[0-9][0-9]:" "$LOG" | head -3 | sed 's/^/    /'
+check "SIGINT stops it" stop_serve
+rm -f "$LOG.w"
+
 # ---- JSON stays JSON for an interface whose name holds a quote
 QIF="x\"$$"
 ip -n "$NS_SRV" link add "$QIF" type veth peer name "xq$$" && ip -n "$NS_SRV" link set "$QIF" up

@@ -22,6 +22,7 @@
 #include "apps/apps.h"
 #include "cli.h"
 #include "counters.h"
+#include "rates.h"
 #include "iface.h"
 #include "metrics.h"
 #include "ctl.h"
@@ -423,38 +424,6 @@ static int engine_cfg_from_maps(struct xtcp *skel, struct tcp_cfg *tc)
 	return 0;
 }
 
-/* A line of rates each second, from the same counters `xtcp stats` reads. */
-static void print_rates(const char *ifname)
-{
-	static struct xtcp_engine_stats prev;
-	static double t0;
-	struct xtcp_engine_stats cur;
-	double t1 = mono_s(), dt;
-	__u64 conns = 0;
-	int i;
-
-	if (counters_engine(ifname, &cur))
-		return;
-	for (i = XTCP_ENGINE_conn_syn_sent; i <= XTCP_ENGINE_conn_time_wait; i++)
-		conns += ((__u64 *)&cur)[i];
-	dt = t0 ? t1 - t0 : 0;
-	if (dt > 0)
-		printf("conns %llu  accepted/s %.0f  closed/s %.0f  segs in/s %.0f"
-		       "  out/s %.0f  Mbit/s in %.1f out %.1f  rst out %llu  retrans %llu\n",
-		       (unsigned long long)conns,
-		       (cur.accepted - prev.accepted) / dt,
-		       (cur.closed - prev.closed) / dt,
-		       (cur.segs_in - prev.segs_in) / dt,
-		       (cur.segs_out - prev.segs_out) / dt,
-		       (cur.bytes_in - prev.bytes_in) * 8 / dt / 1e6,
-		       (cur.bytes_out - prev.bytes_out) * 8 / dt / 1e6,
-		       (unsigned long long)cur.rst_out,
-		       (unsigned long long)cur.retransmits);
-	fflush(stdout);
-	prev = cur;
-	t0 = t1;
-}
-
 /* Connections that still carry data: every state but TIME-WAIT. */
 static __u64 live_conns(const struct xtcp_engine_stats *slots, unsigned long nq)
 {
@@ -542,6 +511,8 @@ int cmd_serve(int argc, char **argv)
 	/* the queues stop on this, not on the signal: a drain outlives SIGTERM */
 	static volatile sig_atomic_t queues_stop;
 	double next_rate, drain_until = 0;
+	struct rates_sample rate_prev = {}, rate_cur;
+	unsigned rate_lines = 0;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
@@ -664,8 +635,12 @@ int cmd_serve(int argc, char **argv)
 		if (mono_s() >= next_rate) {
 			/* addresses come and go: follow them, once a second */
 			loader_sync_addrs(l.skel, &a.lo);
-			if (a.rate)
-				print_rates(a.lo.ifname);
+			if (a.rate) {
+				rates_sample(a.lo.ifname, &rate_cur);
+				if (rate_prev.t)
+					rates_print(stdout, &rate_prev, &rate_cur, &rate_lines);
+				rate_prev = rate_cur;
+			}
 			next_rate += 1;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "counters.h"
 #include "json.h"
+#include "rates.h"
 #include "metrics.h"
 #include "ctl.h"
 #include "clock.h"
@@ -34,7 +35,12 @@ static void usage(FILE *f)
 "  -f, --format FMT     text (default), json, or prometheus: the text\n"
 "                       exposition format, for node_exporter's textfile\n"
 "                       collector (`xtcp serve --metrics` serves the same)\n"
-"  -w, --watch          print rates per second until interrupted\n"
+"  -w, --watch          a line of rates per interval until interrupted,\n"
+"                       with a timestamp and a header every 20 lines:\n"
+"                       packets, SYN-ACKs, handshakes, flow segments,\n"
+"                       passed, dropped, RSTs; under serve, connections,\n"
+"                       accepts, closes, segments, Mbit/s, retransmits.\n"
+"                       With --json, every counter's rate\n"
 "  -i, --interval S     seconds between samples with --watch (default 1)\n"
 "  -c, --count N        stop after N samples with --watch\n"
 "  -C, --conns          under `xtcp serve`: one line per connection, like\n"
@@ -87,73 +93,51 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 	printf("}\n");
 }
 
-/*
- * One watch line per counter that moved: rate and total; engine gauges
- * (connections by state, UMEM) print their level instead.
- */
-static void watch_rows(const char *const *names, const __u64 *cur,
-		       const __u64 *prev, const bool *gauge, int n, double dt,
-		       bool json, bool *first)
+/* --json: one object per interval, every counter's rate (gauges: level). */
+static void watch_json(const char *const *names, const __u64 *cur,
+		       const __u64 *prev, const bool *gauge, int n, double dt)
 {
-	int i;
-
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		bool g = gauge && gauge[i];
-		double v = g ? (double)cur[i] : (cur[i] - prev[i]) / dt;
 
-		if (json) {
-			printf("%s\"%s\":%.1f", *first ? "" : ",", names[i], v);
-			*first = false;
-		} else if (g ? cur[i] != prev[i] || cur[i] : cur[i] != prev[i]) {
-			if (g)
-				printf("%-22s %14.0f now\n", names[i], v);
-			else
-				printf("%-22s %14.0f/s %16llu\n", names[i], v,
-				       (unsigned long long)cur[i]);
-		}
+		printf("%s\"%s\":%.1f", i ? "," : "", names[i],
+		       g ? (double)cur[i] : (cur[i] - prev[i]) / dt);
 	}
 }
 
 static int watch(const char *ifname, double interval, long count, bool json)
 {
-	struct xtcp_stats prev, cur;
-	struct xtcp_engine_stats eprev, ecur;
+	struct rates_sample prev, cur;
 	struct timespec ts = { (time_t)interval,
 			       (long)((interval - (time_t)interval) * 1e9) };
-	double t0 = mono_s(), t1;
-	int err = counters_read(ifname, &prev);
-	bool engine = !counters_engine(ifname, &eprev), first;
+	unsigned lines = 0;
+	int err = rates_sample(ifname, &prev);
 
 	cli_catch_stop();
 	while (!err && !cli_stop && count-- != 0) {
 		nanosleep(&ts, NULL);
-		err = counters_read(ifname, &cur);
+		err = rates_sample(ifname, &cur);
 		if (err)
 			break;
-		if (engine && counters_engine(ifname, &ecur))
-			engine = false;	/* serve stopped: XDP counters go on */
-		t1 = mono_s();
-		first = true;
-		if (json) {
+		if (!json) {
+			rates_print(stdout, &prev, &cur, &lines);
+		} else {
 			printf("{\"schema\":%d,\"ifname\":", XTCP_JSON_SCHEMA);
 			json_str(stdout, ifname);
-			printf(",\"interval\":%.3f,\"rates\":{", t1 - t0);
-		}
-		watch_rows(counter_names, (__u64 *)&cur, (__u64 *)&prev, NULL,
-			   XTCP_STAT__MAX, t1 - t0, json, &first);
-		if (engine) {
-			if (json)
+			printf(",\"interval\":%.3f,\"rates\":{", cur.t - prev.t);
+			watch_json(counter_names, (__u64 *)&cur.x, (__u64 *)&prev.x, NULL,
+				   XTCP_STAT__MAX, cur.t - prev.t);
+			/* serve stopped: the XDP counters go on */
+			if (cur.engine && prev.engine) {
 				printf("},\"engine\":{");
-			first = true;
-			watch_rows(engine_counter_names, (__u64 *)&ecur,
-				   (__u64 *)&eprev, engine_counter_gauge,
-				   XTCP_ENGINE__MAX, t1 - t0, json, &first);
-			eprev = ecur;
+				watch_json(engine_counter_names, (__u64 *)&cur.e,
+					   (__u64 *)&prev.e, engine_counter_gauge,
+					   XTCP_ENGINE__MAX, cur.t - prev.t);
+			}
+			printf("}}\n");
+			fflush(stdout);
 		}
-		printf(json ? "}}\n" : "\n");
-		fflush(stdout);
 		prev = cur;
-		t0 = t1;
 	}
 	return err;
 }
