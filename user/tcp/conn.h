@@ -199,6 +199,10 @@ void conn_input(struct tcp_conn *c, struct tcp_seg *s);
 void conn_event(struct tcp_conn *c, enum tcp_event ev);
 void conn_reset(struct tcp_conn *c, bool send_rst);
 
+/* pmtu.c: ICMP too-big (RFC 1191, 8201, 5927), black holes (RFC 4821) */
+void pmtu_icmp_input(struct tcp_engine *e, const uint8_t *frame, size_t len);
+void pmtu_rto(struct tcp_conn *c);
+
 /* listen.c */
 void listen_input(struct tcp_engine *e, struct tcp_seg *s);
 void conn_accept(struct tcp_engine *e, struct tcp_seg *s,

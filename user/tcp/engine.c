@@ -31,6 +31,7 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->keepalive_intvl_ms = 75000;	/* as Linux: 75 s, 9 probes */
 	cfg->keepalive_probes = 9;
 	cfg->challenge_ack_limit = 1000;
+	cfg->blackhole_rtos = 3;	/* as Linux's tcp_retries1 */
 	cfg->mss4 = 1460;
 	cfg->mss6 = 1440;
 	cfg->syn_window = 65535;
@@ -126,6 +127,10 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 	int r;
 
 	e->now = now_ns;
+	if (meta && (meta->flags & XTCP_META_ICMP)) {
+		pmtu_icmp_input(e, frame, len);
+		return;
+	}
 	ST(e, segs_in)++;
 	r = wire_parse(frame, len, &s);
 	if (r) {
@@ -204,6 +209,7 @@ static void rto_fire(struct tcp_conn *c)
 		tcp_output_probe(c);
 		return;
 	}
+	pmtu_rto(c);
 	recovery_rto(c);
 	conn_mark(c);
 }
