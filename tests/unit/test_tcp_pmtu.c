@@ -146,82 +146,31 @@ static __u64 stat(size_t off)
 }
 #define STAT(name) stat(offsetof(struct xtcp_engine_stats, name))
 
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = (__u8)v;
-}
-
 /*
- * A router's ICMP error quoting frame idx we sent: IPv4 type 3 code 4 (RFC
- * 1191) or ICMPv6 type 2 (RFC 4443 3.2), from 10.0.0.254 / fd00::fe, with
- * the first quote bytes of our IP packet (RFC 1812 asks for as many as fit
- * in 576). seq_delta shifts the quoted seq; corrupt breaks the checksum.
+ * A router's ICMP error quoting frame idx we sent, with its first quote
+ * bytes of IP (RFC 1812 asks for as many as fit in 576). seq_delta shifts
+ * the quoted seq; corrupt breaks the ICMP checksum.
  */
 static void icmp_too_big(int idx, __u32 mtu, size_t quote, __u32 seq_delta,
 			 bool corrupt)
 {
-	static const __u8 router4[4] = { 10, 0, 0, 254 };
-	static const __u8 router6[16] = { 0xfd, [15] = 0xfe };
-	const __u8 *ours = H.out[idx];
-	__u8 f[2048], *ip = f + 14, *icmp, *q;
-	size_t iph = H.v6 ? 40 : 20, ours_ip = H.outlen[idx] - 14;
-	size_t icmp_len, l4;
 	struct xtcp_meta m = { .flags = XTCP_META_ICMP, .magic = XTCP_META_MAGIC };
-	__u32 sum, seq;
+	__u8 ours[2048], f[2048], *th;
+	size_t n;
+	__u32 seq;
 
-	if (quote > ours_ip)
-		quote = ours_ip;
-	icmp_len = 8 + quote;
-	memcpy(f, ours + 6, 6);		/* to us, from the router */
-	memcpy(f + 6, ours, 6);
-	put16(f + 12, H.v6 ? 0x86dd : 0x0800);
-	memset(ip, 0, iph);
-	icmp = ip + iph;
-	q = icmp + 8;
-	memcpy(q, ours + 14, quote);
-	l4 = H.v6 ? 40 : (size_t)(q[0] & 0xf) * 4;
-	seq = ((__u32)q[l4 + 4] << 24 | (__u32)q[l4 + 5] << 16 |
-	       (__u32)q[l4 + 6] << 8 | q[l4 + 7]) + seq_delta;
-	q[l4 + 4] = seq >> 24;
-	q[l4 + 5] = (__u8)(seq >> 16);
-	q[l4 + 6] = (__u8)(seq >> 8);
-	q[l4 + 7] = (__u8)seq;
-	memset(icmp, 0, 8);
-	if (H.v6) {
-		ip[0] = 0x60;
-		put16(ip + 4, (__u16)icmp_len);
-		ip[6] = 58;
-		ip[7] = 64;
-		memcpy(ip + 8, router6, 16);
-		memcpy(ip + 24, ours + 14 + 8, 16);	/* our address */
-		icmp[0] = 2;
-		icmp[4] = mtu >> 24;
-		icmp[5] = (__u8)(mtu >> 16);
-		icmp[6] = (__u8)(mtu >> 8);
-		icmp[7] = (__u8)mtu;
-		/* RFC 4443 2.3: the pseudo-header of RFC 8200 8.1 */
-		sum = 0;
-		for (int i = 8; i < 40; i += 2)
-			sum += (__u32)(ip[i] << 8 | ip[i + 1]);
-		sum += (__u32)icmp_len + 58;
-		put16(icmp + 2, inet_csum(icmp, icmp_len, sum));
-	} else {
-		ip[0] = 0x45;
-		put16(ip + 2, (__u16)(20 + icmp_len));
-		ip[8] = 64;
-		ip[9] = 1;
-		memcpy(ip + 12, router4, 4);
-		memcpy(ip + 16, ours + 14 + 12, 4);	/* our address */
-		put16(ip + 10, inet_csum(ip, 20, 0));
-		icmp[0] = 3;
-		icmp[1] = 4;
-		put16(icmp + 6, (__u16)mtu);
-		put16(icmp + 2, inet_csum(icmp, icmp_len, 0));
-	}
+	memcpy(ours, H.out[idx], H.outlen[idx]);
+	th = ours + 14 + (H.v6 ? 40 : 20);
+	seq = ((__u32)th[4] << 24 | (__u32)th[5] << 16 | (__u32)th[6] << 8 | th[7]) +
+	      seq_delta;
+	th[4] = seq >> 24;
+	th[5] = (__u8)(seq >> 16);
+	th[6] = (__u8)(seq >> 8);
+	th[7] = (__u8)seq;
+	n = frame_icmp_too_big(ours, H.outlen[idx], mtu, quote, f, sizeof(f));
 	if (corrupt)
-		icmp[8 + quote - 1] ^= 0x10;
-	tcp_input(H.e, f, 14 + iph + icmp_len, &m, H.now);
+		f[n - 1] ^= 0x10;
+	tcp_input(H.e, f, n, &m, H.now);
 	tcp_flush(H.e);
 }
 
