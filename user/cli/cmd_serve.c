@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "clock.h"
 #include "log.h"
+#include "mtu.h"
 #include "pins.h"
 #include "queue.h"
 #include "xtcp.skel.h"
@@ -320,6 +321,7 @@ int cmd_serve(int argc, char **argv)
 	struct loader l = { .link_fd = -1 };
 	unsigned long q, opened = 0;
 	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1;
+	struct mtu_watch mw;
 	double next_rate;
 
 	if (parse(argc, argv, &a))
@@ -392,6 +394,9 @@ int cmd_serve(int argc, char **argv)
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
+	if (mtu_watch_init(&mw, a.lo.ifname, a.lo.mss,
+			   bpf_map__fd(l.skel->maps.xtcp_config), qs, a.queues))
+		goto out;
 	next_rate = mono_s() + 1;
 	while (!cli_stop) {
 		struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
@@ -402,6 +407,7 @@ int cmd_serve(int argc, char **argv)
 		if (mono_s() >= next_rate) {
 			if (a.rate)
 				print_rates(a.lo.ifname);
+			mtu_watch_poll(&mw);
 			next_rate += 1;
 		}
 	}
