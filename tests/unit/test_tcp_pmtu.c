@@ -8,6 +8,7 @@
  * scripted peer on a virtual clock, as test_tcp_states.c does it.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -436,6 +437,36 @@ static void test_established_if_mtu(void)
 	CHECK_EQ(STAT(pmtu_if_mtu), 1, "nothing more counted");
 }
 
+/* Mutated and cut ICMP errors: each counted once, nothing read out of
+ * bounds (the sanitizer build runs this too), the connection unharmed. */
+static void test_established_icmp_fuzz(void)
+{
+	struct xtcp_meta m = { .flags = XTCP_META_ICMP, .magic = XTCP_META_MAGIC };
+	unsigned int seed = 4242;
+	__u8 good[2048], f[2048];
+	size_t n, len;
+	int first, i, j;
+
+	establish(0, 0);
+	first = send_data(5000);
+	n = frame_icmp_too_big(H.out[first], H.outlen[first], 1400, 548, good,
+			       sizeof(good));
+	for (i = 0; i < 2000; i++) {
+		memcpy(f, good, n);
+		len = n;
+		for (j = 0; j < 1 + (int)(rand_r(&seed) % 4); j++)
+			f[rand_r(&seed) % len] = (__u8)rand_r(&seed);
+		if (i % 3 == 0)
+			len = rand_r(&seed) % len;
+		tcp_input(H.e, f, len, &m, H.now);
+		tcp_flush(H.e);
+	}
+	CHECK_EQ(STAT(icmp_in), 2000, "every mutated ICMP seen");
+	CHECK_EQ(STAT(drop_icmp) + STAT(pmtu_updates) <= 2000, 1, "each counted at most once");
+	CHECK(info().mss >= 536 && info().mss <= 1460, "the MSS stays sane");
+	CHECK(drain(ISS + 1 + 5000), "the connection still delivers");
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(pattern); i++)
@@ -446,6 +477,7 @@ int main(void)
 	test_established_v6_packet_too_big();
 	test_established_blackhole();
 	test_established_if_mtu();
+	test_established_icmp_fuzz();
 	tcp_engine_free(H.e);
 	return check_done("unit/tcp_pmtu");
 }
