@@ -209,6 +209,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(icmp_in, COUNT, "ICMP too-big frames received (RFC 1191, 8201)") \
 	X(pmtu_updates, COUNT, "connections' MSS lowered by an ICMP too-big") \
 	X(pmtu_blackholes, COUNT, "connections' MSS lowered after timeouts in a row (RFC 4821 black hole)") \
+	X(pmtu_raised, COUNT, "MSS tried again at its size before a black-hole fallback") \
 	X(pmtu_if_mtu, COUNT, "connections' MSS lowered by an interface MTU change") \
 	X(drop_icmp, COUNT, "ICMP too-big ignored: malformed, no connection, or seq outside SND.UNA..SND.MAX (RFC 5927 4.1)") \
 	X(ooo_segs, COUNT, "segments queued out of order")		\

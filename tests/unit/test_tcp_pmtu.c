@@ -32,6 +32,7 @@ static struct {
 	__u64 now;
 	struct tcp_conn *conn;
 	int v6;
+	size_t sent;		/* bytes of the pattern handed to tcp_send */
 } H;
 
 static __u8 pattern[200000];
@@ -185,12 +186,14 @@ static size_t plen(const struct frame_view *v)
 	return v->tcp_len - v->doff * 4u;
 }
 
-/* Send len bytes of the pattern, flush; returns the first new frame. */
+/* Send the next len bytes of the pattern, flush; returns the first new
+ * frame. */
 static int send_data(size_t len)
 {
 	int first = H.nout;
 
-	tcp_send(H.conn, pattern, len);
+	tcp_send(H.conn, pattern + H.sent, len);
+	H.sent += len;
 	tcp_flush(H.e);
 	return first;
 }
@@ -384,6 +387,41 @@ static void test_established_blackhole(void)
 	      "the timeout resends SND.UNA at 536");
 	CHECK(drain(ISS + 1 + 20000), "and the transfer completes");
 	CHECK_EQ(STAT(pmtu_blackholes), 1, "once");
+
+	/* a second later the old size is tried again (RFC 4821 7.2) */
+	tcp_timers(H.e, H.now += 900 * MS);
+	send_data(3000);
+	CHECK_EQ(info().mss, 536, "not before a second");
+	CHECK(drain(ISS + 1 + 23000), "acknowledged");
+	H.rd = H.nout;
+	tcp_timers(H.e, H.now += 200 * MS);
+	send_data(20000);
+	CHECK_EQ(STAT(pmtu_raised), 1, "after a second: the old size again");
+	CHECK(parse_out(H.rd, &v) && plen(&v) == 1460, "new data goes at 1460");
+	/* it is a real black hole: it falls back again, and waits longer */
+	H.rd = H.nout;
+	for (i = 0; i < 3; i++)
+		tcp_timers(H.e, H.now += 70 * SEC);
+	CHECK_EQ(STAT(pmtu_blackholes), 2, "the trial fails: down again");
+	CHECK_EQ(info().mss, 536, "at the floor");
+	CHECK(drain(ISS + 1 + 43000), "the transfer completes");
+	tcp_timers(H.e, H.now += 1100 * MS);
+	send_data(3000);
+	CHECK_EQ(info().mss, 536, "the next trial waits 2 s, not 1");
+	CHECK(drain(ISS + 1 + 46000), "acknowledged");
+	tcp_timers(H.e, H.now += 1000 * MS);
+	send_data(3000);
+	CHECK_EQ(info().mss, 1460, "after 2 s: tried again");
+	CHECK_EQ(STAT(pmtu_raised), 2, "counted");
+	/* this time it was loss: the big segments are acknowledged */
+	CHECK(drain(ISS + 1 + 49000), "acknowledged at 1460");
+	send_data(20000);
+	for (i = 0; i < 3; i++)
+		tcp_timers(H.e, H.now += 70 * SEC);
+	CHECK_EQ(STAT(pmtu_blackholes), 3, "a later streak falls back again");
+	tcp_timers(H.e, H.now += 1100 * MS);
+	send_data(100);
+	CHECK_EQ(info().mss, 1460, "and is tried after 1 s: the trial passed");
 
 	/* off: blackhole_rtos = 0 */
 	bh_rtos = 0;

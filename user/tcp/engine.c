@@ -176,10 +176,12 @@ void tcp_flush(struct tcp_engine *e)
 
 		e->pending = c->pnext;
 		c->pending = 0;
-		if (c->state == TCPS_CLOSED)
+		if (c->state == TCPS_CLOSED) {
 			conn_free(c);
-		else
+		} else {
+			pmtu_flush(c);
 			tcp_output(c);
+		}
 	}
 }
 

@@ -6,7 +6,8 @@
  * SND.UNA at the new size, which is no sign of congestion. Timeouts in a
  * row with full-sized segments in flight mean a path that drops big packets
  * and says nothing (an ICMP black hole, RFC 4821 / RFC 8899): the MSS falls
- * back to the floor, as Linux does with tcp_mtu_probing=1. An interface
+ * back to the floor, as Linux does with tcp_mtu_probing=1, and the old size
+ * is tried again later, in case it was only loss. An interface
  * MTU change lowers what new connections advertise and what live ones send.
  */
 #include "conn.h"
@@ -15,6 +16,20 @@
  * minus headers), IPv6's minimum link MTU of 1280 less 60 (RFC 8200 5). */
 #define PMTU_MSS4_MIN 536
 #define PMTU_MSS6_MIN 1220
+
+/*
+ * The black-hole fallback (RFC 4821 2; a crude form of its search back up,
+ * 7.2, as Linux's tcp_mtu_probing=1): NONE -> LOWERED on the blackhole_rtos-th timeout in a
+ * row with full-sized segments in flight; LOWERED -> PROBING when the old
+ * size is tried again, 1 s after the first fallback, doubling with each
+ * one up to about 9 minutes (Linux probes every 10); PROBING -> NONE once
+ * data sent at the old size is acknowledged: random loss, not a black
+ * hole, and it costs a second at the floor. A real black hole costs
+ * blackhole_rtos timeouts per trial, ever rarer.
+ */
+enum { PMTU_NONE, PMTU_LOWERED, PMTU_PROBING };
+#define PMTU_PROBE_NS 1000000000ULL
+#define PMTU_PROBE_SHIFT_MAX 9
 
 static uint32_t mss_floor(int v6)
 {
@@ -102,22 +117,50 @@ void pmtu_icmp_input(struct tcp_engine *e, const uint8_t *frame, size_t len)
 		ST(e, drop_icmp)++;
 		return;
 	}
-	if (conn_mss_lower(c, mtu_to_mss(ic.v6, mtu)))
+	if (conn_mss_lower(c, mtu_to_mss(ic.v6, mtu))) {
+		c->pmtu_state = PMTU_NONE;	/* the path said so: no trial */
 		ST(e, pmtu_updates)++;
+	}
 }
 
 void pmtu_rto(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
 	uint32_t floor = mss_floor(c->t.v6);
+	uint16_t hi = c->mss;
 
 	if (!e->cfg.blackhole_rtos || c->retries != e->cfg.blackhole_rtos)
 		return;
 	/* only full-sized segments can be what the path refuses */
 	if (c->snd_max - c->snd_una <= floor - (c->ts_ok ? 12 : 0))
 		return;
-	if (conn_mss_lower(c, floor))
-		ST(e, pmtu_blackholes)++;
+	if (!conn_mss_lower(c, floor))
+		return;
+	if (c->pmtu_state == PMTU_NONE)
+		c->pmtu_mss_hi = hi;
+	c->pmtu_state = PMTU_LOWERED;
+	c->pmtu_probe_at = e->now + (PMTU_PROBE_NS << (c->pmtu_tries < PMTU_PROBE_SHIFT_MAX
+						       ? c->pmtu_tries : PMTU_PROBE_SHIFT_MAX));
+	if (c->pmtu_tries < 255)
+		c->pmtu_tries++;
+	ST(e, pmtu_blackholes)++;
+}
+
+/* Before output: time to try the old size again, or proof that it passes. */
+void pmtu_flush(struct tcp_conn *c)
+{
+	if (c->pmtu_state == PMTU_LOWERED && c->e->now >= c->pmtu_probe_at) {
+		if (c->pmtu_mss_hi > c->mss) {
+			c->mss = c->pmtu_mss_hi;
+			ST(c->e, pmtu_raised)++;
+		}
+		c->pmtu_state = PMTU_PROBING;
+		c->pmtu_mark = c->snd_max;
+	} else if (c->pmtu_state == PMTU_PROBING &&
+		   seq_ge(c->snd_una, c->pmtu_mark + c->mss)) {
+		c->pmtu_state = PMTU_NONE;
+		c->pmtu_tries = 0;
+	}
 }
 
 void tcp_set_mss(struct tcp_engine *e, uint16_t mss4, uint16_t mss6)
@@ -125,8 +168,15 @@ void tcp_set_mss(struct tcp_engine *e, uint16_t mss4, uint16_t mss6)
 	e->cfg.mss4 = mss4;
 	e->cfg.mss6 = mss6;
 	for (uint32_t b = 0; b < e->nbuckets; b++)
-		for (struct tcp_conn *c = e->buckets[b]; c; c = c->hnext)
-			if (c->state != TCPS_TIME_WAIT &&
-			    conn_mss_lower(c, c->t.v6 ? mss6 : mss4))
+		for (struct tcp_conn *c = e->buckets[b]; c; c = c->hnext) {
+			uint16_t m = c->t.v6 ? mss6 : mss4;
+
+			if (c->state == TCPS_TIME_WAIT)
+				continue;
+			if (conn_mss_lower(c, m))
 				ST(e, pmtu_if_mtu)++;
+			/* a trial never goes above what the interface takes */
+			if (c->pmtu_mss_hi > m - (c->ts_ok ? 12 : 0))
+				c->pmtu_mss_hi = (uint16_t)(m - (c->ts_ok ? 12 : 0));
+		}
 }
