@@ -176,10 +176,7 @@ check "interface MTU: the live connection was lowered" \
 	[ "$(engine_counter pmtu_if_mtu)" -gt "$i0" ]
 mss4=$(in_srv "$XTCP" status --json | python3 -c "
 import json, sys
-for line in sys.stdin:
-    d = json.loads(line)
-    for i in (d if isinstance(d, list) else [d]):
-        print(i.get('mss4', ''))" 2>/dev/null | grep -v '^$' | head -1)
+print(*[i['mss4'] for i in json.load(sys.stdin) if i['ifname'] == '$VETH_SRV'])")
 check "interface MTU: new SYN-ACKs offer MSS 1240 (got ${mss4:-nothing})" [ "${mss4:-0}" = 1240 ]
 
 check "serve stops" stop_serve

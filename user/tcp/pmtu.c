@@ -152,6 +152,12 @@ void pmtu_flush(struct tcp_conn *c)
 	if (c->pmtu_state == PMTU_LOWERED && c->e->now >= c->pmtu_probe_at) {
 		if (c->pmtu_mss_hi > c->mss) {
 			c->mss = c->pmtu_mss_hi;
+			/* RFC 5681 3.1: a window of at least one segment,
+			 * ssthresh of at least two, in the new size */
+			if (c->cwnd < c->mss)
+				c->cwnd = c->mss;
+			if (c->ssthresh < 2u * c->mss)
+				c->ssthresh = 2u * c->mss;
 			ST(c->e, pmtu_raised)++;
 		}
 		c->pmtu_state = PMTU_PROBING;
