@@ -6,6 +6,7 @@
  *
  *   parse ─┬─ not ours ────────────────────────────► XDP_PASS
  *          ├─ malformed, to a served port ─────────► XDP_DROP (by reason)
+ *          ├─ ICMP too-big quoting a flow ─────────► redirect xsks[queue]
  *          ├─ flow known ──────────────────────────► redirect xsks[queue]
  *          ├─ SYN ─► SYN-ACK, ISN = cookie ────────► XDP_TX
  *          └─ ACK ─► cookie valid ─► insert flow ──► redirect xsks[queue]
@@ -306,6 +307,99 @@ static __always_inline int stage_flow(struct pkt *p)
 	return XTCP_STAT_flow;
 }
 
+/* ICMP errors that carry a path MTU. */
+#define ICMP_DEST_UNREACH 3	/* RFC 792 */
+#define ICMP_FRAG_NEEDED 4	/* its code: RFC 1191 4 */
+#define ICMPV6_PKT_TOOBIG 2	/* RFC 4443 3.2 */
+#define ICMP_HLEN 8		/* type, code, checksum, 4 bytes (MTU) */
+#define QUOTED_TCP 8		/* ports and seq: RFC 792 guarantees 8 bytes */
+
+/*
+ * Stage: an ICMP error that may be about one of our flows, IPv4
+ * "fragmentation needed" (RFC 1191) or ICMPv6 "packet too big" (RFC 8201).
+ * The quoted packet is one we sent: its source is our address and port, its
+ * destination the client. A quote of a flow this queue's engine owns goes to
+ * it with XTCP_META_ICMP; the engine checks the ICMP checksum and that the
+ * quoted seq is in flight (RFC 5927 4.1). Everything else passes, untouched.
+ * What is read: the outer IPv4 header (ihl 5..15; no fragment) or IPv6 header
+ * with ICMPv6 right behind it, 8 bytes of ICMP, the quoted IPv4 header (ihl
+ * 5..15) or IPv6 header (TCP right behind it), 8 bytes of the quoted TCP.
+ */
+static __always_inline int stage_icmp(struct pkt *p)
+{
+	struct xtcp_flow_key fk = {};
+	struct xtcp_flow *flow;
+	struct xtcp_meta *m;
+	__u8 *icmp, *q, *th;
+	__u32 off;
+	int ret;
+
+	if (!p->v6) {
+		struct iphdr *iph = p->data + (p->l3_off & 0x1f);
+
+		if ((void *)(iph + 1) > p->data_end ||
+		    iph->protocol != IPPROTO_ICMP ||
+		    (bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
+			return XTCP_STAT_pass_not_tcp;
+		off = p->l3_off + iph->ihl * 4;
+		icmp = p->data + (off & 0x7f);
+		if ((void *)(icmp + ICMP_HLEN) > p->data_end ||
+		    icmp[0] != ICMP_DEST_UNREACH || icmp[1] != ICMP_FRAG_NEEDED)
+			return XTCP_STAT_pass_not_tcp;
+		q = icmp + ICMP_HLEN;
+		if ((void *)(q + 20) > p->data_end)
+			return XTCP_STAT_pass_icmp_trunc;
+		if (q[0] >> 4 != 4 || (q[0] & 0xf) < 5 || q[9] != IPPROTO_TCP)
+			return XTCP_STAT_pass_icmp;
+		off += ICMP_HLEN + (q[0] & 0xf) * 4;
+		th = p->data + (off & 0xff);
+		if ((void *)(th + QUOTED_TCP) > p->data_end)
+			return XTCP_STAT_pass_icmp_trunc;
+		fk.client[2] = bpf_htonl(0xffff);
+		fk.server[2] = bpf_htonl(0xffff);
+		__builtin_memcpy(&fk.server[3], q + 12, 4);
+		__builtin_memcpy(&fk.client[3], q + 16, 4);
+	} else {
+		struct ipv6hdr *ip6 = p->data + (p->l3_off & 0x1f);
+
+		if ((void *)(ip6 + 1) > p->data_end ||
+		    ip6->nexthdr != IPPROTO_ICMPV6)
+			return XTCP_STAT_pass_not_tcp;
+		icmp = (__u8 *)(ip6 + 1);
+		if ((void *)(icmp + ICMP_HLEN) > p->data_end ||
+		    icmp[0] != ICMPV6_PKT_TOOBIG)
+			return XTCP_STAT_pass_not_tcp;
+		q = icmp + ICMP_HLEN;
+		th = q + 40;
+		if ((void *)(th + QUOTED_TCP) > p->data_end)
+			return XTCP_STAT_pass_icmp_trunc;
+		if (q[0] >> 4 != 6 || q[6] != IPPROTO_TCP)
+			return XTCP_STAT_pass_icmp;
+		__builtin_memcpy(fk.server, q + 8, 16);
+		__builtin_memcpy(fk.client, q + 24, 16);
+	}
+	__builtin_memcpy(&fk.server_port, th, 2);
+	__builtin_memcpy(&fk.client_port, th + 2, 2);
+	/*
+	 * An AF_XDP socket takes frames of its own queue only: a quote of a
+	 * flow another queue owns passes (that engine falls back on its
+	 * black-hole detection).
+	 */
+	flow = bpf_map_lookup_elem(&xtcp_flows, &fk);
+	if (!flow || flow->queue != p->ctx->rx_queue_index)
+		return XTCP_STAT_pass_icmp;
+	ret = xsk_arm(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	m = put_meta(p);
+	if (!m)
+		return XTCP_STAT_drop_meta;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->flags = XTCP_META_ICMP;
+	m->magic = XTCP_META_MAGIC;
+	return XTCP_STAT_icmp_flow;
+}
+
 /* RFC 9293 3.10.7.1: an ACK to a closed port gets <SEQ=SEG.ACK><CTL=RST>;
  * stat is the outcome when the RST could be built. */
 static __always_inline int ack_rst(struct pkt *p, int stat)
@@ -407,6 +501,8 @@ static __always_inline int process(struct pkt *p)
 	if (ret != XTCP_CONTINUE)
 		return ret;
 	ret = p->v6 ? parse_ipv6(p, &ip_len) : parse_ipv4(p, &ip_len);
+	if (ret == XTCP_STAT_pass_not_tcp)
+		return stage_icmp(p);
 	if (ret != XTCP_CONTINUE)
 		return ret;
 	cfg = bpf_map_lookup_elem(&xtcp_config, &zero);

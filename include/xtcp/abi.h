@@ -92,6 +92,8 @@ _Static_assert(sizeof(struct xtcp_flow) == 16, "xtcp_flow ABI");
 #define XTCP_META_SACK (1U << 1)	/* client sent SACK-permitted */
 #define XTCP_META_TS (1U << 2)		/* timestamps negotiated */
 #define XTCP_META_ECN (1U << 3)		/* ECN negotiated */
+#define XTCP_META_ICMP (1U << 4)	/* an ICMP error quoting one of our
+					 * segments (RFC 1191, 8201): no TCP */
 #define XTCP_META_MAGIC 0x7854		/* "xT" */
 #define XTCP_WSCALE_NONE 0xf		/* no window scaling negotiated */
 #define XTCP_WSCALE_MAX 14		/* RFC 7323 2.3 */
@@ -129,12 +131,15 @@ _Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
 	X(pass_addr, PASS, "TCP to a served port of an address not served") \
 	X(pass_frag, PASS, "non-first IP fragment (no ports to see)")	\
 	X(pass_malformed_ip, PASS, "IP header the kernel will reject")	\
+	X(pass_icmp, PASS, "ICMP too-big quoting no flow of this queue")	\
+	X(pass_icmp_trunc, PASS, "ICMP too-big too short to quote TCP ports and seq") \
 	X(syn_ack, TX, "SYN answered with a cookie SYN-ACK")		\
 	X(syn_ack_no_mss, TX, "SYN-ACK without MSS option (no tailroom)") \
 	X(rst_bad_ack, TX, "bad third ACK answered with RST")		\
 	X(rst_drain, TX, "valid third ACK refused with RST: draining")	\
 	X(flow, REDIRECT, "segment of a known flow to AF_XDP")		\
 	X(flow_new, REDIRECT, "valid third ACK: flow created")		\
+	X(icmp_flow, REDIRECT, "ICMP too-big quoting a flow: to its engine") \
 	X(drop_bad_cookie, DROP, "ACK with an invalid cookie")		\
 	X(drop_cookie_expired, DROP, "ACK with an expired cookie")	\
 	X(drop_not_ack, DROP, "no flow, no SYN, no ACK (FIN, null)")	\
@@ -216,6 +221,12 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(keepalive_aborts, COUNT, "connections aborted: keepalives unanswered") \
 	X(orphan_aborts, COUNT, "closed connections aborted: --orphan-retries timeouts") \
 	X(idle_reclaimed, COUNT, "idle connections aborted to admit a new one (pool full)") \
+	X(icmp_in, COUNT, "ICMP too-big frames received (RFC 1191, 8201)") \
+	X(pmtu_updates, COUNT, "connections' MSS lowered by an ICMP too-big") \
+	X(pmtu_blackholes, COUNT, "connections' MSS lowered after timeouts in a row (RFC 4821 black hole)") \
+	X(pmtu_raised, COUNT, "MSS tried again at its size before a black-hole fallback") \
+	X(pmtu_if_mtu, COUNT, "connections' MSS lowered by an interface MTU change") \
+	X(drop_icmp, COUNT, "ICMP too-big ignored: malformed, no connection, or seq outside SND.UNA..SND.MAX (RFC 5927 4.1)") \
 	X(ooo_segs, COUNT, "segments queued out of order")		\
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\

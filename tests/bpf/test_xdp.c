@@ -458,6 +458,138 @@ static void expect(const char *name, int verdict, int stat, const __u8 *frame,
 	      verdict, stat);
 }
 
+/*
+ * A segment the server sent on the flow of the client spec c: addresses
+ * and ports swapped, a full MSS of data, as a router would quote it.
+ */
+static size_t server_segment(const struct frame_spec *c, __u8 *buf, size_t cap)
+{
+	struct frame_spec o = *c;
+
+	memcpy(o.src_addr, c->dst_addr, 16);
+	memcpy(o.dst_addr, c->src_addr, 16);
+	o.sport = c->dport;
+	o.dport = c->sport;
+	o.flags = TCPHDR_ACK | TCPHDR_PSH;
+	o.seq = 777000;
+	o.mss = 0;
+	o.payload_len = c->v6 ? 1440 : 1460;
+	return frame_build(&o, buf, cap);
+}
+
+static void put_flow(const struct frame_spec *c, __u32 queue)
+{
+	struct xtcp_flow_key fk;
+	struct xtcp_flow f = { .queue = queue };
+
+	frame_flow_key(c, &fk);
+	bpf_map__update_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), &f,
+			     sizeof(f), 0);
+}
+
+/* RFC 1191 / RFC 8201 errors quoting a flow go to its engine; the rest pass. */
+static void test_icmp(void)
+{
+	__u8 ours[2048], f[2048];
+	struct xtcp_meta m;
+	struct frame_spec c;
+	size_t ol, len;
+	struct run r;
+	int err, v6;
+
+	err = xsk_setup();
+	CHECK(!err, "ICMP: AF_XDP socket: %s", strerror(-err));
+	if (err)
+		return;
+	for (v6 = 0; v6 <= 1; v6++) {
+		const char *fam = v6 ? "ICMPv6 packet too big" : "ICMP frag needed";
+
+		frame_spec_default(&c, v6);
+		c.sport = 43000;
+		put_flow(&c, 0);
+		ol = server_segment(&c, ours, sizeof(ours));
+		len = frame_icmp_too_big(ours, ol, 1280, v6 ? 1232 : 548, f, sizeof(f));
+		run_frame(f, len, &r);
+		CHECK(r.retval == XDP_REDIRECT && r.stat == XTCP_STAT_icmp_flow,
+		      "%s quoting a live flow: redirected (%d, stat %d)", fam,
+		      r.retval, r.stat);
+		memcpy(&m, r.out, sizeof(m));
+		CHECK(r.ctx_out.data - r.ctx_out.data_meta == sizeof(m) &&
+		      m.magic == XTCP_META_MAGIC && m.flags == XTCP_META_ICMP,
+		      "%s: metadata says ICMP", fam);
+		/* the least a router must quote: IP header and 8 bytes */
+		len = frame_icmp_too_big(ours, ol, 1280, (v6 ? 40 : 20) + 8, f, sizeof(f));
+		expect(fam, XDP_REDIRECT, XTCP_STAT_icmp_flow, f, len);
+		len = frame_icmp_too_big(ours, ol, 1280, (v6 ? 40 : 20) + 7, f, sizeof(f));
+		expect("ICMP quote one byte short of the seq", XDP_PASS,
+		       XTCP_STAT_pass_icmp_trunc, f, len);
+		len = frame_icmp_too_big(ours, ol, 1280, 10, f, sizeof(f));
+		expect("ICMP quote without a whole IP header", XDP_PASS,
+		       XTCP_STAT_pass_icmp_trunc, f, len);
+		len = frame_icmp_too_big(ours, 14 + 20, 1280, 548, f, sizeof(f));
+		expect("ICMP quoting an IP header only", XDP_PASS,
+		       XTCP_STAT_pass_icmp_trunc, f, len);
+		/* the flow on another queue: an AF_XDP socket cannot take it */
+		put_flow(&c, 1);
+		len = frame_icmp_too_big(ours, ol, 1280, 548, f, sizeof(f));
+		expect("ICMP for another queue's flow", XDP_PASS, XTCP_STAT_pass_icmp,
+		       f, len);
+		put_flow(&c, 0);
+		/* no such flow: the kernel's business */
+		c.sport = 43001;
+		ol = server_segment(&c, ours, sizeof(ours));
+		len = frame_icmp_too_big(ours, ol, 1280, 548, f, sizeof(f));
+		expect("ICMP quoting no flow", XDP_PASS, XTCP_STAT_pass_icmp, f, len);
+		/* quoted UDP, not TCP */
+		ours[14 + (v6 ? 6 : 9)] = 17;
+		len = frame_icmp_too_big(ours, ol, 1280, 548, f, sizeof(f));
+		expect("ICMP quoting UDP", XDP_PASS, XTCP_STAT_pass_icmp, f, len);
+		/* other ICMP types and codes pass as before */
+		c.sport = 43000;
+		ol = server_segment(&c, ours, sizeof(ours));
+		len = frame_icmp_too_big(ours, ol, 1280, 548, f, sizeof(f));
+		f[14 + (v6 ? 40 : 20)] = v6 ? 1 : 3;	/* destination unreachable */
+		f[14 + (v6 ? 40 : 20) + 1] = v6 ? 4 : 3; /* port unreachable */
+		expect("ICMP port unreachable", XDP_PASS, XTCP_STAT_pass_not_tcp, f, len);
+		f[14 + (v6 ? 40 : 20)] = v6 ? 128 : 8;	/* echo request */
+		f[14 + (v6 ? 40 : 20) + 1] = 0;
+		expect("ICMP echo request", XDP_PASS, XTCP_STAT_pass_not_tcp, f, len);
+		len = 14 + (v6 ? 40 : 20) + 4;
+		f[14 + (v6 ? 40 : 20)] = v6 ? 2 : 3;
+		f[14 + (v6 ? 40 : 20) + 1] = v6 ? 0 : 4;
+		expect("ICMP header cut short", XDP_PASS, XTCP_STAT_pass_not_tcp, f, len);
+	}
+	/* an IPv4 fragment of an ICMP error is not read */
+	frame_spec_default(&c, 0);
+	c.sport = 43000;
+	ol = server_segment(&c, ours, sizeof(ours));
+	len = frame_icmp_too_big(ours, ol, 1280, 548, f, sizeof(f));
+	f[14 + 6] = 0x20;	/* MF */
+	expect("ICMP in a fragment", XDP_PASS, XTCP_STAT_pass_not_tcp, f, len);
+
+	/* mutated ICMP errors: each counted exactly once, none crashes */
+	{
+		unsigned int seed = 777;
+		int i, j, counted = 0, n = 1000;
+
+		for (i = 0; i < n; i++) {
+			frame_spec_default(&c, i & 1);
+			c.sport = 43000;
+			ol = server_segment(&c, ours, sizeof(ours));
+			len = frame_icmp_too_big(ours, ol, 1280, 60 + rand_r(&seed) % 200,
+						 f, sizeof(f));
+			for (j = 0; j < 1 + (int)(rand_r(&seed) % 4); j++)
+				f[14 + rand_r(&seed) % (len - 14)] = (__u8)rand_r(&seed);
+			if (i % 3 == 0)
+				len = 14 + rand_r(&seed) % (len - 14);
+			run_frame(f, len, &r);
+			counted += r.stat >= 0;
+		}
+		CHECK_EQ(counted, n, "every mutated ICMP error counted exactly once");
+	}
+	xsk_teardown();
+}
+
 static void test_malformed(void)
 {
 	struct frame_spec s;
@@ -714,6 +846,7 @@ int main(void)
 	test_handshake();
 	test_addrs();
 	test_malformed();
+	test_icmp();
 	test_fuzz();
 	xtcp__destroy(skel);
 	return check_done("bpf/xdp");

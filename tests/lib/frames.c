@@ -284,3 +284,56 @@ void frame_third_ack(const struct frame_spec *s, const struct frame_view *v,
 	a->tsval = s->tsval + 1;
 	a->payload_len = 0;
 }
+
+size_t frame_icmp_too_big(const __u8 *ours, size_t ours_len, __u32 mtu,
+			  size_t quote, __u8 *buf, size_t cap)
+{
+	static const __u8 router4[4] = { 10, 0, 0, 254 };
+	static const __u8 router6[16] = { 0xfd, [15] = 0xfe };
+	int v6 = ours_len > 14 && ours[14] >> 4 == 6;
+	size_t iph = v6 ? 40 : 20, icmp_len, i;
+	__u8 *ip = buf + 14, *icmp;
+	__u32 sum;
+
+	if (ours_len < 14)
+		return 0;
+	if (quote > ours_len - 14)
+		quote = ours_len - 14;
+	icmp_len = 8 + quote;
+	if (14 + iph + icmp_len > cap)
+		return 0;
+	memcpy(buf, ours + 6, 6);	/* back to the sender, from the router */
+	memcpy(buf + 6, ours, 6);
+	put16(buf + 12, v6 ? 0x86dd : 0x0800);
+	memset(ip, 0, iph + 8);
+	icmp = ip + iph;
+	memcpy(icmp + 8, ours + 14, quote);
+	if (v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (__u16)icmp_len);
+		ip[6] = 58;
+		ip[7] = 64;
+		memcpy(ip + 8, router6, 16);
+		memcpy(ip + 24, ours + 14 + 8, 16);
+		icmp[0] = 2;
+		put32(icmp + 4, mtu);
+		/* RFC 4443 2.3: the pseudo-header of RFC 8200 8.1 */
+		sum = (__u32)icmp_len + 58;
+		for (i = 8; i < 40; i += 2)
+			sum += (__u32)ip[i] << 8 | ip[i + 1];
+		put16(icmp + 2, inet_csum(icmp, icmp_len, sum));
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, (__u16)(20 + icmp_len));
+		ip[8] = 64;
+		ip[9] = 1;
+		memcpy(ip + 12, router4, 4);
+		memcpy(ip + 16, ours + 14 + 12, 4);
+		put16(ip + 10, inet_csum(ip, 20, 0));
+		icmp[0] = 3;
+		icmp[1] = 4;
+		put16(icmp + 6, (__u16)mtu);
+		put16(icmp + 2, inet_csum(icmp, icmp_len, 0));
+	}
+	return 14 + iph + icmp_len;
+}

@@ -67,4 +67,14 @@ void frame_flow_key(const struct frame_spec *s, struct xtcp_flow_key *fk);
 void frame_third_ack(const struct frame_spec *s, const struct frame_view *v,
 		     struct frame_spec *a);
 
+/*
+ * A router's ICMP error about ours, an Ethernet frame (no VLAN) a server
+ * sent: IPv4 "fragmentation needed" (type 3 code 4, RFC 1191) or ICMPv6
+ * "packet too big" (type 2, RFC 4443 3.2) from 10.0.0.254 / fd00::fe, with
+ * the first quote bytes of ours's IP packet. Returns the length, 0 if it
+ * does not fit in cap.
+ */
+size_t frame_icmp_too_big(const __u8 *ours, size_t ours_len, __u32 mtu,
+			  size_t quote, __u8 *buf, size_t cap);
+
 #endif /* XTCP_TEST_FRAMES_H */

@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "linkwatch.h"
 #include "log.h"
+#include "mtu.h"
 #include "pins.h"
 #include "queue.h"
 #include "xtcp.skel.h"
@@ -513,6 +514,7 @@ int cmd_serve(int argc, char **argv)
 	double next_rate, drain_until = 0;
 	struct rates_sample rate_prev = {}, rate_cur;
 	unsigned rate_lines = 0;
+	struct mtu_watch mw;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
@@ -599,6 +601,9 @@ int cmd_serve(int argc, char **argv)
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	fflush(stdout);
 	attach_notices(&a.lo);
+	if (mtu_watch_init(&mw, a.lo.ifname, a.lo.mss,
+			   bpf_map__fd(l.skel->maps.xtcp_config), qs, a.queues))
+		goto out;
 	next_rate = mono_s() + 1;
 	for (;;) {
 		struct pollfd p[3] = { { .fd = ctl_fd, .events = POLLIN },
@@ -641,6 +646,7 @@ int cmd_serve(int argc, char **argv)
 					rates_print(stdout, &rate_prev, &rate_cur, &rate_lines);
 				rate_prev = rate_cur;
 			}
+			mtu_watch_poll(&mw);
 			next_rate += 1;
 		}
 	}

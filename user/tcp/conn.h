@@ -105,6 +105,13 @@ struct tcp_conn {
 	struct tcp_conn *pnext;		/* flush list */
 	struct tcp_conn *tw_prev, *tw_next; /* TIME-WAIT list, oldest first */
 	struct tcp_conn *idle_prev, *idle_next; /* by last segment, oldest first */
+	/* pmtu.c: a black-hole fallback (RFC 4821) and its trial */
+	uint8_t pmtu_state;		/* PMTU_NONE, _LOWERED or _PROBING */
+	uint8_t pmtu_tries;		/* fallbacks since the big size last passed */
+	uint16_t pmtu_mss_hi;		/* the MSS before the fallback */
+	uint32_t pmtu_mark;		/* PROBING: SND.MAX when it came back */
+	uint64_t pmtu_probe_at;		/* LOWERED: when to try it again */
+
 	const struct tcp_app *app;
 	void *ctx;
 };
@@ -207,6 +214,11 @@ uint32_t rcv_window(const struct tcp_conn *c);
 void conn_input(struct tcp_conn *c, struct tcp_seg *s);
 void conn_event(struct tcp_conn *c, enum tcp_event ev);
 void conn_reset(struct tcp_conn *c, bool send_rst);
+
+/* pmtu.c: ICMP too-big (RFC 1191, 8201, 5927), black holes (RFC 4821) */
+void pmtu_icmp_input(struct tcp_engine *e, const uint8_t *frame, size_t len);
+void pmtu_rto(struct tcp_conn *c);
+void pmtu_flush(struct tcp_conn *c);
 
 /* listen.c */
 void listen_input(struct tcp_engine *e, struct tcp_seg *s);

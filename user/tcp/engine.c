@@ -33,6 +33,7 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->challenge_ack_limit = 1000;
 	cfg->orphan_retries = 8;		/* as Linux's tcp_orphan_retries 0 */
 	cfg->reclaim_idle_ms = 30000;
+	cfg->blackhole_rtos = 3;	/* as Linux's tcp_retries1 */
 	cfg->mss4 = 1460;
 	cfg->mss6 = 1440;
 	cfg->syn_window = 65535;
@@ -128,6 +129,10 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 	int r;
 
 	e->now = now_ns;
+	if (meta && (meta->flags & XTCP_META_ICMP)) {
+		pmtu_icmp_input(e, frame, len);
+		return;
+	}
 	ST(e, segs_in)++;
 	r = wire_parse(frame, len, &s);
 	if (r) {
@@ -174,10 +179,12 @@ void tcp_flush(struct tcp_engine *e)
 
 		e->pending = c->pnext;
 		c->pending = 0;
-		if (c->state == TCPS_CLOSED)
+		if (c->state == TCPS_CLOSED) {
 			conn_free(c);
-		else
+		} else {
+			pmtu_flush(c);
 			tcp_output(c);
+		}
 	}
 }
 
@@ -207,6 +214,7 @@ static void rto_fire(struct tcp_conn *c)
 		tcp_output_probe(c);
 		return;
 	}
+	pmtu_rto(c);
 	recovery_rto(c);
 	conn_mark(c);
 }

@@ -33,8 +33,12 @@ void conn_reset(struct tcp_conn *c, bool send_rst)
 {
 	if (c->state == TCPS_CLOSED)
 		return;
+	/* the peer takes a RST only at its RCV.NXT (RFC 5961 3.2). After an
+	 * RTO rewound SND.NXT (go-back-N) the peer most likely has SND.UNA:
+	 * what was sent past it went unacknowledged; else it is SND.NXT */
 	if (send_rst)
-		send_ctl(c->e, &c->t, c->snd_nxt, c->rcv_nxt, TCPHDR_RST | TCPHDR_ACK);
+		send_ctl(c->e, &c->t, c->snd_nxt != c->snd_max ? c->snd_una : c->snd_nxt,
+			 c->rcv_nxt, TCPHDR_RST | TCPHDR_ACK);
 	ST(c->e, aborted)++;
 	conn_event(c, TCP_EV_RESET);
 	conn_close(c);

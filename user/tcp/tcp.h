@@ -86,6 +86,8 @@ struct tcp_cfg {
 	/* pool full: a connection with nothing unacknowledged and no segment
 	 * for this long is aborted to admit a newcomer; 0: never */
 	uint32_t reclaim_idle_ms;
+	uint32_t blackhole_rtos;	/* timeouts in a row before the MSS falls
+					 * to 536/1220 (RFC 4821); 0: never */
 	uint64_t seed;			/* non-zero: hash and ISN keys from it,
 					 * for reproducible simulations */
 	/* what the XDP program answers SYNs with (struct xtcp_config) */
@@ -122,6 +124,12 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 
 /* Send what input, timers and applications queued; free dead connections. */
 void tcp_flush(struct tcp_engine *e);
+
+/*
+ * The interface MTU changed: new connections get mss4/mss6 (IPv4/IPv6),
+ * live ones sending more are lowered to it (counted as pmtu_if_mtu).
+ */
+void tcp_set_mss(struct tcp_engine *e, uint16_t mss4, uint16_t mss6);
 
 /* Run every timer due by now_ns; returns the next deadline (0: none). */
 uint64_t tcp_timers(struct tcp_engine *e, uint64_t now_ns);

@@ -209,6 +209,91 @@ int wire_parse(const uint8_t *f, size_t len, struct tcp_seg *s)
 	return WIRE_OK;
 }
 
+/*
+ * ICMP errors carrying a path MTU. The outer IP header and the ICMP
+ * checksum (RFC 792; RFC 4443 2.3 with the pseudo-header) are checked; the
+ * quote must hold an IP header of ours for TCP and the first 8 bytes of the
+ * TCP header, the least RFC 792 promises (RFC 1812 4.3.2.3 asks for more).
+ */
+int wire_parse_icmp(const uint8_t *f, size_t len, struct wire_icmp *ic)
+{
+	size_t l3 = 14, l4, iph, icmp_len, qh;
+	const uint8_t *q;
+	uint16_t proto;
+	uint64_t sum;
+
+	memset(ic, 0, sizeof(*ic));
+	if (len < 14)
+		return WIRE_MALFORMED;
+	proto = get16(f + 12);
+	while ((proto == ETH_P_8021Q || proto == ETH_P_8021AD) &&
+	       l3 + 4 <= WIRE_L2_MAX) {
+		if (len < l3 + 4)
+			return WIRE_MALFORMED;
+		proto = get16(f + l3 + 2);
+		l3 += 4;
+	}
+	if (proto == ETH_P_IP) {
+		if (len < l3 + 20 || f[l3] >> 4 != 4)
+			return WIRE_MALFORMED;
+		iph = (size_t)(f[l3] & 0xf) * 4;
+		if (iph < 20 || len < l3 + iph || f[l3 + 9] != 1)
+			return WIRE_MALFORMED;
+		if (get16(f + l3 + 2) < iph || l3 + get16(f + l3 + 2) > len)
+			return WIRE_MALFORMED;
+		if (get16(f + l3 + 6) & 0x3fff)
+			return WIRE_MALFORMED;
+		if (wire_csum_fold(wire_csum_add(f + l3, iph, 0)))
+			return WIRE_CSUM;
+		l4 = l3 + iph;
+		icmp_len = get16(f + l3 + 2) - iph;
+		if (icmp_len < 8 + 20 + 8)
+			return WIRE_MALFORMED;
+		if (wire_csum_fold(wire_csum_add(f + l4, icmp_len, 0)))
+			return WIRE_CSUM;
+		if (f[l4] != 3 || f[l4 + 1] != 4)	/* RFC 1191 4 */
+			return WIRE_MALFORMED;
+		ic->mtu = get16(f + l4 + 6);
+		q = f + l4 + 8;
+		qh = (size_t)(q[0] & 0xf) * 4;
+		if (q[0] >> 4 != 4 || qh < 20 || q[9] != 6 ||
+		    8 + qh + 8 > icmp_len)
+			return WIRE_MALFORMED;
+		ic->quoted_len = get16(q + 2);
+		map4(ic->key.server, q + 12);
+		map4(ic->key.client, q + 16);
+	} else if (proto == ETH_P_IPV6) {
+		if (len < l3 + 40 || f[l3] >> 4 != 6 || f[l3 + 6] != 58)
+			return WIRE_MALFORMED;
+		icmp_len = get16(f + l3 + 4);
+		if (l3 + 40 + icmp_len > len || icmp_len < 8 + 40 + 8)
+			return WIRE_MALFORMED;
+		l4 = l3 + 40;
+		sum = wire_csum_add(f + l3 + 8, 32, 0);
+		sum += htonl((uint32_t)icmp_len);	/* apart: 32 bits overflow */
+		sum += htonl(58);
+		if (wire_csum_fold(wire_csum_add(f + l4, icmp_len, sum)))
+			return WIRE_CSUM;
+		if (f[l4] != 2 || f[l4 + 1] != 0)	/* RFC 4443 3.2 */
+			return WIRE_MALFORMED;
+		ic->v6 = 1;
+		ic->mtu = get32(f + l4 + 4);
+		q = f + l4 + 8;
+		qh = 40;
+		if (q[0] >> 4 != 6 || q[6] != 6)
+			return WIRE_MALFORMED;
+		ic->quoted_len = 40 + (uint32_t)get16(q + 4);
+		memcpy(ic->key.server, q + 8, 16);
+		memcpy(ic->key.client, q + 24, 16);
+	} else {
+		return WIRE_MALFORMED;
+	}
+	memcpy(&ic->key.server_port, q + qh, 2);
+	memcpy(&ic->key.client_port, q + qh + 2, 2);
+	ic->seq = get32(q + qh + 4);
+	return WIRE_OK;
+}
+
 void wire_opt_mss(struct wire_opts *o, uint16_t mss)
 {
 	o->b[o->len] = TCPO_MSS;

@@ -54,6 +54,21 @@ enum wire_verdict {
 
 int wire_parse(const uint8_t *frame, size_t len, struct tcp_seg *s);
 
+/*
+ * An ICMP error about a segment we sent: IPv4 "fragmentation needed"
+ * (RFC 1191) or ICMPv6 "packet too big" (RFC 8201, RFC 4443 3.2).
+ */
+struct wire_icmp {
+	struct xtcp_flow_key key;	/* the connection: client = the quote's destination */
+	uint8_t v6;
+	uint32_t seq;		/* the quoted segment's sequence number */
+	uint32_t mtu;		/* next-hop MTU; 0: the router said none (RFC 1191 4) */
+	uint32_t quoted_len;	/* the quoted packet's IP length: what we sent */
+};
+
+/* WIRE_OK, WIRE_MALFORMED (not such an ICMP error) or WIRE_CSUM. */
+int wire_parse_icmp(const uint8_t *frame, size_t len, struct wire_icmp *ic);
+
 /* Options to put in a segment we build, already encoded. */
 struct wire_opts {
 	uint8_t len;		/* multiple of 4, at most 40 */
