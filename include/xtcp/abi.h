@@ -177,6 +177,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(conn_closing, GAUGE, "connections in CLOSING")		\
 	X(conn_time_wait, GAUGE, "connections in TIME-WAIT")		\
 	X(accepted, COUNT, "connections born from a third ACK")		\
+	X(accepted_late, COUNT, "of them, born from a later segment's cookie: the third ACK was lost") \
 	X(connected, COUNT, "active opens that completed")		\
 	X(closed, COUNT, "connections freed")				\
 	X(refused_max_conns, COUNT, "third ACK refused with RST: --max-conns") \

@@ -201,6 +201,7 @@ void conn_reset(struct tcp_conn *c, bool send_rst);
 
 /* listen.c */
 void listen_input(struct tcp_engine *e, struct tcp_seg *s);
+bool listen_reborn(struct tcp_engine *e, struct tcp_seg *s);
 void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 		 const struct xtcp_meta *m);
 

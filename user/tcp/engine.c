@@ -153,8 +153,11 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 		conn_accept(e, &s, meta);
 		return;
 	}
+	if (meta && listen_reborn(e, &s))
+		return;
 	if (meta) {
-		/* XDP knows the flow, we do not (freed while this was queued) */
+		/* XDP knows the flow, we do not, and its cookie does not
+		 * prove it (freed while this was queued, or forged) */
 		ST(e, drop_no_conn)++;
 		send_rst_for(e, &s);
 		if (e->cfg.io.flow_gone)
@@ -311,6 +314,11 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 	if (out)
 		*out = c;
 	return 0;
+}
+
+bool tcp_flow_owned(struct tcp_engine *e, const struct xtcp_flow_key *key)
+{
+	return conn_lookup(e, key) != NULL;
 }
 
 uint32_t tcp_conn_count(const struct tcp_engine *e)

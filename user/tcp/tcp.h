@@ -124,6 +124,10 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 		const struct tcp_app *app, uint64_t now_ns,
 		struct tcp_conn **out);
 
+/* Does a connection own this flows-map key? (The queue loop's sweep of
+ * flows no connection owns asks.) */
+bool tcp_flow_owned(struct tcp_engine *e, const struct xtcp_flow_key *key);
+
 /* Connections alive, in any state. */
 uint32_t tcp_conn_count(const struct tcp_engine *e);
 const struct xtcp_engine_stats *tcp_stats(const struct tcp_engine *e);
