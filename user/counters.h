@@ -18,5 +18,9 @@ int counters_read(const char *ifname, struct xtcp_stats *sum);
 /* The engine's counters summed over queues; -ENOENT when no engine runs. */
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
 long counters_flows(const char *ifname);
+/* Each queue's own slot of the engine counters (umem_total 0: no engine
+ * on that queue); the number of slots read or a negative errno. */
+int counters_engine_queues(const char *ifname,
+			   struct xtcp_engine_stats slots[XTCP_MAX_QUEUES]);
 
 #endif /* XTCP_COUNTERS_H */

@@ -213,6 +213,12 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(drop_no_tx_frame, COUNT, "segments not sent: no free TX frame") \
 	X(rx_frames, COUNT, "frames read from the AF_XDP RX ring")	\
 	X(tx_frames, COUNT, "frames put on the AF_XDP TX ring")		\
+	X(xsk_rx_dropped, COUNT, "frames the kernel dropped for this socket (XDP_STATISTICS)") \
+	X(xsk_rx_ring_full, COUNT, "of them: the RX ring was full (the engine fell behind)") \
+	X(xsk_fill_ring_empty, COUNT, "times the fill ring was empty on receive") \
+	X(xsk_tx_ring_empty, COUNT, "times the kernel found the TX ring empty") \
+	X(flows_orphaned, COUNT, "flows no connection owned 1 s after XDP inserted them: removed") \
+	X(flows_prompted, COUNT, "of them, whose client was asked for an ACK (a live one is born from it)") \
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
