@@ -192,7 +192,8 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(rst_in, COUNT, "acceptable RSTs received")			\
 	X(rst_out, COUNT, "RSTs sent")					\
 	X(challenge_acks, COUNT, "challenge ACKs sent (RFC 5961)")	\
-	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: over the per-second limit") \
+	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: 500 ms per connection, or the engine's random budget a second") \
+	X(oow_acks_limited, COUNT, "ACKs not sent for a refused segment without data: 500 ms per connection") \
 	X(fast_retransmits, COUNT, "fast retransmits: recoveries entered (RFC 5681, 6675)") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \

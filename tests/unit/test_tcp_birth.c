@@ -4,8 +4,10 @@
  * saw (the AF_XDP RX ring was full): the client's next segment arrives as a
  * known flow without the NEW mark and must be born from its cookie; one
  * whose cookie does not verify is refused and its flow given back. Also the
- * sweep's question (does a connection own this flow?). Virtual clock, a
- * scripted peer, no I/O.
+ * sweep's question (does a connection own this flow?), and what a segment
+ * the engine refuses may draw: ACKs to bogus segments at most one per
+ * 500 ms per connection, challenge ACKs that tell an off-path prober
+ * nothing. Virtual clock, a scripted peer, no I/O.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +20,8 @@
 
 #define IRS 5000u
 #define SEC 1000000000ULL
-#define MAXOUT 32
+#define MS 1000000ULL
+#define MAXOUT 64
 
 static struct {
 	struct tcp_engine *e;
@@ -71,13 +74,14 @@ static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 
 static const struct tcp_app rec_app = { .name = "rec", .event = rec_event };
 
-static void setup(void)
+static void setup_n(__u32 max_conns, __u32 challenge_limit)
 {
 	if (H.e)
 		tcp_engine_free(H.e);
 	memset(&H, 0, sizeof(H));
 	tcp_cfg_default(&H.cfg);
-	H.cfg.max_conns = 4;
+	H.cfg.max_conns = max_conns;
+	H.cfg.challenge_ack_limit = challenge_limit;
 	H.cfg.sndbuf = H.cfg.rcvbuf = 65536;
 	H.cfg.delack_ms = 0;
 	H.cfg.app = &rec_app;
@@ -90,6 +94,11 @@ static void setup(void)
 		abort();
 	/* no tcp_listen: with XDP in front the engine answers no SYN, and a
 	 * known flow must be born without the listen bitmap's help */
+}
+
+static void setup(void)
+{
+	setup_n(4, 0);
 }
 
 /* The cookie XDP's SYN-ACK carried for the default client's SYN `irs`,
@@ -130,6 +139,45 @@ static void known(__u8 flags, __u32 seq, __u32 ack, const void *d, size_t len,
 	n = frame_build(&s, buf, sizeof(buf));
 	tcp_input(H.e, buf, n, &m, H.now);
 	tcp_flush(H.e);
+}
+
+/* A segment from client port sport; with new_conn, the third ACK XDP
+ * validated (ISN 1000, cookie 5000 stand in). */
+static void from_port(__u16 sport, __u8 flags, __u32 seq, __u32 ack,
+		      size_t len, bool new_conn)
+{
+	struct xtcp_meta m = { .iss = 1000, .irs = IRS, .mss = 1460,
+			       .snd_wscale = XTCP_WSCALE_NONE,
+			       .rcv_wscale = XTCP_WSCALE_NONE,
+			       .flags = new_conn ? XTCP_META_NEW : 0,
+			       .magic = XTCP_META_MAGIC };
+	struct frame_spec s;
+	__u8 buf[2048];
+	size_t n;
+
+	frame_spec_default(&s, 0);
+	s.sport = sport;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.window = 65535;
+	s.wscale = -1;
+	s.payload_len = len;
+	n = frame_build(&s, buf, sizeof(buf));
+	tcp_input(H.e, buf, n, &m, H.now);
+	tcp_flush(H.e);
+}
+
+/* Frames sent to client port sport since out_mark. */
+static int sent_to(__u16 sport, int from)
+{
+	struct frame_view v;
+	int i, n = 0;
+
+	for (i = from; i < H.nout; i++)
+		if (!frame_parse(H.out[i], H.outlen[i], &v) && v.dport == sport)
+			n++;
+	return n;
 }
 
 static bool next_out(struct frame_view *v)
@@ -248,11 +296,109 @@ static void test_established_known_flow_refused(void)
 	CHECK(H.accepted == 0 && H.flows_gone == 1, "RST|ACK: not born");
 }
 
+/* Bogus ACKs on a live 4-tuple (a spoofer's flood): one answer per
+ * 500 ms, as Linux's tcp_invalid_ratelimit; data is always answered. */
+static void test_established_oow_ack_limit(void)
+{
+	int i;
+
+	setup();
+	from_port(40000, TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	CHECK_EQ(H.accepted, 1, "connection up");
+	for (i = 0; i < 1000; i++)	/* far outside the window */
+		from_port(40000, TCPHDR_ACK, IRS + 1 + 0x40000000u + (__u32)i * 977,
+			  1001, 0, false);
+	CHECK_EQ(sent_to(40000, 0), 1, "1000 bogus ACKs: one ACK back");
+	CHECK_EQ(STAT(oow_acks_limited), 999, "the rest counted");
+	H.now += 499 * MS;
+	from_port(40000, TCPHDR_ACK, IRS + 0x50000000u, 1001, 0, false);
+	CHECK_EQ(sent_to(40000, 0), 1, "still silent at 499 ms");
+	H.now += 2 * MS;
+	from_port(40000, TCPHDR_ACK, IRS + 0x50000000u, 1001, 0, false);
+	CHECK_EQ(sent_to(40000, 0), 2, "one more after 500 ms");
+	/* an old data segment (a retransmission) is always acknowledged */
+	from_port(40000, TCPHDR_ACK, IRS - 99, 1001, 10, false);
+	from_port(40000, TCPHDR_ACK, IRS - 99, 1001, 10, false);
+	CHECK_EQ(sent_to(40000, 0), 4, "old data: ACKed every time");
+	CHECK_EQ(tcp_conn_count(H.e), 1, "the connection lives");
+}
+
+/*
+ * CVE-2016-5696: an off-path prober sends a RST (or SYN) with a guessed
+ * 4-tuple, then counts the challenge ACKs its own connections draw; with
+ * one engine-wide budget, a live guessed tuple spent one of them. What the
+ * prober sees must not depend on whether the tuple is live.
+ */
+static int probe(bool victim_live, __u32 limit, int own_conns)
+{
+	int i, mark, seen = 0;
+
+	setup_n((__u32)own_conns + 1, limit);
+	if (victim_live)
+		from_port(40000, TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	for (i = 0; i < own_conns; i++)
+		from_port((__u16)(50000 + i), TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	H.now += 2 * SEC;
+	mark = H.nout;
+	/* the spoofed RST in the victim's window, off RCV.NXT, and a SYN */
+	from_port(40000, TCPHDR_RST, IRS + 100, 0, 0, false);
+	from_port(40000, TCPHDR_SYN, IRS + 5000, 0, 0, false);
+	/* then 100 challenge-drawing SYNs on each of its own connections */
+	for (int k = 0; k < 100; k++)
+		for (i = 0; i < own_conns; i++)
+			from_port((__u16)(50000 + i), TCPHDR_SYN, IRS + 7 + (__u32)k, 0, 0, false);
+	for (i = 0; i < own_conns; i++)
+		seen += sent_to((__u16)(50000 + i), mark);
+	return seen;
+}
+
+static void test_established_challenge_side_channel(void)
+{
+	int live, dead, distinct = 0, last = -1;
+
+	live = probe(true, 0, 1);
+	CHECK(H.accepted == 2, "victim and prober connected");
+	dead = probe(false, 0, 1);
+	CHECK_EQ(live, dead, "one connection: the prober sees the same either way");
+	CHECK_EQ(live, 1, "one challenge ACK per 500 ms on its connection");
+	/* a small engine-wide budget the prober could drain: still the same */
+	live = probe(true, 10, 1);
+	dead = probe(false, 10, 1);
+	CHECK_EQ(live, dead, "budget of 10: the prober sees the same either way");
+	live = probe(true, 0, 50);
+	dead = probe(false, 0, 50);
+	CHECK_EQ(live, dead, "50 connections, no engine-wide budget: the same");
+	CHECK_EQ(live, 50, "each answered once");
+
+	/* with an engine-wide budget it is drawn anew each second, so the
+	 * prober's count varies by more than the one a live tuple takes */
+	setup_n(60, 10);
+	for (int i = 0; i < 60; i++)
+		from_port((__u16)(50000 + i), TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	for (int sec = 0; sec < 20; sec++) {
+		int mark, n = 0;
+
+		H.now += SEC;
+		mark = H.nout;
+		for (int i = 0; i < 60; i++)
+			from_port((__u16)(50000 + i), TCPHDR_SYN, IRS + 9, 0, 0, false);
+		for (int i = 0; i < 60; i++)
+			n += sent_to((__u16)(50000 + i), mark);
+		CHECK(n >= 5 && n < 15, "budget %d in [limit/2, limit*3/2)", n);
+		distinct += n != last;
+		last = n;
+		H.nout = 0;
+	}
+	CHECK(distinct >= 5, "the budget is random: %d changes in 20 s", distinct);
+}
+
 int main(void)
 {
 	test_established_lost_third_ack_data();
 	test_established_lost_third_ack_other();
 	test_established_known_flow_refused();
+	test_established_oow_ack_limit();
+	test_established_challenge_side_channel();
 	tcp_engine_free(H.e);
 	return check_done("unit/tcp_birth");
 }

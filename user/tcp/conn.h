@@ -54,6 +54,9 @@ struct tcp_conn {
 	uint8_t retries;
 	uint8_t dupacks;
 	uint8_t ka_probes;	/* keepalives unanswered */
+	/* no ACK for a refused segment (outside the window, old timestamp,
+	 * challenge) before this: Linux's tcp_invalid_ratelimit */
+	uint64_t oow_until;
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;		/* payload per segment, options subtracted */
 
@@ -106,9 +109,10 @@ struct tcp_engine {
 	struct tcp_cfg cfg;
 	struct xtcp_engine_stats own_stats, *st;
 	uint64_t now;
-	/* RFC 5961 7: challenge ACKs sent in the current second */
+	/* RFC 5961 7: challenge ACKs left this second, a random budget */
 	uint64_t ca_second;
-	uint32_t ca_sent;
+	uint32_t ca_left;
+	uint64_t ca_rng;	/* SplitMix64 state, from the keys */
 	__u64 hkey[2];		/* keyed hash: peers cannot aim at a bucket */
 	__u64 iss_key[2];
 	/* the engine's own cookie path: K[key_period] and K[key_period - 1] */

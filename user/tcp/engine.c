@@ -30,7 +30,7 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->delack_ms = 40;
 	cfg->keepalive_intvl_ms = 75000;	/* as Linux: 75 s, 9 probes */
 	cfg->keepalive_probes = 9;
-	cfg->challenge_ack_limit = 1000;
+	cfg->challenge_ack_limit = 0;	/* none engine-wide: Linux's INT_MAX */
 	cfg->mss4 = 1460;
 	cfg->mss6 = 1440;
 	cfg->syn_window = 65535;

@@ -78,7 +78,9 @@ struct tcp_cfg {
 	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
-	uint32_t challenge_ack_limit;	/* per second, engine-wide (RFC 5961 7) */
+	/* RFC 5961 7: besides one per 500 ms per connection, an engine-wide
+	 * budget a second drawn from [limit/2, limit*3/2); 0: none */
+	uint32_t challenge_ack_limit;
 	uint64_t seed;			/* non-zero: hash and ISN keys from it,
 					 * for reproducible simulations */
 	/* what the XDP program answers SYNs with (struct xtcp_config) */
