@@ -113,7 +113,7 @@ static __always_inline void stat_count(int stat)
 }
 
 /*
- * This CPU's keys for `period` and `period - 1`, derived from the master
+ * This CPU's keys for `period` back to `period - 3`, derived from the master
  * secret when the period or the master changed (see include/xtcp/cookie.h).
  * Per-CPU, so no CPU ever reads a key another is writing.
  */
@@ -130,9 +130,15 @@ static __always_inline struct xtcp_keycache *period_keys(__u32 period)
 	if (kc->generation == keys->generation && kc->period == period)
 		return kc;
 	if (kc->generation == keys->generation && kc->period + 1 == period) {
+		kc->old3[0] = kc->old2[0];
+		kc->old3[1] = kc->old2[1];
+		kc->old2[0] = kc->prev[0];
+		kc->old2[1] = kc->prev[1];
 		kc->prev[0] = kc->cur[0];
 		kc->prev[1] = kc->cur[1];
 	} else {
+		xtcp_cookie_key(keys->master, period - 3, kc->old3);
+		xtcp_cookie_key(keys->master, period - 2, kc->old2);
 		xtcp_cookie_key(keys->master, period - 1, kc->prev);
 	}
 	xtcp_cookie_key(keys->master, period, kc->cur);
@@ -339,8 +345,9 @@ static __always_inline int stage_ack(struct pkt *p,
 	kc = period_keys(period);
 	if (!kc)
 		return XTCP_STAT_drop_internal;
-	ret = xtcp_cookie_check(kc->cur, kc->prev, period, &p->fk, p->v6,
-				p->seq - 1, p->ack - 1, &mss_idx);
+	ret = xtcp_cookie_check_aged(kc->cur, kc->prev, kc->old2, kc->old3,
+				     period, &p->fk, p->v6, p->seq - 1,
+				     p->ack - 1, &mss_idx);
 	if (ret == XTCP_COOKIE_EXPIRED)
 		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
 	if (ret != XTCP_COOKIE_OK)

@@ -52,8 +52,11 @@ struct xtcp_keycache {
 	__u32 pad;
 	__u64 cur[2];		/* key of `period` */
 	__u64 prev[2];		/* key of `period - 1` */
+	/* keys of `period - 2` and `- 3`: they validate nothing, they only
+	 * tell an expired cookie from a forged one */
+	__u64 old2[2], old3[2];
 };
-_Static_assert(sizeof(struct xtcp_keycache) == 48, "xtcp_keycache ABI");
+_Static_assert(sizeof(struct xtcp_keycache) == 80, "xtcp_keycache ABI");
 
 /*
  * Key of the `flows` hash map. Addresses are IPv6 or IPv4-mapped IPv6
