@@ -210,7 +210,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\
 	X(drop_malformed, COUNT, "frames that are not a TCP segment")	\
-	X(drop_no_conn, COUNT, "segments for no connection (RST sent)")	\
+	X(drop_no_conn, COUNT, "segments for no connection (RST sent, unless XDP knew the flow)") \
 	X(drop_unacceptable, COUNT, "segments outside the window (RFC 9293 3.10.7.4)") \
 	X(drop_bad_cookie, COUNT, "ACKs failing the engine's cookie check") \
 	X(drop_meta, COUNT, "redirected frames without valid metadata") \

@@ -157,9 +157,13 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 		return;
 	if (meta) {
 		/* XDP knows the flow, we do not, and its cookie does not
-		 * prove it (freed while this was queued, or forged) */
+		 * prove it (freed while this was queued, forged, or the
+		 * client's third ACK and first segment were both lost):
+		 * refused and its flow given back, with no RST. A live
+		 * client retransmits from ISN + 1, which XDP then validates
+		 * as a third ACK; anything else earns no answer, as XDP's
+		 * own bad ACKs do (--bad-ack drop) */
 		ST(e, drop_no_conn)++;
-		send_rst_for(e, &s);
 		if (e->cfg.io.flow_gone)
 			e->cfg.io.flow_gone(e->cfg.io.ctx, &s.t.key);
 		return;
