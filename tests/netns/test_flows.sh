@@ -5,7 +5,8 @@
 # accepted, no drop on the AF_XDP socket, no flow left after the clients
 # leave; 200 concurrent readers of `source` through an RX ring of 64 (third
 # ACKs lost on it: the silent clients are prompted and born from their
-# cookies) all complete; handshakes completed while serve is stopped by
+# cookies) all complete; 400 HTTP clients through an RX ring of 32 all
+# answered (a GET whose third ACK was lost is born from its cookie); handshakes completed while serve is stopped by
 # clients that then vanish leave no orphan flow, and serve takes new clients.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,6 +66,16 @@ check "200 concurrent source readers, 1 MB each, all complete" \
 set -- $(counter accepted accepted_late flows_orphaned flows_prompted xsk_rx_dropped)
 echo "  accepted $1 (late $2), orphan flows $3 (prompted $4), dropped on the socket $5"
 check "no flow left" wait_for 10 no_flows
+check "stop" stop_serve
+
+# ---- client speaks first, third ACKs lost on a tinier RX ring: the GET
+# that follows is born from its cookie (accepted_late), never answered RST
+check "serve http --rx-ring 32" start_serve --port 80 --app http --time-wait 1 --rx-ring 32
+check "2 x 200 concurrent HTTP connections, all answered" bash -c "
+	nsenter --net=/run/netns/$NS_CLI timeout 60 python3 $here/client.py http-conc $SRV4 80 200 &&
+	nsenter --net=/run/netns/$NS_CLI timeout 60 python3 $here/client.py http-conc $SRV4 80 200"
+set -- $(counter accepted accepted_late xsk_rx_dropped)
+echo "  accepted $1 (born late from a data segment's cookie: $2), dropped on the socket $3"
 check "stop" stop_serve
 
 # ---- handshakes while serve is stopped, then the clients vanish ----
