@@ -57,8 +57,8 @@ static void io_flow_gone(void *ctx, const struct xtcp_flow_key *key)
 }
 
 /*
- * Housekeeping every TICK_NS, when a burst has emptied the RX ring: the
- * socket's drop counters, and the sweep of flows no connection owns. A
+ * Housekeeping every TICK_NS: the socket's drop counters, and, when a
+ * burst has emptied the RX ring, the sweep of flows no connection owns. A
  * flow is an orphan ORPHAN_NS after XDP inserted it: by then the frame
  * that inserted it has long been read (the ring was just drained), so its
  * third ACK was lost on a full ring, the connection was refused, or the
@@ -154,13 +154,18 @@ static void sweep_orphans(struct queue *q, __u64 now)
 	} while (!err);
 }
 
-static void housekeeping(struct queue *q, __u64 now)
+static void housekeeping(struct queue *q, __u64 now, bool drained)
 {
-	if (now < q->next_tick)
-		return;
-	q->next_tick = now + TICK_NS;
-	afxdp_read_stats(&q->port);
-	sweep_orphans(q, now);
+	if (now >= q->next_stats) {
+		q->next_stats = now + TICK_NS;
+		afxdp_read_stats(&q->port);
+	}
+	/* under a load that never drains the ring the sweep waits: a flow
+	 * whose third ACK is still queued must not be taken for an orphan */
+	if (drained && now >= q->next_sweep) {
+		q->next_sweep = now + TICK_NS;
+		sweep_orphans(q, now);
+	}
 }
 
 int queue_open(struct queue *q, const struct afxdp_opts *xo,
@@ -300,8 +305,7 @@ static void *run(void *arg)
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
 		afxdp_tx_kick(&q->port);
 		answer_call(q);
-		if (n < AFXDP_BATCH)	/* the RX ring is drained */
-			housekeeping(q, now);
+		housekeeping(q, now, n < AFXDP_BATCH);	/* < a burst: drained */
 		if (n) {
 			idle = 0;
 			continue;

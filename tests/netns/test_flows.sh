@@ -62,7 +62,7 @@ check "stop" stop_serve
 # ---- server speaks first, third ACKs lost on a tiny RX ring ----
 check "serve source --rx-ring 64" start_serve --port 9 --app source --time-wait 1 --rx-ring 64
 check "200 concurrent source readers, 1 MB each, all complete" \
-	in_cli timeout 60 python3 "$CONC" source "$SRV4" 9 200 1048576 45
+	in_cli timeout 90 python3 "$CONC" source "$SRV4" 9 200 1048576 80
 set -- $(counter accepted accepted_late flows_orphaned flows_prompted xsk_rx_dropped)
 echo "  accepted $1 (late $2), orphan flows $3 (prompted $4), dropped on the socket $5"
 check "no flow left" wait_for 10 no_flows
