@@ -123,7 +123,7 @@ static __always_inline void stat_count(int stat)
 }
 
 /*
- * This CPU's keys for `period` and `period - 1`, derived from the master
+ * This CPU's keys for `period` back to `period - 3`, derived from the master
  * secret when the period or the master changed (see include/xtcp/cookie.h).
  * Per-CPU, so no CPU ever reads a key another is writing.
  */
@@ -442,8 +442,9 @@ static __always_inline int stage_ack(struct pkt *p,
 	kc = period_keys(period);
 	if (!kc)
 		return XTCP_STAT_drop_internal;
-	ret = xtcp_cookie_check(kc->cur, kc->prev, period, &p->fk, p->v6,
-				p->seq - 1, p->ack - 1, &mss_idx);
+	ret = xtcp_cookie_check_aged(kc->cur, kc->prev, kc->old2, kc->old3,
+				     period, &p->fk, p->v6, p->seq - 1,
+				     p->ack - 1, &mss_idx);
 	if (ret == XTCP_COOKIE_EXPIRED)
 		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
 	if (ret != XTCP_COOKIE_OK)

@@ -149,6 +149,8 @@ xdp_counter() {
 # ---- `xtcp serve` in the server namespace, for tests (output in $LOG) ----
 SERVE_PID=
 start_serve() { # ARGS... ; waits for the "serving" line
+	# the last serve's "serving" line must not count for this one
+	: >"$LOG"
 	# nsenter itself, not the in_srv function: $! must be xtcp's pid
 	nsenter --net=/run/netns/"$NS_SRV" "$XTCP" serve "$VETH_SRV" "$@" >"$LOG" 2>&1 &
 	SERVE_PID=$!

@@ -10,35 +10,56 @@
 #include "log.h"
 #include "afxdp.h"
 
+static __u32 pow2_ceil(__u32 n)
+{
+	__u32 c = 1;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
 static void account(struct afxdp *p)
 {
-	__u32 half = p->nframes / 2;
-
 	p->st->umem_frames = p->nframes;
 	p->st->umem_tx_free = p->ntx_free;
-	p->st->umem_tx_busy = half - p->ntx_free;
+	p->st->umem_tx_busy = p->nframes - p->nrx - p->ntx_free;
 }
 
 int afxdp_open(struct afxdp *p, const struct afxdp_opts *o)
 {
+	/*
+	 * The RX ring and the fill ring hold every RX frame: a burst the
+	 * engine has not read yet waits there, and what does not fit is
+	 * dropped by the kernel (XDP_STATISTICS rx_dropped). TX rings round
+	 * up to hold every TX frame.
+	 */
+	__u32 nrx = o->rx_frames ? o->rx_frames : o->nframes / 2;
+	__u32 ntx = o->nframes - nrx;
 	struct xsk_umem_config ucfg = {
-		.fill_size = o->nframes / 2,
-		.comp_size = o->nframes / 2,
+		.fill_size = nrx,
+		.comp_size = pow2_ceil(ntx),
 		.frame_size = AFXDP_FRAME_SIZE,
 		.frame_headroom = 0,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = o->nframes / 2,
-		.tx_size = o->nframes / 2,
+		.rx_size = nrx,
+		.tx_size = pow2_ceil(ntx),
 		/* xtcp attaches its own program and fills its own xskmap */
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = o->bind_flags | XDP_USE_NEED_WAKEUP,
 	};
-	__u32 i, idx, half = o->nframes / 2;
+	__u32 i, idx;
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	if (nrx >= o->nframes || (nrx & (nrx - 1))) {
+		pr_err("%s: %u RX frames of %u: not a power of two below the UMEM",
+		       o->ifname, nrx, o->nframes);
+		return -EINVAL;
+	}
 	p->nframes = o->nframes;
+	p->nrx = nrx;
 	p->st = o->st;
 	p->area_size = (size_t)o->nframes * AFXDP_FRAME_SIZE;
 	p->area = mmap(NULL, p->area_size, PROT_READ | PROT_WRITE,
@@ -50,7 +71,7 @@ int afxdp_open(struct afxdp *p, const struct afxdp_opts *o)
 		       strerror(-err));
 		return err;
 	}
-	p->tx_free = calloc(half, sizeof(*p->tx_free));
+	p->tx_free = calloc(ntx, sizeof(*p->tx_free));
 	if (!p->tx_free) {
 		err = -ENOMEM;
 		goto out;
@@ -69,18 +90,18 @@ int afxdp_open(struct afxdp *p, const struct afxdp_opts *o)
 		       err == -EINVAL ? " (does the interface have that queue?)" : "");
 		goto out;
 	}
-	/* frames [0, half) feed RX, [half, nframes) are TX's */
-	if (xsk_ring_prod__reserve(&p->fq, half, &idx) != half) {
+	/* frames [0, nrx) feed RX, [nrx, nframes) are TX's */
+	if (xsk_ring_prod__reserve(&p->fq, nrx, &idx) != nrx) {
 		err = -ENOSPC;
 		goto out;
 	}
-	for (i = 0; i < half; i++)
+	for (i = 0; i < nrx; i++)
 		*xsk_ring_prod__fill_addr(&p->fq, idx + i) = (__u64)i * AFXDP_FRAME_SIZE;
-	xsk_ring_prod__submit(&p->fq, half);
-	for (i = 0; i < half; i++)
-		p->tx_free[i] = (__u64)(half + i) * AFXDP_FRAME_SIZE;
-	p->ntx_free = half;
-	p->st->umem_fill = half;
+	xsk_ring_prod__submit(&p->fq, nrx);
+	for (i = 0; i < ntx; i++)
+		p->tx_free[i] = (__u64)(nrx + i) * AFXDP_FRAME_SIZE;
+	p->ntx_free = ntx;
+	p->st->umem_fill = nrx;
 	account(p);
 	err = xsk_socket__update_xskmap(p->xsk, o->xsks_map_fd);
 	if (err) {
@@ -110,7 +131,7 @@ static void reclaim(struct afxdp *p)
 {
 	__u32 idx, n, i;
 
-	n = xsk_ring_cons__peek(&p->cq, p->nframes / 2, &idx);
+	n = xsk_ring_cons__peek(&p->cq, p->nframes - p->nrx, &idx);
 	for (i = 0; i < n; i++)
 		p->tx_free[p->ntx_free++] = *xsk_ring_cons__comp_addr(&p->cq, idx + i);
 	xsk_ring_cons__release(&p->cq, n);
@@ -157,7 +178,7 @@ void afxdp_tx_kick(struct afxdp *p)
 	 * is drained or the kernel says it is busy */
 	for (tries = 0; tries < 64; tries++) {
 		reclaim(p);
-		if (p->ntx_free == p->nframes / 2)
+		if (p->ntx_free == p->nframes - p->nrx)
 			break;
 		if (!xsk_ring_prod__needs_wakeup(&p->tx) && tries)
 			break;
@@ -172,7 +193,7 @@ void afxdp_refill(struct afxdp *p, const __u64 *addrs, __u32 n)
 {
 	__u32 idx, i;
 
-	/* the fill ring holds half the frames: there is always room; if
+	/* the fill ring holds every RX frame: there is always room; if
 	 * that ever breaks, the loss shows in the counters */
 	if (xsk_ring_prod__reserve(&p->fq, n, &idx) != n) {
 		p->st->umem_lost += n;
@@ -182,4 +203,17 @@ void afxdp_refill(struct afxdp *p, const __u64 *addrs, __u32 n)
 		*xsk_ring_prod__fill_addr(&p->fq, idx + i) =
 			addrs[i] & ~(__u64)(AFXDP_FRAME_SIZE - 1);
 	xsk_ring_prod__submit(&p->fq, n);
+}
+
+void afxdp_read_stats(struct afxdp *p)
+{
+	struct xdp_statistics xs;
+	socklen_t len = sizeof(xs);
+
+	if (getsockopt(xsk_socket__fd(p->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len))
+		return;
+	p->st->xsk_rx_dropped = xs.rx_dropped;
+	p->st->xsk_rx_ring_full = xs.rx_ring_full;
+	p->st->xsk_fill_ring_empty = xs.rx_fill_ring_empty_descs;
+	p->st->xsk_tx_ring_empty = xs.tx_ring_empty_descs;
 }

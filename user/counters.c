@@ -89,6 +89,23 @@ int counters_engine(const char *ifname, struct xtcp_engine_stats *sum)
 	return err;
 }
 
+int counters_engine_queues(const char *ifname,
+			   struct xtcp_engine_stats slots[XTCP_MAX_QUEUES])
+{
+	int fd = pins_open(ifname, PIN_ENGINE), err = XTCP_MAX_QUEUES;
+	__u32 q;
+
+	if (fd < 0)
+		return fd;
+	for (q = 0; q < XTCP_MAX_QUEUES; q++)
+		if (bpf_map_lookup_elem(fd, &q, &slots[q])) {
+			err = -errno;
+			break;
+		}
+	close(fd);
+	return err;
+}
+
 int counters_read(const char *ifname, struct xtcp_stats *sum)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd, cpu, i, err = 0;

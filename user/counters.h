@@ -22,5 +22,9 @@ int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
 int counters_engine_slot(const char *ifname, __u32 queue,
 			 struct xtcp_engine_stats *slot);
 long counters_flows(const char *ifname);
+/* Each queue's own slot of the engine counters (umem_frames 0: no engine
+ * on that queue); the number of slots read or a negative errno. */
+int counters_engine_queues(const char *ifname,
+			   struct xtcp_engine_stats slots[XTCP_MAX_QUEUES]);
 
 #endif /* XTCP_COUNTERS_H */

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "clock.h"
@@ -52,6 +56,118 @@ static void io_flow_gone(void *ctx, const struct xtcp_flow_key *key)
 	bpf_map_delete_elem(q->flows_fd, key);
 }
 
+/*
+ * Housekeeping every TICK_NS: the socket's drop counters, and, when a
+ * burst has emptied the RX ring, the sweep of flows no connection owns. A
+ * flow is an orphan ORPHAN_NS after XDP inserted it: by then the frame
+ * that inserted it has long been read (the ring was just drained), so its
+ * third ACK was lost on a full ring, the connection was refused, or the
+ * client went away.
+ */
+#define TICK_NS (500 * 1000000ULL)
+#define ORPHAN_NS (1000 * 1000000ULL)
+#define SWEEP_BATCH 1024
+
+static bool key_v6(const struct xtcp_flow_key *k)
+{
+	return k->client[0] || k->client[1] || k->client[2] != htonl(0xffff);
+}
+
+/*
+ * Ask the client of an orphan flow to speak: a bare ACK far outside any
+ * window, which RFC 9293 3.10.7.4 says it must answer with an ACK of its
+ * own (SEQ = ISN + 1, ACK = cookie + 1 if it sent nothing yet). That ACK
+ * meets no flow, XDP validates its cookie and inserts the flow again, and
+ * the engine is handed a new connection: a client waiting for the server
+ * to speak first is served instead of hanging. A client that went away
+ * answers nothing and nothing is left. Sent through the kernel (raw, send
+ * only), which knows the route and the neighbour's MAC.
+ */
+static void orphan_prompt(struct queue *q, const struct xtcp_flow_key *k)
+{
+	struct tcp_tuple t = { .key = *k, .v6 = key_v6(k) };
+	struct wire_out o = { .flags = TCPHDR_ACK, .wnd = 0 };
+	struct sockaddr_storage ss = {};
+	__u8 buf[128];
+	size_t len;
+	__u32 r[2];
+	int fd = t.v6 ? q->raw6 : q->raw4;
+
+	if (fd < 0 || getrandom(r, sizeof(r), 0) != sizeof(r))
+		return;
+	/* unknown to us, so random: in the client's window with odds of
+	 * about window / 2^32, and then a bare ACK changes nothing there */
+	o.seq = r[0];
+	o.ack = r[1];
+	len = wire_build(buf, sizeof(buf), &t, &o);
+	if (t.v6) {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, k->client, 16);
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, &k->client[3], 4);
+	}
+	if (len && sendto(fd, buf, len, MSG_DONTWAIT, (void *)&ss,
+			  t.v6 ? sizeof(struct sockaddr_in6)
+			       : sizeof(struct sockaddr_in)) == (ssize_t)len)
+		q->port.st->flows_prompted++;
+}
+
+/* Remove this queue's flows that no connection owns after ORPHAN_NS. */
+static void sweep_orphans(struct queue *q, __u64 now)
+{
+	static __thread struct xtcp_flow_key keys[SWEEP_BATCH], gone[SWEEP_BATCH];
+	static __thread struct xtcp_flow vals[SWEEP_BATCH];
+	__u32 in = 0, out = 0, count, i, ngone;
+	bool first = true;
+	int err;
+
+	do {
+		count = SWEEP_BATCH;
+		err = bpf_map_lookup_batch(q->flows_fd, first ? NULL : &in, &out,
+					   keys, vals, &count, NULL);
+		if (err && errno != ENOENT)
+			return;
+		first = false;
+		in = out;
+		ngone = 0;
+		for (i = 0; i < count; i++) {
+			if (vals[i].queue != q->queue ||
+			    now - vals[i].created_ns < ORPHAN_NS ||
+			    (__s64)(now - vals[i].created_ns) < 0 ||
+			    tcp_flow_owned(q->eng, &keys[i]))
+				continue;
+			gone[ngone++] = keys[i];
+		}
+		/* deleted after the batch is read: the iteration goes on from
+		 * its own cursor, whatever happened behind it */
+		for (i = 0; i < ngone; i++) {
+			if (bpf_map_delete_elem(q->flows_fd, &gone[i]))
+				continue;
+			q->port.st->flows_orphaned++;
+			orphan_prompt(q, &gone[i]);
+		}
+	} while (!err);
+}
+
+static void housekeeping(struct queue *q, __u64 now, bool drained)
+{
+	if (now >= q->next_stats) {
+		q->next_stats = now + TICK_NS;
+		afxdp_read_stats(&q->port);
+	}
+	/* under a load that never drains the ring the sweep waits: a flow
+	 * whose third ACK is still queued must not be taken for an orphan */
+	if (drained && now >= q->next_sweep) {
+		q->next_sweep = now + TICK_NS;
+		sweep_orphans(q, now);
+	}
+}
+
 int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop)
@@ -62,9 +178,15 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	q->queue = xo->queue;
 	q->flows_fd = flows_fd;
 	q->stop = stop;
+	/* IPPROTO_RAW: send only (nothing is queued to it), header ours */
+	q->raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	q->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (q->raw4 < 0 || q->raw6 < 0)
+		pr_warn("queue %u: raw socket: %s (orphan flows are removed, "
+			"their clients not prompted)", q->queue, strerror(errno));
 	err = afxdp_open(&q->port, xo);
 	if (err)
-		return err;
+		goto out_raw;
 	cfg->io = (struct tcp_io){
 		.ctx = q,
 		.tx_buf = io_tx_buf,
@@ -77,11 +199,18 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	if (err) {
 		pr_err("queue %u: engine: %s", q->queue, strerror(-err));
 		afxdp_close(&q->port);
-		return err;
+		goto out_raw;
 	}
 	for (i = 0; i < nports; i++)
 		tcp_listen(q->eng, ports[i]);
 	return 0;
+out_raw:
+	if (q->raw4 >= 0)
+		close(q->raw4);
+	if (q->raw6 >= 0)
+		close(q->raw6);
+	q->raw4 = q->raw6 = -1;
+	return err;
 }
 
 /* One RX burst through the engine; returns the frames read. */
@@ -176,6 +305,7 @@ static void *run(void *arg)
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
 		afxdp_tx_kick(&q->port);
 		answer_call(q);
+		housekeeping(q, now, n < AFXDP_BATCH);	/* < a burst: drained */
 		if (n) {
 			idle = 0;
 			continue;
@@ -213,4 +343,9 @@ void queue_close(struct queue *q)
 	tcp_engine_free(q->eng);
 	q->eng = NULL;
 	afxdp_close(&q->port);
+	if (q->raw4 >= 0)
+		close(q->raw4);
+	if (q->raw6 >= 0)
+		close(q->raw6);
+	q->raw4 = q->raw6 = -1;
 }

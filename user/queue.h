@@ -18,6 +18,8 @@ struct queue {
 	struct afxdp port;
 	struct tcp_engine *eng;
 	int flows_fd;
+	int raw4, raw6;		/* send-only raw sockets for orphan prompts */
+	__u64 next_stats, next_sweep;	/* housekeeping (queue.c) */
 	pthread_t thread;
 	bool running;
 	volatile sig_atomic_t *stop;

@@ -63,8 +63,11 @@ struct xtcp_keycache {
 	__u32 pad;
 	__u64 cur[2];		/* key of `period` */
 	__u64 prev[2];		/* key of `period - 1` */
+	/* keys of `period - 2` and `- 3`: they validate nothing, they only
+	 * tell an expired cookie from a forged one */
+	__u64 old2[2], old3[2];
 };
-_Static_assert(sizeof(struct xtcp_keycache) == 48, "xtcp_keycache ABI");
+_Static_assert(sizeof(struct xtcp_keycache) == 80, "xtcp_keycache ABI");
 
 /*
  * Key of the `flows` hash map. Addresses are IPv6 or IPv4-mapped IPv6
@@ -195,6 +198,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(conn_closing, GAUGE, "connections in CLOSING")		\
 	X(conn_time_wait, GAUGE, "connections in TIME-WAIT")		\
 	X(accepted, COUNT, "connections born from a third ACK")		\
+	X(accepted_late, COUNT, "of them, born from a later segment's cookie: the third ACK was lost") \
 	X(connected, COUNT, "active opens that completed")		\
 	X(closed, COUNT, "connections freed")				\
 	X(refused_max_conns, COUNT, "third ACK refused with RST: --max-conns") \
@@ -209,7 +213,8 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(rst_in, COUNT, "acceptable RSTs received")			\
 	X(rst_out, COUNT, "RSTs sent")					\
 	X(challenge_acks, COUNT, "challenge ACKs sent (RFC 5961)")	\
-	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: over the per-second limit") \
+	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: 500 ms per connection, or the engine's random budget a second") \
+	X(oow_acks_limited, COUNT, "ACKs not sent for a refused segment without data: 500 ms per connection") \
 	X(fast_retransmits, COUNT, "fast retransmits: recoveries entered (RFC 5681, 6675)") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
@@ -231,7 +236,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(syn_ack_sw, COUNT, "SYNs answered by the engine's cookie path") \
 	X(drop_csum, COUNT, "segments with a bad IP or TCP checksum")	\
 	X(drop_malformed, COUNT, "frames that are not a TCP segment")	\
-	X(drop_no_conn, COUNT, "segments for no connection (RST unless they carry one or lack ACK)")	\
+	X(drop_no_conn, COUNT, "segments for no connection (RST unless they carry one, lack ACK, or XDP knew the flow)") \
 	X(drop_unacceptable, COUNT, "segments outside the window (RFC 9293 3.10.7.4)") \
 	X(drop_bad_cookie, COUNT, "ACKs failing the engine's cookie check") \
 	X(drop_meta, COUNT, "redirected frames without valid metadata") \
@@ -239,6 +244,12 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(rx_frames, COUNT, "frames read from the AF_XDP RX ring")	\
 	X(umem_lost, COUNT, "RX frames the fill ring had no room for (cannot happen)") \
 	X(tx_frames, COUNT, "frames put on the AF_XDP TX ring")		\
+	X(xsk_rx_dropped, COUNT, "frames the kernel dropped for this socket (XDP_STATISTICS)") \
+	X(xsk_rx_ring_full, COUNT, "of them: the RX ring was full (the engine fell behind)") \
+	X(xsk_fill_ring_empty, COUNT, "times the fill ring was empty on receive") \
+	X(xsk_tx_ring_empty, COUNT, "times the kernel found the TX ring empty") \
+	X(flows_orphaned, COUNT, "flows no connection owned 1 s after XDP inserted them: removed") \
+	X(flows_prompted, COUNT, "of them, whose client was asked for an ACK (a live one is born from it)") \
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\

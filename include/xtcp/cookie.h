@@ -56,7 +56,7 @@
 enum xtcp_cookie_result {
 	XTCP_COOKIE_OK = 0,
 	XTCP_COOKIE_BAD,	/* MAC does not match: forged or altered */
-	XTCP_COOKIE_EXPIRED,	/* older than the previous period */
+	XTCP_COOKIE_EXPIRED,	/* genuine, but older than the previous period */
 };
 
 /* What a SYN negotiated, as the cookie and TSval carry it back. */
@@ -163,26 +163,44 @@ XTCP_INLINE __u32 xtcp_cookie_make(const __u64 key[2], __u32 period,
 
 /*
  * Check the cookie of a third ACK: cookie = SEG.ACK - 1 and client_isn =
- * SEG.SEQ - 1. key_cur is K[now], key_prev K[now - 1]. On XTCP_COOKIE_OK,
- * *mss_idx is the MSS index the SYN-ACK was built with.
+ * SEG.SEQ - 1. k0 is K[now], k1 K[now - 1]; k2 and k3, K[now - 2] and
+ * K[now - 3], may be NULL. On XTCP_COOKIE_OK, *mss_idx is the MSS index
+ * the SYN-ACK was built with. XTCP_COOKIE_EXPIRED only for a cookie whose
+ * MAC verifies under the older key its period bits name: anything else,
+ * including a forged cookie whose (random) period bits look old, is
+ * XTCP_COOKIE_BAD, so the two counters say what they mean.
  */
+XTCP_INLINE int xtcp_cookie_check_aged(const __u64 *k0, const __u64 *k1,
+				       const __u64 *k2, const __u64 *k3,
+				       __u32 now, const struct xtcp_flow_key *fk,
+				       int v6, __u32 client_isn, __u32 cookie,
+				       __u32 *mss_idx)
+{
+	__u32 age = (now - (cookie >> 3)) & 3;
+	__u32 idx = cookie & (XTCP_COOKIE_MSS_SLOTS - 1);
+	const __u64 *key = age == 0 ? k0 : age == 1 ? k1 : age == 2 ? k2 : k3;
+
+	if (!key)
+		return XTCP_COOKIE_BAD;		/* not proven, so not "expired" */
+	if (xtcp_cookie_mac(key, fk, v6, client_isn, idx) !=
+	    cookie >> (32 - XTCP_COOKIE_MAC_BITS))
+		return XTCP_COOKIE_BAD;
+	if (age > 1)
+		return XTCP_COOKIE_EXPIRED;
+	*mss_idx = idx;
+	return XTCP_COOKIE_OK;
+}
+
+/* The same with only the two keys that can validate: a cookie older than
+ * the previous period is XTCP_COOKIE_BAD. */
 XTCP_INLINE int xtcp_cookie_check(const __u64 key_cur[2],
 				  const __u64 key_prev[2], __u32 now,
 				  const struct xtcp_flow_key *fk, int v6,
 				  __u32 client_isn, __u32 cookie, __u32 *mss_idx)
 {
-	__u32 age = (now - (cookie >> 3)) & 3;
-	__u32 idx = cookie & (XTCP_COOKIE_MSS_SLOTS - 1);
-	__u32 mac;
-
-	if (age > 1)
-		return XTCP_COOKIE_EXPIRED;
-	mac = xtcp_cookie_mac(age ? key_prev : key_cur, fk, v6, client_isn,
-			      idx);
-	if (mac != cookie >> (32 - XTCP_COOKIE_MAC_BITS))
-		return XTCP_COOKIE_BAD;
-	*mss_idx = idx;
-	return XTCP_COOKIE_OK;
+	return xtcp_cookie_check_aged(key_cur, key_prev, (const __u64 *)0,
+				      (const __u64 *)0, now, fk, v6, client_isn,
+				      cookie, mss_idx);
 }
 
 /*
@@ -218,10 +236,10 @@ XTCP_INLINE void xtcp_syn_opts_decode(int v6, __u32 mss_idx, int ts,
 }
 
 /*
- * Bring a cache of period keys to K[period] and K[period - 1] of master
- * (generation names the master: another generation empties the cache).
- * Derived only when the period moves: by one, the current key becomes the
- * previous one. The XDP program keeps a cache per CPU, an engine its own;
+ * Bring a cache of period keys to K[period] .. K[period - 3] of master
+ * (generation names the master: another generation empties the cache;
+ * the two oldest only tell an expired cookie from a forged one). Derived
+ * only when the period moves: by one, each key moves down a place. The XDP program keeps a cache per CPU, an engine its own;
  * two caches refreshed at once agree, since derivation is deterministic.
  */
 XTCP_INLINE void xtcp_keycache_refresh(struct xtcp_keycache *kc,
@@ -231,9 +249,15 @@ XTCP_INLINE void xtcp_keycache_refresh(struct xtcp_keycache *kc,
 	if (kc->generation == generation && kc->period == period)
 		return;
 	if (kc->generation == generation && kc->period + 1 == period) {
+		kc->old3[0] = kc->old2[0];
+		kc->old3[1] = kc->old2[1];
+		kc->old2[0] = kc->prev[0];
+		kc->old2[1] = kc->prev[1];
 		kc->prev[0] = kc->cur[0];
 		kc->prev[1] = kc->cur[1];
 	} else {
+		xtcp_cookie_key(master, period - 3, kc->old3);
+		xtcp_cookie_key(master, period - 2, kc->old2);
 		xtcp_cookie_key(master, period - 1, kc->prev);
 	}
 	xtcp_cookie_key(master, period, kc->cur);

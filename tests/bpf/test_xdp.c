@@ -757,6 +757,23 @@ static void test_malformed(void)
 		len = frame_build(&s, f, sizeof(f));
 		expect(CASE("ACK with last period's cookie", DROP, drop_no_xsk), f,
 		       len);
+		/* forged: random MAC and period bits; all bad, none expired
+		 * (only a MAC that verifies under an older key is expired) */
+		{
+			__u32 x = 0x9e3779b9, forged_bad = 0;
+
+			for (int k = 0; k < 200; k++) {
+				struct run r;
+
+				x = x * 1103515245u + 12345u;
+				s.ack = x;
+				len = frame_build(&s, f, sizeof(f));
+				run_frame(f, len, &r);
+				forged_bad += r.retval == XDP_DROP &&
+				       r.stat == XTCP_STAT_drop_bad_cookie;
+			}
+			CHECK_EQ(forged_bad, 200, "200 forged third ACKs: all drop_bad_cookie");
+		}
 	}
 	(void)v;
 	CHECK(cases >= 20, "malformed table has %d cases", cases);

@@ -45,12 +45,15 @@ static void tuple(struct xtcp_flow_key *fk, int v6)
 static int check_at(__u32 made, __u32 now, const struct xtcp_flow_key *fk,
 		    int v6, __u32 isn, __u32 cookie, __u32 *idx)
 {
-	__u64 cur[2], prev[2];
+	__u64 cur[2], prev[2], old2[2], old3[2];
 
 	(void)made;
 	xtcp_cookie_key(master, now, cur);
 	xtcp_cookie_key(master, now - 1, prev);
-	return xtcp_cookie_check(cur, prev, now, fk, v6, isn, cookie, idx);
+	xtcp_cookie_key(master, now - 2, old2);
+	xtcp_cookie_key(master, now - 3, old3);
+	return xtcp_cookie_check_aged(cur, prev, old2, old3, now, fk, v6, isn,
+				      cookie, idx);
 }
 
 /* Every MSS index, both families; the index decodes to the table value. */
@@ -181,7 +184,30 @@ static void test_age(void)
 	CHECK_EQ(check_at(p, p + 4, &fk, 0, isn, cookie, &idx), XTCP_COOKIE_BAD,
 		 "four periods old: counter wrapped, key differs");
 	CHECK_EQ(check_at(p, p - 1, &fk, 0, isn, cookie, &idx),
-		 XTCP_COOKIE_EXPIRED, "cookie from the future");
+		 XTCP_COOKIE_BAD, "cookie from the future: not proven, bad");
+	/* with only the two keys that validate, old is not proven either */
+	{
+		__u64 cur[2], prev[2];
+
+		xtcp_cookie_key(master, p + 2, cur);
+		xtcp_cookie_key(master, p + 1, prev);
+		CHECK_EQ(xtcp_cookie_check(cur, prev, p + 2, &fk, 0, isn, cookie, &idx),
+			 XTCP_COOKIE_BAD, "two keys: an old cookie is bad");
+	}
+	/* forged cookies with random period bits: never "expired" */
+	{
+		__u32 x = 12345, expired = 0, ok = 0;
+
+		for (int i = 0; i < 100000; i++) {
+			x = x * 1103515245u + 12345u;
+			switch (check_at(p, p, &fk, 0, isn, x, &idx)) {
+			case XTCP_COOKIE_EXPIRED: expired++; break;
+			case XTCP_COOKIE_OK: ok++; break;
+			}
+		}
+		CHECK_EQ(expired, 0, "100000 forged cookies: none counted expired");
+		CHECK(ok <= 1, "and (all but chance) none valid: %u", ok);
+	}
 	/* keys differ by period and by master; derivation is deterministic */
 	xtcp_cookie_key(master, p + 1, other);
 	CHECK(memcmp(key, other, sizeof(key)), "period keys differ");

@@ -49,6 +49,47 @@ static void usage(FILE *f)
 "  -h, --help           this text\n");
 }
 
+/* The AF_XDP socket's own drop counters, per queue: a drop on one queue
+ * says that queue's engine fell behind. */
+#define XSK_FIRST XTCP_ENGINE_xsk_rx_dropped
+#define XSK_LAST XTCP_ENGINE_xsk_tx_ring_empty
+
+static void print_queues(const char *ifname, bool json)
+{
+	static struct xtcp_engine_stats slots[XTCP_MAX_QUEUES];
+	int n = counters_engine_queues(ifname, slots), q, i;
+	bool first = true;
+
+	if (n < 0)
+		return;
+	if (json)
+		printf(",\"queues\":[");
+	for (q = 0; q < n; q++) {
+		const __u64 *v = (const __u64 *)&slots[q];
+
+		if (!slots[q].umem_frames)
+			continue;
+		if (json) {
+			printf("%s{\"queue\":%d", first ? "" : ",", q);
+			for (i = XSK_FIRST; i <= XSK_LAST; i++)
+				printf(",\"%s\":%llu", engine_counter_names[i],
+				       (unsigned long long)v[i]);
+			printf("}");
+		} else {
+			if (first)
+				printf("%s: AF_XDP socket counters by queue\n", ifname);
+			printf("  queue %-3d", q);
+			for (i = XSK_FIRST; i <= XSK_LAST; i++)
+				printf("  %s %llu", engine_counter_names[i] + 4,
+				       (unsigned long long)v[i]);
+			printf("\n");
+		}
+		first = false;
+	}
+	if (json)
+		printf("]");
+}
+
 static void print_table(const char *ifname, const struct xtcp_stats *s,
 			long flows, const struct xtcp_engine_stats *e)
 {
@@ -68,6 +109,7 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 		printf("  %-22s %14llu  %s\n", engine_counter_names[i],
 		       (unsigned long long)((const __u64 *)e)[i],
 		       engine_counter_descs[i]);
+	print_queues(ifname, false);
 }
 
 static void print_json(const char *ifname, const struct xtcp_stats *s,
@@ -89,6 +131,7 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 			       engine_counter_names[i],
 			       (unsigned long long)((const __u64 *)e)[i]);
 		printf("}");
+		print_queues(ifname, true);
 	}
 	printf("}\n");
 }

@@ -57,6 +57,9 @@ struct tcp_conn {
 	uint8_t dupacks;
 	uint8_t ka_probes;	/* keepalives unanswered */
 	uint8_t stalls;		/* timeouts since SND.UNA last moved */
+	/* no ACK for a refused segment (outside the window, old timestamp,
+	 * challenge) before this: Linux's tcp_invalid_ratelimit */
+	uint64_t oow_until;
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;		/* payload per segment, options subtracted */
 
@@ -120,9 +123,10 @@ struct tcp_engine {
 	struct tcp_cfg cfg;
 	struct xtcp_engine_stats own_stats, *st;
 	uint64_t now;
-	/* RFC 5961 7: challenge ACKs sent in the current second */
+	/* RFC 5961 7: challenge ACKs left this second, a random budget */
 	uint64_t ca_second;
-	uint32_t ca_sent;
+	uint32_t ca_left;
+	uint64_t ca_rng;	/* SplitMix64 state, from the keys */
 	__u64 hkey[2];		/* keyed hash: peers cannot aim at a bucket */
 	__u64 iss_key[2];
 	/* the engine's own cookie path: K[period] and K[period - 1] of
@@ -222,6 +226,7 @@ void pmtu_flush(struct tcp_conn *c);
 
 /* listen.c */
 void listen_input(struct tcp_engine *e, struct tcp_seg *s);
+bool listen_reborn(struct tcp_engine *e, struct tcp_seg *s);
 void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 		 const struct xtcp_meta *m);
 

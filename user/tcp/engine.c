@@ -30,7 +30,7 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->delack_ms = 40;
 	cfg->keepalive_intvl_ms = 75000;	/* as Linux: 75 s, 9 probes */
 	cfg->keepalive_probes = 9;
-	cfg->challenge_ack_limit = 1000;
+	cfg->challenge_ack_limit = 0;	/* none engine-wide: Linux's INT_MAX */
 	cfg->orphan_retries = 8;		/* as Linux's tcp_orphan_retries 0 */
 	cfg->reclaim_idle_ms = 30000;
 	cfg->blackhole_rtos = 3;	/* as Linux's tcp_retries1 */
@@ -161,10 +161,17 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 		conn_accept(e, &s, meta);
 		return;
 	}
+	if (meta && listen_reborn(e, &s))
+		return;
 	if (meta) {
-		/* XDP knows the flow, we do not (freed while this was queued) */
+		/* XDP knows the flow, we do not, and its cookie does not
+		 * prove it (freed while this was queued, forged, or the
+		 * client's third ACK and first segment were both lost):
+		 * refused and its flow given back, with no RST. A live
+		 * client retransmits from ISN + 1, which XDP then validates
+		 * as a third ACK; anything else earns no answer, as XDP's
+		 * own bad ACKs do (--bad-ack drop) */
 		ST(e, drop_no_conn)++;
-		send_rst_for(e, &s);
 		if (e->cfg.io.flow_gone)
 			e->cfg.io.flow_gone(e->cfg.io.ctx, &s.t.key);
 		return;
@@ -358,6 +365,11 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 	if (out)
 		*out = c;
 	return 0;
+}
+
+bool tcp_flow_owned(struct tcp_engine *e, const struct xtcp_flow_key *key)
+{
+	return conn_lookup(e, key) != NULL;
 }
 
 uint32_t tcp_conn_count(const struct tcp_engine *e)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "rng.h"
 
 /* RFC 7323 5.5: TS.Recent older than 24 days is not trusted */
 #define PAWS_IDLE_NS (24ULL * 24 * 3600 * 1000000000)
@@ -44,23 +45,65 @@ void conn_reset(struct tcp_conn *c, bool send_rst)
 	conn_close(c);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2: answer a suspicious segment with a plain ACK;
- * at most challenge_ack_limit a second for the engine (RFC 5961 7), so a
- * spoofer cannot turn us into an amplifier. */
+/*
+ * Answers to segments we refuse are rate-limited per connection, as Linux
+ * does (tcp_invalid_ratelimit, 500 ms): else each forged or stray segment
+ * draws an ACK to the real peer, and two such ends can ACK each other in
+ * a loop. Data and FINs are always answered (a lost ACK, a D-SACK, a
+ * FIN retransmitted to TIME-WAIT), as in Linux.
+ */
+#define OOW_GAP_NS (500 * 1000000ULL)
+
+static bool oow_limited(struct tcp_conn *c)
+{
+	if (c->e->now < c->oow_until)
+		return true;
+	c->oow_until = c->e->now + OOW_GAP_NS;
+	return false;
+}
+
+/* The ACK for an unacceptable segment (RFC 9293 3.10.7.4). */
+static void oow_ack(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	if (!s->len && !(s->flags & TCPHDR_FIN) && oow_limited(c)) {
+		ST(c->e, oow_acks_limited)++;
+		return;
+	}
+	c->ack_now = 1;
+}
+
+/*
+ * RFC 5961 3.2, 4.2, 5.2: answer a suspicious segment with a plain ACK.
+ * RFC 5961 7 bounds them; one engine-wide count per second is the side
+ * channel of CVE-2016-5696 (an off-path prober drains it through its own
+ * connection and sees whether a guessed 4-tuple spent one), so, as Linux
+ * since: at most one per OOW_GAP_NS per connection, and the engine-wide
+ * budget drawn at random each second from [limit/2, limit*3/2).
+ */
 static void challenge_ack(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
 	uint64_t second = e->now / 1000000000;
+	uint32_t limit = e->cfg.challenge_ack_limit;
 
-	if (second != e->ca_second) {
-		e->ca_second = second;
-		e->ca_sent = 0;
-	}
-	if (e->cfg.challenge_ack_limit && e->ca_sent >= e->cfg.challenge_ack_limit) {
+	if (oow_limited(c)) {
 		ST(e, challenge_acks_limited)++;
 		return;
 	}
-	e->ca_sent++;
+	if (limit) {
+		if (second != e->ca_second || !e->ca_rng) {
+			if (!e->ca_rng)
+				e->ca_rng = e->hkey[0] ^ e->iss_key[1] ^ 1;
+			e->ca_second = second;
+			e->ca_left = (limit + 1) / 2 +
+				     (uint32_t)(splitmix64(&e->ca_rng) % limit);
+		}
+		if (!e->ca_left) {
+			ST(e, challenge_acks_limited)++;
+			return;
+		}
+		e->ca_left--;
+	}
 	ST(e, challenge_acks)++;
 	c->ack_now = 1;
 	conn_mark(c);
@@ -372,7 +415,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 	    seq_lt(s->tsval, c->ts_recent)) {
 		if (c->e->now - c->ts_recent_ns <= PAWS_IDLE_NS) {
 			ST(c->e, drop_paws)++;
-			c->ack_now = 1;
+			oow_ack(c, s);
 			return 0;
 		}
 		c->ts_recent = s->tsval;
@@ -388,7 +431,7 @@ static unsigned process(struct tcp_conn *c, struct tcp_seg *s)
 		} else {
 			ST(c->e, drop_unacceptable)++;
 			if (!(s->flags & TCPHDR_RST)) {
-				c->ack_now = 1;
+				oow_ack(c, s);
 				if (s->len && seq_le(s->seq + s->len, c->rcv_nxt))
 					dsack_note(c, s->seq, s->seq + s->len);
 				if (c->state == TCPS_TIME_WAIT && (s->flags & TCPHDR_FIN))

@@ -114,6 +114,27 @@ static int cookie_meta(struct tcp_engine *e, const struct tcp_seg *s,
 	return 0;
 }
 
+/*
+ * A segment of a flow XDP knows and the engine does not, without the NEW
+ * mark: the frame that completed the handshake was lost after XDP took it
+ * (a full AF_XDP RX ring drops it), and this is the client's next segment,
+ * a retransmitted third ACK or its first data (or FIN), still carrying
+ * SEQ = ISN + 1 and ACK = cookie + 1. Born from that cookie as the third
+ * ACK would have been; false when the cookie does not prove it.
+ */
+bool listen_reborn(struct tcp_engine *e, struct tcp_seg *s)
+{
+	struct xtcp_meta m;
+
+	if ((s->flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) != TCPHDR_ACK ||
+	    cookie_meta(e, s, &m))
+		return false;
+	conn_accept(e, s, &m);
+	if (conn_lookup(e, &s->t.key))
+		ST(e, accepted_late)++;
+	return true;
+}
+
 /* A segment for no connection and without metadata (RFC 9293 3.10.7.2). */
 void listen_input(struct tcp_engine *e, struct tcp_seg *s)
 {

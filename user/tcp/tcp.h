@@ -78,7 +78,9 @@ struct tcp_cfg {
 	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
-	uint32_t challenge_ack_limit;	/* per second, engine-wide (RFC 5961 7) */
+	/* RFC 5961 7: besides one per 500 ms per connection, an engine-wide
+	 * budget a second drawn from [limit/2, limit*3/2); 0: none */
+	uint32_t challenge_ack_limit;
 	/* timeouts in a row, peer answering or not, before a FIN-WAIT-1,
 	 * CLOSING or LAST-ACK whose app let go is aborted (Linux's
 	 * tcp_orphan_retries); 0: only max_retries applies */
@@ -138,6 +140,10 @@ uint64_t tcp_timers(struct tcp_engine *e, uint64_t now_ns);
 int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 		const struct tcp_app *app, uint64_t now_ns,
 		struct tcp_conn **out);
+
+/* Does a connection own this flows-map key? (The queue loop's sweep of
+ * flows no connection owns asks.) */
+bool tcp_flow_owned(struct tcp_engine *e, const struct xtcp_flow_key *key);
 
 /* Connections alive, in any state. */
 uint32_t tcp_conn_count(const struct tcp_engine *e);
