@@ -19,6 +19,9 @@
 #define PIN_XSKS "xsks"
 #define PIN_STATS "stats"
 #define PIN_ENGINE "engine"
+#define PIN_TC_LINK "tc_link"		/* the handoff's tcx link */
+#define PIN_TC_PROG "tc_prog"
+#define PIN_HANDOFF "handoff"		/* the handoff's counters */
 
 int pins_check_bpffs(void);
 int pins_dir(const char *ifname, char *buf, size_t len);

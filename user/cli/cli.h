@@ -28,6 +28,7 @@ enum {
 	ATTACH_OPT_BAD_ACK,
 	ATTACH_OPT_ECN,
 	ATTACH_OPT_SECRET,
+	ATTACH_OPT_TO,
 };
 #define ATTACH_SHORTOPTS "p:m:"
 #define ATTACH_LONGOPTS							\
@@ -38,11 +39,14 @@ enum {
 	{ "window", required_argument, NULL, ATTACH_OPT_WINDOW },	\
 	{ "bad-ack", required_argument, NULL, ATTACH_OPT_BAD_ACK },	\
 	{ "ecn", required_argument, NULL, ATTACH_OPT_ECN },		\
-	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET }
+	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET },	\
+	{ "to", required_argument, NULL, ATTACH_OPT_TO }
 extern const char attach_opts_help[];
 void attach_opts_default(struct loader_opts *o);
 /* 0: taken, 1: not an attach option, -1: bad value (reported). */
 int attach_opt(int c, const char *arg, struct loader_opts *o);
+/* After the options: 0, or -1 (reported) if they do not add up. */
+int attach_opts_done(struct loader_opts *o);
 
 int parse_ports(const char *arg, __u16 *ports, int max, int *n);
 int parse_uint(const char *what, const char *arg, unsigned long min,

@@ -36,6 +36,8 @@ static void usage(FILE *f)
 "\n"
 "Attach xtcp to IFACE and serve APP (%s) on the ports from the\n"
 "userspace TCP engine, until SIGINT or SIGTERM; then detach and clean up.\n"
+"Ports given --to kernel are shielded for the kernel's own listener\n"
+"instead, as `xtcp attach` does; APP serves the others.\n"
 "\n"
 "  -a, --app APP              echo, http, discard or source\n"
 "  -q, --queues N             RX queues to serve, one thread each (default 1)\n"
@@ -242,6 +244,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		pr_err("serve: --port is required");
 		return -1;
 	}
+	if (attach_opts_done(&a->lo))
+		return -1;
 	if (!a->app) {
 		pr_err("serve: --app is required (%s)", app_names());
 		return -1;
@@ -319,11 +323,16 @@ int cmd_serve(int argc, char **argv)
 	size_t slots_len;
 	struct loader l = { .link_fd = -1 };
 	unsigned long q, opened = 0;
-	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1;
+	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, n_engine = 0;
+	__u16 engine_ports[64];
 	double next_rate;
 
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
+	/* the engine answers for its own ports only */
+	for (i = 0; i < a.lo.nports; i++)
+		if (a.lo.port_modes[i] != XTCP_PORT_KERNEL)
+			engine_ports[n_engine++] = a.lo.ports[i];
 	if (require_root("serve") || pins_check_bpffs())
 		return EXIT_FAILURE;
 	if (pins_attached(a.lo.ifname)) {
@@ -371,7 +380,7 @@ int cmd_serve(int argc, char **argv)
 		};
 		struct tcp_cfg tc = a.tc;
 
-		if (queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
+		if (queue_open(&qs[q], &xo, &tc, engine_ports, n_engine,
 				     flows_fd, &cli_stop))
 			goto out;
 	}
@@ -387,7 +396,8 @@ int cmd_serve(int argc, char **argv)
 	printf("%s: serving %s on port%s", a.lo.ifname, a.app->name,
 	       a.lo.nports > 1 ? "s" : "");
 	for (i = 0; i < a.lo.nports; i++)
-		printf("%s%u", i ? "," : " ", a.lo.ports[i]);
+		printf("%s%u%s", i ? "," : " ", a.lo.ports[i],
+		       a.lo.port_modes[i] == XTCP_PORT_KERNEL ? " (to the kernel)" : "");
 	printf(" with %lu queue%s (%s XDP); Ctrl-C stops\n", a.queues,
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");

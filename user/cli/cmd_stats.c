@@ -25,8 +25,10 @@ static void usage(FILE *f)
 "       xtcp stats IFACE --conns [--json]\n"
 "\n"
 "Print the XDP program's counters on IFACE: one per outcome, every packet\n"
-"counted once; under `xtcp serve`, the engine's counters too (summed over\n"
-"queues; with --watch, levels for connections by state and UMEM).\n"
+"counted once; with ports served --to kernel, the tc handoff's counters\n"
+"(handed to the listener, no listener, assign failures by reason); under\n"
+"`xtcp serve`, the engine's counters too (summed over queues; with\n"
+"--watch, levels for connections by state and UMEM).\n"
 "\n"
 "  -j, --json           machine-readable output\n"
 "  -w, --watch          print rates per second until interrupted\n"
@@ -39,7 +41,8 @@ static void usage(FILE *f)
 }
 
 static void print_table(const char *ifname, const struct xtcp_stats *s,
-			long flows, const struct xtcp_engine_stats *e)
+			long flows, const struct xtcp_handoff_stats *h,
+			const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -50,6 +53,13 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 		       counter_descs[i]);
 	printf("  %-22s %14ld  %s\n", "flows", flows,
 	       "entries in the flows map now");
+	if (h) {
+		printf("%s: kernel handoff counters (tc ingress)\n", ifname);
+		for (i = 0; i < XTCP_HANDOFF__MAX; i++)
+			printf("  %-22s %14llu  %s\n", handoff_counter_names[i],
+			       (unsigned long long)((const __u64 *)h)[i],
+			       handoff_counter_descs[i]);
+	}
 	if (!e)
 		return;
 	printf("%s: engine counters (all queues)\n", ifname);
@@ -60,7 +70,8 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 }
 
 static void print_json(const char *ifname, const struct xtcp_stats *s,
-		       long flows, const struct xtcp_engine_stats *e)
+		       long flows, const struct xtcp_handoff_stats *h,
+		       const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -69,6 +80,14 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
 		       (unsigned long long)((const __u64 *)s)[i]);
 	printf("},\"flows\":%ld", flows);
+	if (h) {
+		printf(",\"handoff\":{");
+		for (i = 0; i < XTCP_HANDOFF__MAX; i++)
+			printf("%s\"%s\":%llu", i ? "," : "",
+			       handoff_counter_names[i],
+			       (unsigned long long)((const __u64 *)h)[i]);
+		printf("}");
+	}
 	if (e) {
 		printf(",\"engine\":{");
 		for (i = 0; i < XTCP_ENGINE__MAX; i++)
@@ -111,11 +130,13 @@ static int watch(const char *ifname, double interval, long count, bool json)
 {
 	struct xtcp_stats prev, cur;
 	struct xtcp_engine_stats eprev, ecur;
+	struct xtcp_handoff_stats hprev, hcur;
 	struct timespec ts = { (time_t)interval,
 			       (long)((interval - (time_t)interval) * 1e9) };
 	double t0 = mono_s(), t1;
 	int err = counters_read(ifname, &prev);
 	bool engine = !counters_engine(ifname, &eprev), first;
+	bool handoff = !counters_handoff(ifname, &hprev);
 
 	cli_catch_stop();
 	while (!err && !cli_stop && count-- != 0) {
@@ -132,6 +153,15 @@ static int watch(const char *ifname, double interval, long count, bool json)
 			       ifname, t1 - t0);
 		watch_rows(counter_names, (__u64 *)&cur, (__u64 *)&prev, NULL,
 			   XTCP_STAT__MAX, t1 - t0, json, &first);
+		if (handoff && !counters_handoff(ifname, &hcur)) {
+			if (json)
+				printf("},\"handoff\":{");
+			first = true;
+			watch_rows(handoff_counter_names, (__u64 *)&hcur,
+				   (__u64 *)&hprev, NULL, XTCP_HANDOFF__MAX,
+				   t1 - t0, json, &first);
+			hprev = hcur;
+		}
 		if (engine) {
 			if (json)
 				printf("},\"engine\":{");
@@ -165,7 +195,8 @@ int cmd_stats(int argc, char **argv)
 	long count = -1, flows;
 	struct xtcp_stats s;
 	struct xtcp_engine_stats es;
-	bool has_engine;
+	struct xtcp_handoff_stats hs;
+	bool has_engine, has_handoff;
 	unsigned long v;
 	const char *ifname;
 	char *end;
@@ -230,9 +261,12 @@ int cmd_stats(int argc, char **argv)
 		return EXIT_SUCCESS;
 	flows = counters_flows(ifname);
 	has_engine = !counters_engine(ifname, &es);
+	has_handoff = !counters_handoff(ifname, &hs);
 	if (json)
-		print_json(ifname, &s, flows, has_engine ? &es : NULL);
+		print_json(ifname, &s, flows, has_handoff ? &hs : NULL,
+			   has_engine ? &es : NULL);
 	else
-		print_table(ifname, &s, flows, has_engine ? &es : NULL);
+		print_table(ifname, &s, flows, has_handoff ? &hs : NULL,
+			    has_engine ? &es : NULL);
 	return EXIT_SUCCESS;
 }
