@@ -207,9 +207,15 @@ sections = [
      "way, beside the plain `reflector`: their agreement checks the method. "
      "`ack_redirect` includes deleting the flow the previous run inserted "
      "(the harness baseline deletes a missing key, which is cheaper), so it "
-     "errs against xtcp.",
+     "errs against xtcp. `kernel_*`: a port served --to kernel, where "
+     "every segment first asks the kernel for its socket "
+     "(bpf_skc_lookup_tcp): a segment of the kernel's own connection passes "
+     "after that lookup, a forged ACK dies after it and the cookie check, a "
+     "valid third ACK leaves with handoff metadata.",
      ["xdp_pass", "reflector", "reflector_harnessed", "syn_synack",
-      "unserved_pass", "flow_redirect", "ack_redirect", "harness"],
+      "unserved_pass", "flow_redirect", "ack_redirect", "kernel_conn_pass",
+      "kernel_forged_drop", "kernel_syn_synack", "kernel_ack_handoff",
+      "harness"],
      ["floor", "xtcp", "harness"], None,
      [("XDP_PASS", "xdp_cost", "xdp_pass", "floor"),
       ("reflector", "xdp_cost", "reflector", "floor"),
