@@ -227,4 +227,18 @@ check "the download finished byte-exact after detach" \
 	[ "$(sha256sum <"$TMP/during" | cut -d' ' -f1)" = "$want" ]
 check "nginx serves on its own after detach" \
 	bash -c "nsenter --net=/run/netns/$NS_CLI curl -sf -m 5 http://$SRV4:$PORT/ | grep -q 'hello from nginx'"
+
+# --- serve with mixed modes: the engine's echo on 7, nginx shielded on PORT
+LOG="$TMP/serve.log"
+check "serve: --port 7 --to engine --port $PORT --to kernel" \
+	start_serve --port 7 --to engine --port "$PORT" --to kernel --app echo
+check "status: port 7 to the engine, $PORT to the kernel" \
+	bash -c "nsenter --net=/run/netns/$NS_SRV $XTCP status | grep -q 'to the engine 7  to the kernel $PORT'"
+check "the engine's echo answers on port 7" \
+	bash -c "[ \"\$(nsenter --net=/run/netns/$NS_CLI timeout 5 python3 -c \"
+import socket; s = socket.create_connection(('$SRV4', 7), timeout=3)
+s.sendall(b'ping'); print(s.recv(16).decode())\")\" = ping ]"
+check "nginx answers beside it, handed by the same XDP program" \
+	bash -c "nsenter --net=/run/netns/$NS_CLI curl -sf -m 5 http://$SRV4:$PORT/ | grep -q 'hello from nginx'"
+check "serve stops cleanly" stop_serve
 check_done "netns/handoff"
