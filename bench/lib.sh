@@ -156,6 +156,41 @@ synproxy_down() { ip netns exec "$NS_SRV" nft delete table ip xtcp_bench 2>/dev/
 
 reflector_up() { srv_xdp "$BUILD/bpf/reflect.bpf.o"; }
 
+# Debian's nginx (worker_processes 1, pinned to the server CPU) serving a
+# 16-byte page, with tcp_syncookies=$1; with $2 = xtcp, shielded by
+# `xtcp attach --to kernel` in front of it.
+nginx_up() { # SYNCOOKIES [xtcp]
+	local d=$WORK/nginx
+	mkdir -p "$d/www"
+	printf 'xtcp says hello\n' >"$d/www/index.html"
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+user root;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $d; proxy_temp_path $d;
+	fastcgi_temp_path $d; uwsgi_temp_path $d; scgi_temp_path $d;
+	keepalive_requests 1000000;
+	server { listen $PORT backlog=4096; root $d/www; }
+}
+EOF
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies="$1"
+	if [ "${2:-}" = xtcp ]; then
+		srv_xdp_off
+	else
+		srv_xdp "$BUILD/bpf/pass.bpf.o"
+	fi
+	srv_start nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+	srv_wait || return 1
+	if [ "${2:-}" = xtcp ]; then
+		in_srv "$XTCP" attach "$VETH_SRV" --port "$PORT" --to kernel >/dev/null
+	fi
+}
+
 # Set up one system by name; `down` undoes whichever is up.
 system_up() { # SYSTEM APP
 	case $1 in
@@ -164,6 +199,9 @@ system_up() { # SYSTEM APP
 	linux-cookies) kernel_up 2 "$2" ;;
 	synproxy) synproxy_up ;;
 	reflector) reflector_up ;;
+	nginx-xtcp) nginx_up 1 xtcp ;;
+	nginx-cookies1) nginx_up 1 ;;
+	nginx-cookies2) nginx_up 2 ;;
 	*) log "unknown system $1"; return 1 ;;
 	esac || return 1
 	# (re)attaching XDP can restart the veth's NAPI thread: pin it again
@@ -171,6 +209,7 @@ system_up() { # SYSTEM APP
 }
 
 system_down() {
+	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
 	srv_stop
 	synproxy_down
 	srv_xdp_off

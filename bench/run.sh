@@ -6,7 +6,7 @@
 # them into REPORT.md and the plots. QUICK=1: short runs, same structure.
 #
 #   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
-#                            bulk memory
+#                            bulk memory nginx
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,10 +21,10 @@ if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 else
 	DUR=3; COST_REPEAT=10000000; IDLE_CONNS=5000; MODE=full
 fi
-OUT=$ROOT/bench/results
+OUT=${BENCH_OUT:-$ROOT/bench/results}	# BENCH_OUT: elsewhere, e.g. for a partial run
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
-BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory}
+BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
 for t in wrk nft gnuplot bpftool; do
@@ -96,8 +96,8 @@ bench_syn_flood() {
 	done
 }
 
-connect_once() { # SYSTEM REP FLOOD(0|1)
-	local tag=$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
+connect_once() { # SYSTEM REP FLOOD(0|1) [BENCH PREFIX, default legit]
+	local tag=${4:-legit}_$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
 	if [ "$3" = 1 ]; then
 		flood_run $((DUR + 1)) > "$WORK/flood.json" &
 		fpid=$!
@@ -109,10 +109,10 @@ connect_once() { # SYSTEM REP FLOOD(0|1)
 	python3 - "$1" "$2" "$tag" "$res" >> "$RAW" <<'PY'
 import json, sys
 s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-print(f"legit_{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
-print(f"legit_{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
-print(f"legit_{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
-print(f"legit_{tag},attempts,{s},{rep},{r['attempts']},1")
+print(f"{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
+print(f"{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
+print(f"{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
+print(f"{tag},attempts,{s},{rep},{r['attempts']},1")
 PY
 }
 
@@ -135,22 +135,15 @@ bench_legit() {
 # The server's CPU: its process plus the server veth's NAPI thread.
 srv_cpu() { awk "BEGIN { print $(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VETH_SRV")") }"; }
 
-# 4. HTTP/1.1 requests per second, new connection per request or keep-alive
-bench_conn_rate() {
-	local rep sys kind c0 c1 out hdr
-	for rep in $(seq "$REPS"); do
-		for sys in xtcp linux; do
-			system_up "$sys" http || return 1
-			for kind in close keepalive; do
-				log "conn_rate: $sys $kind rep $rep"
-				hdr=()
-				[ "$kind" = close ] && hdr=(-H "Connection: close")
-				c0=$(srv_cpu)
-				out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
-					--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
-				c1=$(srv_cpu)
-				python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" \
-					>> "$RAW" <<'PY'
+# One wrk run of DUR s against whatever is up: rows of bench PREFIX_KIND.
+wrk_once() { # SYSTEM REP close|keepalive PREFIX
+	local sys=$1 rep=$2 kind=$3 c0 c1 out hdr=()
+	[ "$kind" = close ] && hdr=(-H "Connection: close")
+	c0=$(srv_cpu)
+	out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
+		--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
+	c1=$(srv_cpu)
+	python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" "$4" >> "$RAW" <<'PY'
 import re, sys
 s, rep, kind = sys.argv[1:4]
 c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
@@ -159,10 +152,9 @@ def lat(p):
     v, u = float(m.group(1)), m.group(2)
     return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-errs = re.search(r"Socket errors: (.*)", out)
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 cpu = (c1 - c0) / dur
-b = f"http_{kind}"
+b = f"{sys.argv[8]}_{kind}"
 print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
 print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
 print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
@@ -171,6 +163,17 @@ if cpu > 0:
     print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
 print(f"{b},errors,{s},{rep},{int(non2xx.group(1)) if non2xx else 0},1")
 PY
+}
+
+# 4. HTTP/1.1 requests per second, new connection per request or keep-alive
+bench_conn_rate() {
+	local rep sys kind
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux; do
+			system_up "$sys" http || return 1
+			for kind in close keepalive; do
+				log "conn_rate: $sys $kind rep $rep"
+				wrk_once "$sys" "$rep" "$kind" http || return 1
 			done
 			system_down
 		done
@@ -271,6 +274,35 @@ print(d["flows"] + sum(v for k, v in d.get("engine", {}).items() if k.startswith
 			row memory idle_slab_kb "$sys" "$rep" $((s1 - s0)) kB
 			row memory idle_rss_per_conn "$sys" "$rep" \
 				$(( (r1 - r0) * 1024 / IDLE_CONNS )) B
+			system_down
+		done
+	done
+}
+
+# 7. an unmodified nginx behind `xtcp attach --to kernel` beside nginx alone
+# (tcp_syncookies=1 and =2): a real client one connection after another
+# with and without the flood, and wrk with and without keep-alive. The
+# rows name nginx behind xtcp `xtcp` and nginx alone `linux` (=1) and
+# `linux-cookies` (=2), as the other benchmarks do.
+bench_nginx() {
+	local rep sys name flood kind
+	command -v nginx >/dev/null || { log "nginx: not installed (make deps)"; return 1; }
+	for rep in $(seq "$REPS"); do
+		for sys in nginx-xtcp nginx-cookies1 nginx-cookies2; do
+			case $sys in
+			nginx-xtcp) name=xtcp ;;
+			nginx-cookies1) name=linux ;;
+			*) name=linux-cookies ;;
+			esac
+			system_up "$sys" || return 1
+			for flood in 0 1; do
+				log "nginx: $name flood=$flood rep $rep"
+				connect_once "$name" "$rep" "$flood" nginx_legit || return 1
+			done
+			for kind in close keepalive; do
+				log "nginx: $name wrk $kind rep $rep"
+				wrk_once "$name" "$rep" "$kind" nginx_http || return 1
+			done
 			system_down
 		done
 	done

@@ -8,8 +8,12 @@
  * subtracted. The reflector is timed both ways, which checks the method.
  * Prints CSV rows: bench,metric,system,rep,value,unit.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +39,11 @@ struct cost {
 	struct reflect *refl;
 	struct xdpcost *h;
 	int repeat;
+	__u16 kconn_port;	/* client port of a kernel connection to KPORT */
 };
+
+/* A port served --to kernel, with a listener and one connection on lo. */
+#define KPORT 8080
 
 /* One timed test run: average ns per repeat, as the kernel measures it. */
 static int run(int fd, const __u8 *frame, size_t len, int repeat,
@@ -137,6 +145,8 @@ static size_t syn_frame(int port, __u8 *buf, size_t cap, struct frame_spec *s)
 	return frame_build(s, buf, cap);
 }
 
+static int kernel_rep(struct cost *c, int rep, __u32 pass_ns);
+
 static int one_rep(struct cost *c, int rep)
 {
 	int xfd = bpf_program__fd(c->x->progs.xtcp_xdp);
@@ -205,6 +215,84 @@ static int one_rep(struct cost *c, int rep)
 		return err;
 	row("flow_redirect", "xtcp", rep, ns);
 	bpf_map__delete_elem(c->x->maps.xtcp_flows, &key, sizeof(key), 0);
+	return kernel_rep(c, rep, pass_ns);
+}
+
+/*
+ * The paths of a port served --to kernel: what a segment of the kernel's
+ * own connection pays to get through (a socket lookup), what a forged ACK
+ * costs before it dies (lookup, cookie check), a SYN, and a valid third
+ * ACK handed on with metadata.
+ */
+static int kernel_rep(struct cost *c, int rep, __u32 pass_ns)
+{
+	int xfd = bpf_program__fd(c->x->progs.xtcp_xdp);
+	__u8 syn[128], ack[128], est[128], forged[128], out[256];
+	__u32 base, out_len = sizeof(out), rv = 0;
+	size_t syn_len, ack_len, est_len, forged_len;
+	struct frame_spec s, a, e;
+	struct frame_view v;
+	double ns;
+	int err;
+
+	syn_len = syn_frame(KPORT, syn, sizeof(syn), &s);
+	err = run(xfd, syn, syn_len, 1, out, &out_len, NULL, &rv);
+	if (err || rv != XDP_TX || frame_parse(out, out_len, &v)) {
+		pr_err("kernel port SYN: no SYN-ACK (verdict XDP_%s)", verdict(rv));
+		return err ? err : -EPROTO;
+	}
+	frame_third_ack(&s, &v, &a);
+	ack_len = frame_build(&a, ack, sizeof(ack));
+	a.ack ^= 0x100;		/* this period's bits, a wrong MAC */
+	forged_len = frame_build(&a, forged, sizeof(forged));
+	frame_spec_default(&e, 0);
+	inet_pton(AF_INET, "127.0.0.1", e.src_addr);
+	inet_pton(AF_INET, "127.0.0.1", e.dst_addr);
+	e.sport = c->kconn_port;
+	e.dport = KPORT;
+	e.flags = TCPHDR_ACK;
+	est_len = frame_build(&e, est, sizeof(est));
+
+	err = time_harnessed(c, "kernel port: established -> pass", xfd, est,
+			     est_len, 0, NULL, XDP_PASS, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("kernel_conn_pass", "xtcp", rep, ns);
+	err = time_harnessed(c, "kernel port: forged ACK -> drop", xfd, forged,
+			     forged_len, 0, NULL, XDP_DROP, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("kernel_forged_drop", "xtcp", rep, ns);
+	err = time_harnessed(c, "kernel port: SYN -> SYN-ACK", xfd, syn, syn_len,
+			     0, NULL, XDP_TX, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("kernel_syn_synack", "xtcp", rep, ns);
+	err = time_harnessed(c, "kernel port: third ACK -> handoff", xfd, ack,
+			     ack_len, 0, NULL, XDP_PASS, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("kernel_ack_handoff", "xtcp", rep, ns);
+	return 0;
+}
+
+/* In xsk_lo's namespace: a listener on KPORT and one connection to it. */
+static int kernel_sockets(struct cost *c, int fds[3])
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(KPORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(KPORT) };
+	socklen_t sl = sizeof(sa);
+
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	fds[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (fds[0] < 0 || fds[1] < 0 || bind(fds[0], (void *)&any, sizeof(any)) ||
+	    listen(fds[0], 8) || connect(fds[1], (void *)&sa, sizeof(sa)))
+		return -errno;
+	fds[2] = accept(fds[0], NULL, NULL);
+	if (fds[2] < 0 || getsockname(fds[1], (void *)&sa, &sl))
+		return -errno;
+	c->kconn_port = ntohs(sa.sin_port);
 	return 0;
 }
 
@@ -230,7 +318,7 @@ int main(int argc, char **argv)
 	struct cost c = { .repeat = 10000000 };
 	struct loader_opts lo;
 	unsigned long v, reps = 5;
-	int ch, i, err = 0, xsks_fd = -1;
+	int ch, i, err = 0, xsks_fd = -1, kfds[3] = { -1, -1, -1 };
 
 	log_init("xtcp-xdpcost", LOG_INFO);
 	while ((ch = getopt_long(argc, argv, "r:n:h", opts, NULL)) != -1) {
@@ -276,6 +364,8 @@ int main(int argc, char **argv)
 	/* as served: the frames' destinations are the served addresses */
 	addr_parse("10.0.0.1", &lo.addrs[lo.naddrs++]);
 	addr_parse("fd00::1", &lo.addrs[lo.naddrs++]);
+	lo.port_modes[lo.nports] = XTCP_PORT_KERNEL;
+	lo.ports[lo.nports++] = KPORT;
 	err = loader_fill_maps(c.x, &lo, 1500);
 	if (err) {
 		pr_err("configuring xtcp's maps: %s", strerror(-err));
@@ -288,10 +378,18 @@ int main(int argc, char **argv)
 		       strerror(-err));
 		goto out;
 	}
+	err = kernel_sockets(&c, kfds);
+	if (err) {
+		pr_err("lo: sockets for the kernel port: %s", strerror(-err));
+		goto out;
+	}
 	printf("bench,metric,system,rep,value,unit\n");
 	for (i = 1; i <= (int)reps && !err; i++)
 		err = one_rep(&c, i);
 out:
+	for (i = 0; i < 3; i++)
+		if (kfds[i] >= 0)
+			close(kfds[i]);
 	if (xsks_fd >= 0)
 		xsk_lo_close(xsks_fd);
 	xdpcost__destroy(c.h);

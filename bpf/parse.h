@@ -61,6 +61,8 @@ struct pkt {
 	__u8 flags;		/* TCPHDR_* */
 	__u8 tos;		/* IPv4 TOS / IPv6 traffic class */
 	__s16 pending_drop;	/* drop that applies once the port is served */
+	__u8 port_mode;		/* XTCP_PORT_* of the destination port */
+	__u8 listener;		/* kernel port: a listener takes this tuple */
 	struct xtcp_flow_key fk;
 	struct tcp_opts opt;
 };

@@ -8,8 +8,14 @@
  *          ├─ malformed, to a served port ─────────► XDP_DROP (by reason)
  *          ├─ ICMP too-big quoting a flow ─────────► redirect xsks[queue]
  *          ├─ flow known ──────────────────────────► redirect xsks[queue]
+ *          ├─ kernel port, the kernel has a socket ► XDP_PASS (established,
+ *          │                                          TIME-WAIT: theirs)
  *          ├─ SYN ─► SYN-ACK, ISN = cookie ────────► XDP_TX
- *          └─ ACK ─► cookie valid ─► insert flow ──► redirect xsks[queue]
+ *          └─ ACK ─► cookie valid ─┬─ engine port: insert flow ► redirect xsks[queue]
+ *                                  └─ kernel port: metadata ───► XDP_PASS ─► tc
+ *                                     (bpf/handoff.bpf.c assigns a request
+ *                                      socket of the listener), or RST if
+ *                                      nothing listens
  *                    else ─────────────────────────► XDP_DROP, or RST (XDP_TX)
  *
  * One exit counts each packet under exactly one enum xtcp_stat.
@@ -24,6 +30,7 @@
 #include "parse.h"
 #include "csum.h"
 #include "reply.h"
+#include "xtcp/handoff.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -34,7 +41,7 @@ struct {
 	__type(value, struct xtcp_config);
 } xtcp_config SEC(".maps");
 
-/* Served destination ports: value 1 at index port. */
+/* Served destination ports: XTCP_PORT_ENGINE or _KERNEL at index port. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 65536);
@@ -168,6 +175,10 @@ static __always_inline int stage_port(struct pkt *p, const struct xtcp_config *c
 		return XTCP_STAT_pass_port;
 	if ((cfg->flags & XTCP_CFG_ADDRS) && !bpf_map_lookup_elem(&xtcp_addrs, p->fk.server))
 		return XTCP_STAT_pass_addr;
+	p->port_mode = *served;
+	/* a kernel port's own sockets come first: see stage_kernel_sock */
+	if (p->port_mode == XTCP_PORT_KERNEL)
+		return XTCP_CONTINUE;
 	return p->pending_drop;
 }
 
@@ -422,6 +433,77 @@ static __always_inline int bad_ack(struct pkt *p, const struct xtcp_config *cfg,
 }
 
 /*
+ * Stage (kernel ports, every segment): does the kernel have a socket for
+ * this 4-tuple? An established connection (one from before attach too) or
+ * a TIME-WAIT is the kernel's business: passed untouched, whatever its
+ * flags, so no segment of theirs is ever dropped here; a SYN meeting a
+ * TIME-WAIT goes too, for the kernel's own reuse rules (RFC 6191). Only
+ * a listener, or nothing, leaves the segment to the cookie stages.
+ */
+static __always_inline int stage_kernel_sock(struct pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 size, state;
+
+	if (p->v6) {
+		__builtin_memcpy(t.ipv6.saddr, p->fk.client, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->fk.server, 16);
+		t.ipv6.sport = p->fk.client_port;
+		t.ipv6.dport = p->fk.server_port;
+		size = sizeof(t.ipv6);
+	} else {
+		t.ipv4.saddr = p->fk.client[3];
+		t.ipv4.daddr = p->fk.server[3];
+		t.ipv4.sport = p->fk.client_port;
+		t.ipv4.dport = p->fk.server_port;
+		size = sizeof(t.ipv4);
+	}
+	sk = bpf_skc_lookup_tcp(p->ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	p->listener = 0;
+	if (sk) {
+		state = sk->state;
+		bpf_sk_release(sk);
+		if (state != BPF_TCP_LISTEN)
+			return XTCP_STAT_pass_kernel_conn;
+		p->listener = 1;
+	}
+	/* the drops stage_port deferred (a fragment, IPv6 extensions) */
+	return p->pending_drop;
+}
+
+/*
+ * Stage: a valid third ACK (or the first data standing in for a lost one)
+ * to a kernel port. With a listener: the cookie's parameters go in front
+ * of the frame and it passes to tc ingress, where bpf/handoff.bpf.c makes
+ * it the listener's request socket. Without: RFC 9293 3.10.7.1, what the
+ * kernel would answer on a closed port, <SEQ=SEG.ACK><CTL=RST>.
+ */
+static __always_inline int stage_handoff(struct pkt *p,
+					 const struct xtcp_config *cfg,
+					 __u32 mss_idx)
+{
+	struct xtcp_syn_opts so;
+	struct xtcp_meta *m;
+	struct reply r = {};
+	int ret;
+
+	if (!p->listener) {
+		r.seq = p->ack;
+		r.flags = TCPHDR_RST;
+		ret = reply_build(p, &r);
+		return ret == XTCP_CONTINUE ? XTCP_STAT_rst_no_listener : ret;
+	}
+	xtcp_syn_opts_decode(p->v6, mss_idx, p->opt.ts, p->opt.tsecr, &so);
+	m = put_meta(p);
+	if (!m)
+		return XTCP_STAT_drop_meta;
+	xtcp_meta_fill(m, &so, p->ack - 1, p->seq - 1, p->opt.tsval,
+		       p->opt.tsecr, cfg->wscale, 1);
+	return XTCP_STAT_handoff;
+}
+
+/*
  * Stage: an ACK with no flow. If ack - 1 is a valid cookie for this tuple
  * and seq - 1, the handshake is complete: insert the flow and hand the
  * segment (it may carry data or a FIN) to the engine with what the SYN
@@ -449,6 +531,8 @@ static __always_inline int stage_ack(struct pkt *p,
 		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
 	if (ret != XTCP_COOKIE_OK)
 		return bad_ack(p, cfg, XTCP_STAT_drop_bad_cookie);
+	if (p->port_mode == XTCP_PORT_KERNEL)
+		return stage_handoff(p, cfg, mss_idx);
 	/* a draining server takes no one new: the client hears it at once
 	 * and retries, perhaps another server behind the same address */
 	if (cfg->flags & XTCP_CFG_DRAIN)
@@ -475,13 +559,20 @@ static __always_inline int stage_ack(struct pkt *p,
 static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg)
 {
 	__u8 f = p->flags;
+	int ret;
 
+	if (p->port_mode == XTCP_PORT_KERNEL) {
+		ret = stage_kernel_sock(p);
+		if (ret != XTCP_CONTINUE)
+			return ret;
+	}
 	if ((f & (TCPHDR_SYN | TCPHDR_FIN)) == (TCPHDR_SYN | TCPHDR_FIN))
 		return XTCP_STAT_drop_syn_fin;
 	if ((f & (TCPHDR_SYN | TCPHDR_RST)) == (TCPHDR_SYN | TCPHDR_RST))
 		return XTCP_STAT_drop_syn_rst;
 	/* A known flow owns everything, a SYN on it too (RFC 5961 4). */
-	if (bpf_map_lookup_elem(&xtcp_flows, &p->fk))
+	if (p->port_mode != XTCP_PORT_KERNEL &&
+	    bpf_map_lookup_elem(&xtcp_flows, &p->fk))
 		return stage_flow(p);
 	if (f & TCPHDR_SYN)
 		return f & TCPHDR_ACK ? XTCP_STAT_drop_syn_ack : stage_syn(p, cfg);

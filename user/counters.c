@@ -28,6 +28,18 @@ const char *const counter_actions[XTCP_STAT__MAX] = {
 #undef XTCP_STAT_ACTION
 };
 
+const char *const handoff_counter_names[XTCP_HANDOFF__MAX] = {
+#define XTCP_HANDOFF_NAME(name, desc) #name,
+	XTCP_HANDOFF_STATS(XTCP_HANDOFF_NAME)
+#undef XTCP_HANDOFF_NAME
+};
+
+const char *const handoff_counter_descs[XTCP_HANDOFF__MAX] = {
+#define XTCP_HANDOFF_DESC(name, desc) desc,
+	XTCP_HANDOFF_STATS(XTCP_HANDOFF_DESC)
+#undef XTCP_HANDOFF_DESC
+};
+
 const char *const engine_counter_names[XTCP_ENGINE__MAX] = {
 #define XTCP_ENGINE_NAME(name, kind, desc) #name,
 	XTCP_ENGINE_STATS(XTCP_ENGINE_NAME)
@@ -106,18 +118,19 @@ int counters_engine_queues(const char *ifname,
 	return err;
 }
 
-int counters_read(const char *ifname, struct xtcp_stats *sum)
+/* Entry 0 of a pinned per-CPU array of n counters, summed over CPUs. */
+static int percpu_sum(const char *ifname, const char *pin, __u64 *sum, int n)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd, cpu, i, err = 0;
-	struct xtcp_stats *percpu;
+	__u64 *percpu;
 	__u32 zero = 0;
 
 	if (ncpus < 0)
 		return ncpus;
-	fd = pins_open(ifname, PIN_STATS);
+	fd = pins_open(ifname, pin);
 	if (fd < 0)
 		return fd;
-	percpu = calloc(ncpus, sizeof(*percpu));
+	percpu = calloc((size_t)ncpus * n, sizeof(*percpu));
 	if (!percpu) {
 		err = -ENOMEM;
 		goto out_close;
@@ -126,15 +139,25 @@ int counters_read(const char *ifname, struct xtcp_stats *sum)
 		err = -errno;
 		goto out_free;
 	}
-	memset(sum, 0, sizeof(*sum));
+	memset(sum, 0, n * sizeof(*sum));
 	for (cpu = 0; cpu < ncpus; cpu++)
-		for (i = 0; i < XTCP_STAT__MAX; i++)
-			((__u64 *)sum)[i] += ((__u64 *)&percpu[cpu])[i];
+		for (i = 0; i < n; i++)
+			sum[i] += percpu[cpu * n + i];
 out_free:
 	free(percpu);
 out_close:
 	close(fd);
 	return err;
+}
+
+int counters_read(const char *ifname, struct xtcp_stats *sum)
+{
+	return percpu_sum(ifname, PIN_STATS, (__u64 *)sum, XTCP_STAT__MAX);
+}
+
+int counters_handoff(const char *ifname, struct xtcp_handoff_stats *sum)
+{
+	return percpu_sum(ifname, PIN_HANDOFF, (__u64 *)sum, XTCP_HANDOFF__MAX);
 }
 
 long counters_flows(const char *ifname)

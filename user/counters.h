@@ -15,7 +15,12 @@ extern const char *const engine_counter_names[XTCP_ENGINE__MAX];
 extern const char *const engine_counter_descs[XTCP_ENGINE__MAX];
 extern const bool engine_counter_gauge[XTCP_ENGINE__MAX];
 
+extern const char *const handoff_counter_names[XTCP_HANDOFF__MAX];
+extern const char *const handoff_counter_descs[XTCP_HANDOFF__MAX];
+
 int counters_read(const char *ifname, struct xtcp_stats *sum);
+/* The tc handoff's counters; -ENOENT when no port is served to the kernel. */
+int counters_handoff(const char *ifname, struct xtcp_handoff_stats *sum);
 /* The engine's counters summed over queues; -ENOENT when no engine runs. */
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
 /* One queue's engine counters; -ENOENT when no engine ran on it. */

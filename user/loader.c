@@ -2,6 +2,9 @@
 /*
  * Load the XDP program from its skeleton, fill config, ports and keys, and
  * attach it through a bpf_link (so nothing else can silently replace it).
+ * When a port is served to the kernel, the tc ingress program that hands
+ * connections to its listener (bpf/handoff.bpf.c) goes on first, on a tcx
+ * link of its own.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,10 +18,13 @@
 #include <sys/stat.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "handoff.skel.h"
 #include "xtcp.skel.h"
 #include "addrs.h"
+#include "listeners.h"
 #include "log.h"
 #include "loader.h"
 #include "pins.h"
@@ -86,7 +92,7 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 		cfg.flags |= XTCP_CFG_ADDRS;
 	struct xtcp_keys keys = {};
 	__u32 zero = 0, port;
-	__u8 one = 1;
+	__u8 one = XTCP_PORT_ENGINE;
 	int i, err;
 
 	/* RFC 9293 3.7.1: MSS is what fits in the MTU without options */
@@ -100,9 +106,11 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 				 &cfg, sizeof(cfg), 0))
 		return -errno;
 	for (i = 0; i < o->nports; i++) {
+		__u8 mode = o->port_modes[i] ? o->port_modes[i] : one;
+
 		port = o->ports[i];
 		if (bpf_map__update_elem(skel->maps.xtcp_ports, &port,
-					 sizeof(port), &one, sizeof(one), 0))
+					 sizeof(port), &mode, sizeof(mode), 0))
 			return -errno;
 	}
 	err = loader_fill_addrs(skel, o);
@@ -126,6 +134,101 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 	return 0;
 }
 
+/* BPF_TCX_INGRESS of the Linux 6.6 UAPI; Debian 12's headers predate it. */
+#define XTCP_TCX_INGRESS 46
+
+int loader_kernel_ports(const struct loader_opts *o)
+{
+	int i, n = 0;
+
+	for (i = 0; i < o->nports; i++)
+		n += o->port_modes[i] == XTCP_PORT_KERNEL;
+	return n;
+}
+
+/* 1 if the running kernel has the kfunc the handoff calls (Linux 6.9+). */
+static int kernel_has_reqsk_kfunc(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int found;
+
+	if (!btf)
+		return 0;
+	found = btf__find_by_name_kind(btf, "bpf_sk_assign_tcp_reqsk",
+				       BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
+/* An integer sysctl of this network namespace, or -1. */
+static long sysctl_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+
+/*
+ * What handing to the kernel needs, checked before anything is attached:
+ * the kfunc (Linux 6.9+) and net.ipv4.tcp_syncookies != 0, without which
+ * the kernel does not look at an ACK's cookie at all. A port nobody
+ * listens on is only a warning: the listener may come later, and until
+ * then clients get RST as from any closed port.
+ */
+static int handoff_check(const struct loader_opts *o)
+{
+	char owner[128];
+	int i;
+
+	if (!kernel_has_reqsk_kfunc()) {
+		pr_err("--to kernel needs Linux 6.9 or later: this kernel has no "
+		       "bpf_sk_assign_tcp_reqsk() (checked in /sys/kernel/btf/vmlinux)");
+		return -EOPNOTSUPP;
+	}
+	if (sysctl_long("/proc/sys/net/ipv4/tcp_syncookies") == 0) {
+		pr_err("--to kernel needs SYN cookies on in this namespace: "
+		       "sysctl -w net.ipv4.tcp_syncookies=1 (now 0)");
+		return -EINVAL;
+	}
+	for (i = 0; i < o->nports; i++)
+		if (o->port_modes[i] == XTCP_PORT_KERNEL &&
+		    !listener_on_port(o->ports[i], owner, sizeof(owner)))
+			pr_warn("port %u: nothing listens on it yet; clients get RST "
+				"until something does", o->ports[i]);
+	return 0;
+}
+
+/* Load the tc program and attach it to ifindex's ingress with tcx. */
+static int handoff_attach(const struct loader_opts *o, struct loader *l)
+{
+	int err, prog_fd;
+
+	l->handoff = handoff__open_and_load();
+	if (!l->handoff) {
+		err = -errno;
+		pr_err("loading the tc handoff program failed: %s (--verbose shows why)",
+		       strerror(-err));
+		return err;
+	}
+	prog_fd = bpf_program__fd(l->handoff->progs.xtcp_tc);
+	l->tc_link_fd = bpf_link_create(prog_fd, l->ifindex, XTCP_TCX_INGRESS,
+					NULL);
+	if (l->tc_link_fd < 0) {
+		err = -errno;
+		pr_err("%s: attaching the tc handoff program (tcx ingress) failed: %s",
+		       o->ifname, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 /* Load, configure and attach; on failure nothing stays attached. */
 int loader_attach(const struct loader_opts *o, struct loader *l)
 {
@@ -134,6 +237,7 @@ int loader_attach(const struct loader_opts *o, struct loader *l)
 
 	memset(l, 0, sizeof(*l));
 	l->link_fd = -1;
+	l->tc_link_fd = -1;
 	l->ifindex = if_nametoindex(o->ifname);
 	if (!l->ifindex) {
 		pr_err("%s: no such interface", o->ifname);
@@ -149,12 +253,22 @@ int loader_attach(const struct loader_opts *o, struct loader *l)
 		return -EINVAL;
 	}
 
+	if (loader_kernel_ports(o)) {
+		err = handoff_check(o);
+		if (err)
+			return err;
+		/* tc first: a handed-off ACK never reaches a stack without it */
+		err = handoff_attach(o, l);
+		if (err)
+			goto out_close;
+	}
+
 	l->skel = xtcp__open_and_load();
 	if (!l->skel) {
 		err = -errno;
 		pr_err("loading the XDP program failed: %s%s", strerror(-err),
 		       err == -EPERM ? " (run as root)" : " (--verbose shows why)");
-		return err;
+		goto out_close;
 	}
 	err = loader_fill_maps(l->skel, o, mtu);
 	if (err) {
@@ -227,6 +341,17 @@ int loader_pin(struct loader *l, const char *ifname, bool pin_link)
 	pins_path(ifname, PIN_LINK, path, sizeof(path));
 	if (pin_link && bpf_obj_pin(l->link_fd, path))
 		goto out_errno;
+	if (l->handoff) {
+		pins_path(ifname, PIN_HANDOFF, path, sizeof(path));
+		if (bpf_map__pin(l->handoff->maps.xtcp_handoff, path))
+			goto out_errno;
+		pins_path(ifname, PIN_TC_PROG, path, sizeof(path));
+		if (bpf_program__pin(l->handoff->progs.xtcp_tc, path))
+			goto out_errno;
+		pins_path(ifname, PIN_TC_LINK, path, sizeof(path));
+		if (pin_link && bpf_obj_pin(l->tc_link_fd, path))
+			goto out_errno;
+	}
 	return 0;
 
 out_errno:
@@ -245,20 +370,43 @@ void loader_close(struct loader *l)
 	l->link_fd = -1;
 	xtcp__destroy(l->skel);
 	l->skel = NULL;
+	if (l->tc_link_fd >= 0)
+		close(l->tc_link_fd);
+	l->tc_link_fd = -1;
+	handoff__destroy(l->handoff);
+	l->handoff = NULL;
 }
 
-int loader_detach(const char *ifname)
+/* Take a pinned link off (even if another process holds it open). */
+static int link_detach(const char *ifname, const char *pin)
 {
-	int fd = pins_open(ifname, PIN_LINK), err = 0;
+	int fd = pins_open(ifname, pin), err = 0;
 
 	if (fd >= 0) {
-		/* detach even if another process holds the link open */
 		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
 			err = -errno;
 		close(fd);
 	}
+	return err;
+}
+
+/*
+ * XDP first, so nothing is handed off any more, then the tc program. The
+ * kernel's established connections are its own sockets and run on; a
+ * handshake caught halfway fails once and the client retries it.
+ */
+int loader_detach(const char *ifname)
+{
+	int err = link_detach(ifname, PIN_LINK);
+
 	if (err) {
 		pr_err("%s: detaching XDP failed: %s", ifname, strerror(-err));
+		return err;
+	}
+	err = link_detach(ifname, PIN_TC_LINK);
+	if (err) {
+		pr_err("%s: detaching the tc handoff program failed: %s", ifname,
+		       strerror(-err));
 		return err;
 	}
 	err = pins_remove(ifname);

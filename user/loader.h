@@ -12,12 +12,15 @@
 #include "xtcp/abi.h"
 
 struct xtcp;
+struct handoff;
 
 struct loader_opts {
 	const char *ifname;
 	__u32 xdp_flags;		/* XDP_FLAGS_DRV_MODE or _SKB_MODE */
 	__u16 ports[64];		/* served ports */
+	__u8 port_modes[64];		/* XTCP_PORT_* of each; 0: engine */
 	int nports;
+	int nports_moded;		/* ports[] before this have their --to */
 	__u16 mss;			/* 0: from the MTU */
 	__u16 window;
 	__u8 wscale;
@@ -31,9 +34,14 @@ struct loader_opts {
 
 struct loader {
 	struct xtcp *skel;
+	struct handoff *handoff;	/* the tc program, when a port is kernel */
 	int ifindex;
 	int link_fd;
+	int tc_link_fd;
 };
+
+/* Ports of o served to the kernel's listener. */
+int loader_kernel_ports(const struct loader_opts *o);
 
 /* Configure a loaded program's maps as attach does, for an MTU of mtu. */
 int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu);

@@ -21,6 +21,9 @@
 #define PIN_ADDRS "addrs"
 #define PIN_STATS "stats"
 #define PIN_ENGINE "engine"
+#define PIN_TC_LINK "tc_link"		/* the handoff's tcx link */
+#define PIN_TC_PROG "tc_prog"
+#define PIN_HANDOFF "handoff"		/* the handoff's counters */
 
 int pins_check_bpffs(void);
 /* XTCP_PIN_ROOT/nsINODE of this process's network namespace. */

@@ -18,6 +18,14 @@
 #define XTCP_MAX_QUEUES 64
 #define XTCP_MAX_FLOWS 65536
 
+/*
+ * Values of the `ports` array map: who serves the port after the handshake.
+ * Engine: xtcp's TCP over AF_XDP. Kernel: the kernel's own listener, given
+ * the connection at tc ingress (bpf/handoff.bpf.c, Linux 6.9+).
+ */
+#define XTCP_PORT_ENGINE 1
+#define XTCP_PORT_KERNEL 2
+
 /* struct xtcp_config.flags */
 #define XTCP_CFG_ECN (1U << 0)		/* answer ECN-setup SYNs with ECE (RFC 3168 6.1.1) */
 #define XTCP_CFG_BAD_ACK_RST (1U << 1)	/* answer ACKs with a bad cookie with RST */
@@ -97,6 +105,7 @@ _Static_assert(sizeof(struct xtcp_flow) == 16, "xtcp_flow ABI");
 #define XTCP_META_ECN (1U << 3)		/* ECN negotiated */
 #define XTCP_META_ICMP (1U << 4)	/* an ICMP error quoting one of our
 					 * segments (RFC 1191, 8201): no TCP */
+#define XTCP_META_KERNEL (1U << 5)	/* passed for the kernel's listener (tc) */
 #define XTCP_META_MAGIC 0x7854		/* "xT" */
 #define XTCP_WSCALE_NONE 0xf		/* no window scaling negotiated */
 #define XTCP_WSCALE_MAX 14		/* RFC 7323 2.3 */
@@ -136,13 +145,16 @@ _Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
 	X(pass_malformed_ip, PASS, "IP header the kernel will reject")	\
 	X(pass_icmp, PASS, "ICMP too-big quoting no flow of this queue")	\
 	X(pass_icmp_trunc, PASS, "ICMP too-big too short to quote TCP ports and seq") \
+	X(pass_kernel_conn, PASS, "kernel port: segment of a kernel socket") \
 	X(syn_ack, TX, "SYN answered with a cookie SYN-ACK")		\
 	X(syn_ack_no_mss, TX, "SYN-ACK without MSS option (no tailroom)") \
 	X(rst_bad_ack, TX, "bad third ACK answered with RST")		\
 	X(rst_drain, TX, "valid third ACK refused with RST: draining")	\
+	X(rst_no_listener, TX, "valid third ACK, kernel port, no listener") \
 	X(flow, REDIRECT, "segment of a known flow to AF_XDP")		\
 	X(flow_new, REDIRECT, "valid third ACK: flow created")		\
 	X(icmp_flow, REDIRECT, "ICMP too-big quoting a flow: to its engine") \
+	X(handoff, PASS, "valid third ACK: to the kernel's listener")	\
 	X(drop_bad_cookie, DROP, "ACK with an invalid cookie")		\
 	X(drop_cookie_expired, DROP, "ACK with an expired cookie")	\
 	X(drop_not_ack, DROP, "no flow, no SYN, no ACK (FIN, null)")	\
@@ -180,6 +192,38 @@ struct xtcp_stats {
 };
 _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	       "xtcp_stats ABI: one __u64 per outcome, no padding");
+
+/*
+ * What the tc ingress program (bpf/handoff.bpf.c) did with each frame the
+ * XDP program passed with XTCP_META_KERNEL metadata: one outcome each, per
+ * CPU, in the `handoff` map. X(name, description).
+ */
+#define XTCP_HANDOFF_STATS(X)						\
+	X(handed, "request socket assigned: the kernel completes the connection") \
+	X(no_listener, "listener gone since XDP: the kernel answers RST") \
+	X(has_socket, "4-tuple already has a socket (third ACK repeated)") \
+	X(bad_meta, "metadata disagrees with the segment: passed as is") \
+	X(short_frame, "headers not in the linear part: passed as is") \
+	X(fail_einval, "assign refused: EINVAL (sysctl off, bad attrs)") \
+	X(fail_enomem, "assign failed: ENOMEM (dropped; the client retries)") \
+	X(fail_netns, "assign refused: listener in another netns")	\
+	X(fail_other, "assign failed: another error")
+
+enum xtcp_handoff_stat {
+#define XTCP_HANDOFF_ENUM(name, desc) XTCP_HANDOFF_##name,
+	XTCP_HANDOFF_STATS(XTCP_HANDOFF_ENUM)
+#undef XTCP_HANDOFF_ENUM
+	XTCP_HANDOFF__MAX
+};
+
+/* Value of entry 0 of the per-CPU `handoff` array map. */
+struct xtcp_handoff_stats {
+#define XTCP_HANDOFF_FIELD(name, desc) __u64 name;
+	XTCP_HANDOFF_STATS(XTCP_HANDOFF_FIELD)
+#undef XTCP_HANDOFF_FIELD
+};
+_Static_assert(sizeof(struct xtcp_handoff_stats) ==
+	       XTCP_HANDOFF__MAX * sizeof(__u64), "xtcp_handoff_stats ABI");
 
 /*
  * The engine's counters, one slot per RX queue in the `engine` array map

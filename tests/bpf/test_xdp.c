@@ -9,7 +9,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +25,10 @@
 #include "xsk_lo.h"
 #include "xtcp.skel.h"
 #include "xtcp/cookie.h"
+#include "xtcp/handoff.h"
 
 static struct xtcp *skel;
+#define KPORT 8080	/* served --to kernel */
 static const __u64 master[2] = { 0x1111222233334444ULL, 0x5555666677778888ULL };
 static int ncpus;
 
@@ -123,6 +129,10 @@ static int setup(void)
 	bpf_map__update_elem(skel->maps.xtcp_ports, &port, sizeof(port), &one,
 			     sizeof(one), 0);
 	port = 443;
+	bpf_map__update_elem(skel->maps.xtcp_ports, &port, sizeof(port), &one,
+			     sizeof(one), 0);
+	port = KPORT;
+	one = XTCP_PORT_KERNEL;
 	bpf_map__update_elem(skel->maps.xtcp_ports, &port, sizeof(port), &one,
 			     sizeof(one), 0);
 	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
@@ -783,6 +793,192 @@ static void test_malformed(void)
 #undef BUILD
 }
 
+/* A TCP socket listening on KPORT of the family's any address. */
+static int listen_on(int v6)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(KPORT) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(KPORT) };
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if ((v6 ? bind(fd, (void *)&a6, sizeof(a6)) :
+		  bind(fd, (void *)&a4, sizeof(a4))) ||
+	    listen(fd, 8)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A fresh network namespace with lo up: the sockets here are the test's. */
+static int private_netns(void)
+{
+	struct ifreq ifr = {};
+	int fd, err;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_flags = IFF_UP;
+	err = ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* The SYN-ACK for s, then the frame of its third ACK into frame. */
+static size_t third_ack(struct frame_spec *s, struct frame_spec *a,
+			__u8 *frame, size_t cap, struct frame_view *v)
+{
+	check_syn_ack("kernel port SYN", s, v);
+	frame_third_ack(s, v, a);
+	return frame_build(a, frame, cap);
+}
+
+/*
+ * Kernel ports: the segments of the kernel's own sockets pass whatever
+ * they carry; a valid third ACK passes with handoff metadata when a
+ * listener exists and is answered with RST when none does; a forged one
+ * is dropped. bpf_skc_lookup_tcp runs in the test's namespace (the test
+ * run's device is its loopback), so the sockets made here are the ones
+ * the program sees.
+ */
+static void test_kernel_port(void)
+{
+	struct frame_spec s, a;
+	struct frame_view v;
+	struct bpf_tcp_req_attrs at = {};
+	struct xtcp_meta m;
+	__u8 frame[2048];
+	const __u8 *o;
+	__u32 ol;
+	size_t len;
+	struct run r;
+	int v6, lfd[2], cfd, afd, err;
+
+	err = private_netns();
+	CHECK(!err, "kernel port: private netns: %s", strerror(-err));
+	if (err)
+		return;
+
+	/* nothing listens: the valid third ACK gets the kernel's RST */
+	spec_all_opts(&s, 0);
+	s.dport = KPORT;
+	len = third_ack(&s, &a, frame, sizeof(frame), &v);
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.retval, XDP_TX, "kernel port, no listener: answered");
+	CHECK_EQ(r.stat, XTCP_STAT_rst_no_listener, "counted as rst_no_listener");
+	o = run_data(&r, &ol);
+	CHECK(!frame_parse(o, ol, &v) && v.flags == TCPHDR_RST && v.seq == a.ack &&
+	      v.ip_csum_ok && v.tcp_csum_ok,
+	      "no listener: <SEQ=SEG.ACK><CTL=RST>, checksums right");
+
+	lfd[0] = listen_on(0);
+	lfd[1] = listen_on(1);
+	CHECK(lfd[0] >= 0 && lfd[1] >= 0, "listeners on port %d", KPORT);
+	for (v6 = 0; v6 <= 1; v6++) {
+		const char *fam = v6 ? "IPv6" : "IPv4";
+
+		spec_all_opts(&s, v6);
+		s.dport = KPORT;
+		s.sport = (__u16)(43000 + v6);
+		s.flags |= TCPHDR_ECE | TCPHDR_CWR;
+		len = third_ack(&s, &a, frame, sizeof(frame), &v);
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_handoff,
+		      "%s: valid third ACK to the kernel: XDP_PASS, handoff", fam);
+		CHECK_EQ(r.ctx_out.data - r.ctx_out.data_meta, sizeof(m),
+			 "handoff metadata in front of the frame");
+		memcpy(&m, r.out, sizeof(m));
+		CHECK_EQ(m.flags, XTCP_META_NEW | XTCP_META_KERNEL | XTCP_META_SACK |
+				  XTCP_META_TS | XTCP_META_ECN, "handoff meta flags");
+		CHECK_EQ(m.iss, v.seq, "handoff ISS = cookie");
+		CHECK_EQ(m.irs, s.seq, "handoff IRS = client ISN");
+		CHECK(!xtcp_handoff_attrs(&m, &at), "%s: attrs from the metadata", fam);
+		CHECK_EQ(at.mss, v6 ? 1440 : 1460, "attrs MSS");
+		CHECK(at.wscale_ok && at.snd_wscale == 7 && at.rcv_wscale == 7,
+		      "%s: attrs window scales", fam);
+		CHECK(at.sack_ok && at.tstamp_ok && at.ecn_ok,
+		      "%s: attrs SACK, timestamps, ECN", fam);
+		CHECK_EQ(at.rcv_tsecr, v.tsval, "attrs TSecr = our SYN-ACK TSval");
+		CHECK_EQ(at.rcv_tsval, a.tsval, "attrs TSval = client's");
+		/* first data in place of a lost third ACK: the same */
+		a.flags = TCPHDR_ACK | TCPHDR_PSH;
+		a.payload_len = 200;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_handoff,
+		      "%s: first data before the third ACK: handoff", fam);
+		/* forged: dropped in XDP, the kernel never sees it */
+		a.ack ^= 0x100;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_DROP && r.stat == XTCP_STAT_drop_bad_cookie,
+		      "%s: forged ACK to a kernel port dropped", fam);
+		/* a SYN still gets a cookie SYN-ACK, the kernel no SYN */
+		s.flags = TCPHDR_SYN;
+		len = frame_build(&s, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_TX && r.stat == XTCP_STAT_syn_ack,
+		      "%s: SYN to a kernel port answered from XDP", fam);
+	}
+
+	/* an established kernel connection: every segment passes */
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons(KPORT),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t sl = sizeof(sa);
+		static const struct { const char *n; __u8 fl; } segs[] = {
+			{ "ACK with a wrong ack", TCPHDR_ACK },
+			{ "RST", TCPHDR_RST },
+			{ "FIN without ACK", TCPHDR_FIN },
+			{ "SYN (RFC 5961: the kernel's to answer)", TCPHDR_SYN },
+			{ "SYN|FIN", TCPHDR_SYN | TCPHDR_FIN },
+		};
+		size_t i;
+
+		cfd = socket(AF_INET, SOCK_STREAM, 0);
+		CHECK(!connect(cfd, (void *)&sa, sizeof(sa)), "loopback connect");
+		afd = accept(lfd[0], NULL, NULL);
+		getsockname(cfd, (void *)&sa, &sl);
+		for (i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+			frame_spec_default(&s, 0);
+			inet_pton(AF_INET, "127.0.0.1", s.src_addr);
+			inet_pton(AF_INET, "127.0.0.1", s.dst_addr);
+			s.sport = ntohs(sa.sin_port);
+			s.dport = KPORT;
+			s.flags = segs[i].fl;
+			s.ack = 0x5555;
+			len = frame_build(&s, frame, sizeof(frame));
+			run_frame(frame, len, &r);
+			CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_kernel_conn,
+			      "established kernel connection, %s: passed", segs[i].n);
+		}
+		/* the same tuple with another client port: nobody's, dropped */
+		s.sport = (__u16)(s.sport + 1);
+		s.flags = TCPHDR_ACK;
+		/* a cookie of this period (so not "expired") but forged */
+		s.ack = (0x55555500 | (period_now() & 3) << 3 | 6) + 1;
+		len = frame_build(&s, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_DROP && r.stat == XTCP_STAT_drop_bad_cookie,
+		      "ACK of no connection on a kernel port: dropped");
+		close(afd);
+		close(cfd);
+	}
+	close(lfd[0]);
+	close(lfd[1]);
+}
+
 /* Random and mutated frames: every one gets exactly one counter. */
 static void test_fuzz(void)
 {
@@ -864,6 +1060,7 @@ int main(void)
 	test_addrs();
 	test_malformed();
 	test_icmp();
+	test_kernel_port();
 	test_fuzz();
 	xtcp__destroy(skel);
 	return check_done("bpf/xdp");

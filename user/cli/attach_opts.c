@@ -13,6 +13,11 @@
 
 const char attach_opts_help[] =
 "  -p, --port P[,P...]        ports to serve (at most 64)\n"
+"      --to engine|kernel     who serves the --port lists given before it\n"
+"                             (since the previous --to): xtcp's engine\n"
+"                             (default), or the kernel's own listener on\n"
+"                             the port, e.g. nginx (Linux 6.9+, needs\n"
+"                             net.ipv4.tcp_syncookies=1 or 2)\n"
 "  -m, --xdp-mode MODE        native (default) or generic\n"
 "      --mss N                MSS to advertise (default: MTU - 40, IPv6 MTU - 60)\n"
 "      --wscale N             our window scale shift, 0-14 (default 7)\n"
@@ -87,8 +92,17 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 	unsigned long v;
 
 	switch (c) {
-	case 'p':
-		return parse_ports(arg, o->ports, 64, &o->nports) ? -1 : 0;
+	case 'p': {
+		int before = o->nports;
+
+		if (parse_ports(arg, o->ports, 64, &o->nports))
+			return -1;
+		if (o->nports == before) {
+			pr_err("--port %s: every port already given", arg);
+			return -1;
+		}
+		return 0;
+	}
 	case 'm':
 		if (!strcmp(arg, "native")) {
 			o->xdp_flags = XDP_FLAGS_DRV_MODE;
@@ -122,6 +136,28 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 			      XTCP_CFG_ECN);
 	case ATTACH_OPT_ADDR:
 		return parse_addrs(arg, o) ? -1 : 0;
+	case ATTACH_OPT_TO: {
+		__u8 mode;
+		int i;
+
+		if (!strcmp(arg, "kernel")) {
+			mode = XTCP_PORT_KERNEL;
+		} else if (!strcmp(arg, "engine")) {
+			mode = XTCP_PORT_ENGINE;
+		} else {
+			pr_err("--to %s: not engine or kernel", arg);
+			return -1;
+		}
+		if (o->nports_moded == o->nports) {
+			pr_err("--to %s: give the ports first (--port P --to %s)",
+			       arg, arg);
+			return -1;
+		}
+		for (i = o->nports_moded; i < o->nports; i++)
+			o->port_modes[i] = mode;
+		o->nports_moded = o->nports;
+		return 0;
+	}
 	case ATTACH_OPT_SECRET:
 		if (parse_secret(arg, o->secret))
 			return -1;
@@ -142,10 +178,13 @@ void attach_notices(const struct loader_opts *o)
 	char owner[128];
 	int i;
 
+	/* a kernel port's listener is the point: the engine's are taken */
 	for (i = 0; i < o->nports; i++)
-		if (listener_on_port(o->ports[i], owner, sizeof(owner)) == 1)
+		if (o->port_modes[i] != XTCP_PORT_KERNEL &&
+		    listener_on_port(o->ports[i], owner, sizeof(owner)) == 1)
 			pr_warn("%s: port %u: %s listens there and will see no new "
-				"connection: xtcp answers the port now", o->ifname,
+				"connection: the engine answers the port now (--to kernel "
+				"shields it instead)", o->ifname,
 				o->ports[i], owner);
 	pr_info("%s: served ports bypass nftables and iptables: XDP answers them "
 		"before netfilter sees a packet", o->ifname);
@@ -180,4 +219,15 @@ void veth_notices(const char *ifname)
 		pr_warn("%s: veth peer %s leaves TCP checksums partial (TX "
 			"offload on) and xtcp drops such SYNs: `ethtool -K %s tx off`",
 			ifname, p.name, p.name);
+}
+
+int attach_opts_done(struct loader_opts *o)
+{
+	int i;
+
+	/* ports after the last --to: the engine's */
+	for (i = o->nports_moded; i < o->nports; i++)
+		o->port_modes[i] = XTCP_PORT_ENGINE;
+	o->nports_moded = o->nports;
+	return 0;
 }

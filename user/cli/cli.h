@@ -30,6 +30,7 @@ enum {
 	ATTACH_OPT_ECN,
 	ATTACH_OPT_SECRET,
 	ATTACH_OPT_ADDR,
+	ATTACH_OPT_TO,
 };
 #define ATTACH_SHORTOPTS "p:m:"
 #define ATTACH_LONGOPTS							\
@@ -41,7 +42,8 @@ enum {
 	{ "bad-ack", required_argument, NULL, ATTACH_OPT_BAD_ACK },	\
 	{ "ecn", required_argument, NULL, ATTACH_OPT_ECN },		\
 	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET },	\
-	{ "addr", required_argument, NULL, ATTACH_OPT_ADDR }
+	{ "addr", required_argument, NULL, ATTACH_OPT_ADDR },	\
+	{ "to", required_argument, NULL, ATTACH_OPT_TO }
 extern const char attach_opts_help[];
 void attach_opts_default(struct loader_opts *o);
 /* 0: taken, 1: not an attach option, -1: bad value (reported). */
@@ -49,6 +51,8 @@ int attach_opt(int c, const char *arg, struct loader_opts *o);
 /* Warnings once attached: listeners taken over, the netfilter bypass. */
 void attach_notices(const struct loader_opts *o);
 void veth_notices(const char *ifname);
+/* After the options: 0, or -1 (reported) if they do not add up. */
+int attach_opts_done(struct loader_opts *o);
 
 int parse_ports(const char *arg, __u16 *ports, int max, int *n);
 int parse_uint(const char *what, const char *arg, unsigned long min,

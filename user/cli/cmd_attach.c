@@ -24,7 +24,11 @@ static void usage(FILE *f)
 "Usage: xtcp attach IFACE --port P[,P...] [OPTIONS]\n"
 "\n"
 "Answer SYNs to the given ports on IFACE with cookie SYN-ACKs from XDP and\n"
-"hand completed handshakes to AF_XDP. Other traffic passes untouched.\n"
+"hand completed handshakes on: to AF_XDP (--to engine, for `xtcp serve`),\n"
+"or to the kernel's own listener on the port (--to kernel: shields a server\n"
+"that already runs, e.g. nginx, unmodified). Other traffic passes untouched.\n"
+"\n"
+"  xtcp attach eth0 --port 80,443 --to kernel\n"
 "\n"
 "%s"
 "  -h, --help                 this text\n", attach_opts_help);
@@ -68,6 +72,8 @@ int cmd_attach(int argc, char **argv)
 		pr_err("attach: --port is required");
 		return EXIT_FAILURE;
 	}
+	if (attach_opts_done(&o))
+		return EXIT_FAILURE;
 	if (require_privs("attach") || pins_check_bpffs() || check_iface(o.ifname))
 		return EXIT_FAILURE;
 	if (pins_attached(o.ifname)) {
@@ -90,7 +96,8 @@ int cmd_attach(int argc, char **argv)
 	       o.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native",
 	       o.nports > 1 ? "s" : "");
 	for (i = 0; i < o.nports; i++)
-		printf("%s%u", i ? "," : " ", o.ports[i]);
+		printf("%s%u%s", i ? "," : " ", o.ports[i],
+		       o.port_modes[i] == XTCP_PORT_KERNEL ? " (to the kernel)" : "");
 	if (!pins_dir(o.ifname, dir, sizeof(dir)))
 		printf("; maps in %s", dir);
 	printf("\n");

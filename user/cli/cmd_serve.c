@@ -43,6 +43,8 @@ static void usage(FILE *f)
 "userspace TCP engine, until SIGINT or SIGTERM, or until IFACE is deleted;\n"
 "then detach and clean up. SIGHUP is a reload: the served addresses are\n"
 "read again at once (nothing else reloads yet); serving goes on.\n"
+"Ports given --to kernel are shielded for the kernel's own listener\n"
+"instead, as `xtcp attach` does; APP serves the others.\n"
 "\n"
 "  -a, --app APP              one of: %s\n"
 "  -q, --queues N             RX queues to serve, one thread each (default:\n"
@@ -350,6 +352,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		pr_err("serve: --port is required");
 		return -1;
 	}
+	if (attach_opts_done(&a->lo))
+		return -1;
 	if (!a->app) {
 		pr_err("serve: --app is required (%s)", app_names());
 		return -1;
@@ -527,7 +531,8 @@ int cmd_serve(int argc, char **argv)
 	struct loader l = { .link_fd = -1 };
 	struct linkwatch lw = { .fd = -1 };
 	unsigned long q, opened = 0;
-	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1;
+	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1, n_engine = 0;
+	__u16 engine_ports[64];
 	/* the queues stop on this, not on the signal: a drain outlives SIGTERM */
 	static volatile sig_atomic_t queues_stop;
 	double next_rate, drain_until = 0;
@@ -538,6 +543,10 @@ int cmd_serve(int argc, char **argv)
 	if (parse(argc, argv, &a))
 		return EXIT_FAILURE;
 	log_stamp(true);	/* from here on it may run for months */
+	/* the engine answers for its own ports only */
+	for (i = 0; i < a.lo.nports; i++)
+		if (a.lo.port_modes[i] != XTCP_PORT_KERNEL)
+			engine_ports[n_engine++] = a.lo.ports[i];
 	if (require_privs("serve") || pins_check_bpffs() || check_iface(a.lo.ifname) ||
 	    pick_queues(&a))
 		return EXIT_FAILURE;
@@ -598,7 +607,7 @@ int cmd_serve(int argc, char **argv)
 		};
 		struct tcp_cfg tc = a.tc;
 
-		if (queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
+		if (queue_open(&qs[q], &xo, &tc, engine_ports, n_engine,
 				     flows_fd, &queues_stop))
 			goto out;
 	}
@@ -615,7 +624,8 @@ int cmd_serve(int argc, char **argv)
 	printf("%s: serving %s on port%s", a.lo.ifname, a.app->name,
 	       a.lo.nports > 1 ? "s" : "");
 	for (i = 0; i < a.lo.nports; i++)
-		printf("%s%u", i ? "," : " ", a.lo.ports[i]);
+		printf("%s%u%s", i ? "," : " ", a.lo.ports[i],
+		       a.lo.port_modes[i] == XTCP_PORT_KERNEL ? " (to the kernel)" : "");
 	printf(" with %lu queue%s (%s XDP); Ctrl-C stops\n", a.queues,
 	       a.queues > 1 ? "s" : "",
 	       a.lo.xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native");

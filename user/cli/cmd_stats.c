@@ -28,8 +28,10 @@ static void usage(FILE *f)
 "       xtcp stats IFACE --conns [--json]\n"
 "\n"
 "Print the XDP program's counters on IFACE: one per outcome, every packet\n"
-"counted once; under `xtcp serve`, the engine's counters too (summed over\n"
-"queues; with --watch, levels for connections by state and UMEM).\n"
+"counted once; with ports served --to kernel, the tc handoff's counters\n"
+"(handed to the listener, no listener, assign failures by reason); under\n"
+"`xtcp serve`, the engine's counters too (summed over queues; with\n"
+"--watch, levels for connections by state and UMEM).\n"
 "\n"
 "  -j, --json           machine-readable output (--format json)\n"
 "  -f, --format FMT     text (default), json, or prometheus: the text\n"
@@ -91,7 +93,8 @@ static void print_queues(const char *ifname, bool json)
 }
 
 static void print_table(const char *ifname, const struct xtcp_stats *s,
-			long flows, const struct xtcp_engine_stats *e)
+			long flows, const struct xtcp_handoff_stats *h,
+			const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -102,6 +105,13 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 		       counter_descs[i]);
 	printf("  %-22s %14ld  %s\n", "flows", flows,
 	       "entries in the flows map now");
+	if (h) {
+		printf("%s: kernel handoff counters (tc ingress)\n", ifname);
+		for (i = 0; i < XTCP_HANDOFF__MAX; i++)
+			printf("  %-22s %14llu  %s\n", handoff_counter_names[i],
+			       (unsigned long long)((const __u64 *)h)[i],
+			       handoff_counter_descs[i]);
+	}
 	if (!e)
 		return;
 	printf("%s: engine counters (all queues)\n", ifname);
@@ -113,7 +123,8 @@ static void print_table(const char *ifname, const struct xtcp_stats *s,
 }
 
 static void print_json(const char *ifname, const struct xtcp_stats *s,
-		       long flows, const struct xtcp_engine_stats *e)
+		       long flows, const struct xtcp_handoff_stats *h,
+		       const struct xtcp_engine_stats *e)
 {
 	int i;
 
@@ -124,6 +135,14 @@ static void print_json(const char *ifname, const struct xtcp_stats *s,
 		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
 		       (unsigned long long)((const __u64 *)s)[i]);
 	printf("},\"flows\":%ld", flows);
+	if (h) {
+		printf(",\"handoff\":{");
+		for (i = 0; i < XTCP_HANDOFF__MAX; i++)
+			printf("%s\"%s\":%llu", i ? "," : "",
+			       handoff_counter_names[i],
+			       (unsigned long long)((const __u64 *)h)[i]);
+		printf("}");
+	}
 	if (e) {
 		printf(",\"engine\":{");
 		for (i = 0; i < XTCP_ENGINE__MAX; i++)
@@ -170,6 +189,12 @@ static int watch(const char *ifname, double interval, long count, bool json)
 			printf(",\"interval\":%.3f,\"rates\":{", cur.t - prev.t);
 			watch_json(counter_names, (__u64 *)&cur.x, (__u64 *)&prev.x, NULL,
 				   XTCP_STAT__MAX, cur.t - prev.t);
+			if (cur.handoff && prev.handoff) {
+				printf("},\"handoff\":{");
+				watch_json(handoff_counter_names, (__u64 *)&cur.h,
+					   (__u64 *)&prev.h, NULL, XTCP_HANDOFF__MAX,
+					   cur.t - prev.t);
+			}
 			/* serve stopped: the XDP counters go on */
 			if (cur.engine && prev.engine) {
 				printf("},\"engine\":{");
@@ -202,7 +227,8 @@ int cmd_stats(int argc, char **argv)
 	long count = -1, flows;
 	struct xtcp_stats s;
 	struct xtcp_engine_stats es;
-	bool has_engine;
+	struct xtcp_handoff_stats hs;
+	bool has_engine, has_handoff;
 	unsigned long v;
 	const char *ifname;
 	char *end;
@@ -289,9 +315,12 @@ int cmd_stats(int argc, char **argv)
 		return EXIT_SUCCESS;
 	flows = counters_flows(ifname);
 	has_engine = !counters_engine(ifname, &es);
+	has_handoff = !counters_handoff(ifname, &hs);
 	if (json)
-		print_json(ifname, &s, flows, has_engine ? &es : NULL);
+		print_json(ifname, &s, flows, has_handoff ? &hs : NULL,
+			   has_engine ? &es : NULL);
 	else
-		print_table(ifname, &s, flows, has_engine ? &es : NULL);
+		print_table(ifname, &s, flows, has_handoff ? &hs : NULL,
+			    has_engine ? &es : NULL);
 	return EXIT_SUCCESS;
 }

@@ -27,7 +27,8 @@ struct iface_status {
 	__u32 prog_id;
 	const char *mode;
 	struct xtcp_config cfg;
-	char ports[512];
+	char ports[512];	/* engine ports */
+	char kports[512];	/* ports served to the kernel */
 	char addrs[1024];	/* "any", or the addresses served */
 	long flows;
 };
@@ -38,26 +39,34 @@ static void usage(FILE *f)
 "Usage: xtcp status [--json]\n"
 "\n"
 "List the interfaces of this network namespace xtcp is attached to: mode,\n"
-"program, ports, MSS, flows.\n"
+"program, ports and who serves each (the engine, or the kernel's listener),\n"
+"addresses, MSS, flows.\n"
 "\n"
 "  -j, --json    machine-readable output\n"
 "  -h, --help    this text\n");
 }
 
-static void read_ports(const char *ifname, char *buf, size_t len)
+/* The served ports, as "80,443", by who serves them. */
+static void read_ports(const char *ifname, char *buf, char *kbuf, size_t len)
 {
 	int fd = pins_open(ifname, PIN_PORTS);
-	size_t used = 0;
+	size_t used = 0, kused = 0;
 	__u32 port;
 	__u8 v;
 
-	buf[0] = 0;
+	buf[0] = kbuf[0] = 0;
 	if (fd < 0)
 		return;
-	for (port = 1; port < 65536 && used + 8 < len; port++)
-		if (!bpf_map_lookup_elem(fd, &port, &v) && v)
+	for (port = 1; port < 65536 && used + 8 < len && kused + 8 < len; port++) {
+		if (bpf_map_lookup_elem(fd, &port, &v) || !v)
+			continue;
+		if (v == XTCP_PORT_KERNEL)
+			kused += snprintf(kbuf + kused, len - kused, "%s%u",
+					  kused ? "," : "", port);
+		else
 			used += snprintf(buf + used, len - used, "%s%u",
 					 used ? "," : "", port);
+	}
 	close(fd);
 }
 
@@ -102,7 +111,7 @@ static void read_status(struct iface_status *st)
 		bpf_map_lookup_elem(fd, &zero, &st->cfg);
 		close(fd);
 	}
-	read_ports(st->ifname, st->ports, sizeof(st->ports));
+	read_ports(st->ifname, st->ports, st->kports, sizeof(st->ports));
 	read_addrs(st, sizeof(st->addrs));
 	st->flows = counters_flows(st->ifname);
 }
@@ -117,11 +126,12 @@ static void print_status(const struct iface_status *st, bool json, bool first)
 		json_str(stdout, st->ifname);
 		printf(",\"ifindex\":%d,\"attached\":%s,"
 		       "\"mode\":\"%s\",\"prog_id\":%u,\"ports\":[%s],"
+		       "\"kernel_ports\":[%s],"
 		       "\"mss4\":%u,\"mss6\":%u,\"wscale\":%u,\"window\":%u,"
 		       "\"bad_ack\":\"%s\",\"ecn\":%s,\"flows\":%ld,\"addrs\":",
 		       st->ifindex,
 		       st->attached ? "true" : "false", st->mode, st->prog_id,
-		       st->ports, c->mss4, c->mss6, c->wscale, c->window,
+		       st->ports, st->kports, c->mss4, c->mss6, c->wscale, c->window,
 		       rst ? "rst" : "drop", ecn ? "true" : "false", st->flows);
 		if (!strcmp(st->addrs, "any")) {
 			printf("\"any\"}");
@@ -143,9 +153,11 @@ static void print_status(const struct iface_status *st, bool json, bool first)
 	       st->attached ? "attached" : "stale pins (nothing attached)");
 	if (st->attached)
 		printf(" %s, prog id %u", st->mode, st->prog_id);
-	printf("\n    ports %s  mss %u/%u (IPv4/IPv6)  wscale %u  window %u"
+	printf("\n    ports to the engine %s  to the kernel %s\n",
+	       st->ports[0] ? st->ports : "-", st->kports[0] ? st->kports : "-");
+	printf("    mss %u/%u (IPv4/IPv6)  wscale %u  window %u"
 	       "  bad-ack %s  ecn %s  flows %ld\n",
-	       st->ports[0] ? st->ports : "-", c->mss4, c->mss6, c->wscale,
+	       c->mss4, c->mss6, c->wscale,
 	       c->window, rst ? "rst" : "drop", ecn ? "on" : "off", st->flows);
 	printf("    addresses %s\n", st->addrs[0] ? st->addrs : "none (everything passes)");
 }

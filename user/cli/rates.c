@@ -20,6 +20,7 @@ int rates_sample(const char *ifname, struct rates_sample *s)
 
 	s->t = mono_s();
 	s->engine = !err && !counters_engine(ifname, &s->e);
+	s->handoff = !err && !counters_handoff(ifname, &s->h);
 	return err;
 }
 
@@ -62,9 +63,9 @@ void rates_print(FILE *f, const struct rates_sample *prev,
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(f, "%s.%03ld %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %8.0f", when,
 		(long)tv.tv_usec / 1000, xdp_rate(prev, cur, NULL, dt),
-		D(x.syn_ack) + D(x.syn_ack_no_mss), D(x.flow_new), D(x.flow),
+		D(x.syn_ack) + D(x.syn_ack_no_mss), D(x.flow_new) + D(x.handoff), D(x.flow),
 		xdp_rate(prev, cur, "PASS", dt), xdp_rate(prev, cur, "DROP", dt),
-		D(x.rst_bad_ack) + D(x.rst_drain));
+		D(x.rst_bad_ack) + D(x.rst_drain) + D(x.rst_no_listener));
 	if (cur->engine) {
 		for (int i = XTCP_ENGINE_conn_syn_sent; i <= XTCP_ENGINE_conn_time_wait; i++)
 			conns += ((const __u64 *)&cur->e)[i];

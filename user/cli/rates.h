@@ -15,7 +15,9 @@ struct rates_sample {
 	double t;			/* monotonic seconds */
 	struct xtcp_stats x;		/* XDP outcomes, summed over CPUs */
 	struct xtcp_engine_stats e;	/* the engines', summed over queues */
+	struct xtcp_handoff_stats h;	/* the tc program's (kernel ports) */
 	bool engine;			/* a serve's engines are there */
+	bool handoff;			/* the tc program is there */
 };
 
 /* Read every counter of ifname now; 0 or a negative errno (XDP's). */
