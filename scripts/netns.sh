@@ -184,3 +184,14 @@ import json, sys; e = json.load(sys.stdin)['engine']
 skip = 'conn_time_wait' if '${1:-}' == 'live' else ''
 print(sum(v for k, v in e.items() if k.startswith('conn_') and k != skip))"
 }
+
+# Both ends of the pair to MTU. A veth takes only a multi-buffer XDP
+# program (xdp.frags) once its peer's MTU passes about 3,500: the client's
+# XDP_PASS goes back on as one.
+netns_mtu() { # MTU
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv off
+	ip -n "$NS_SRV" link set dev "$VETH_SRV" mtu "$1" &&
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" mtu "$1" &&
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv \
+		obj "$BUILD/bpf/pass.bpf.o" sec xdp.frags
+}

@@ -215,10 +215,14 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(rx_frames, COUNT, "frames read from the AF_XDP RX ring")	\
 	X(umem_lost, COUNT, "RX frames the fill ring had no room for (cannot happen)") \
 	X(tx_frames, COUNT, "frames put on the AF_XDP TX ring")		\
+	X(rx_multi, COUNT, "jumbo frames received in several UMEM frames (XDP_USE_SG)") \
+	X(tx_multi, COUNT, "jumbo frames sent in several UMEM frames (XDP_USE_SG)") \
+	X(drop_rx_long, COUNT, "frames longer than the MTU allows, dropped") \
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
-	X(umem_frames, GAUGE, "UMEM frames in all")
+	X(umem_frames, GAUGE, "UMEM frames in all")			\
+	X(umem_bytes, GAUGE, "UMEM bytes: frames of 2048, of 4096 for a jumbo MTU")
 
 enum xtcp_engine_stat {
 #define XTCP_ENGINE_STAT_ENUM(name, kind, desc) XTCP_ENGINE_##name,
