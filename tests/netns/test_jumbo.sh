@@ -5,7 +5,10 @@
 # the MSS of the real MTU, echoes 50 MB byte-exact in segments of the full
 # size, gathering and splitting frames of three UMEM frames each, and
 # leaves every UMEM frame where it belongs; an MTU above what it serves is
-# refused.
+# refused; at MTU 3818, the most one 4 KiB frame holds, no frame is split.
+# Between 1500 and 9000 the engine's own segments stay at 1448: a cookie
+# carries the client's MSS as an index into a table (include/xtcp/cookie.h)
+# whose entries jump from 1460 to 8960.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/check.sh"
@@ -89,5 +92,22 @@ refused() {
 }
 check "MTU 9500 refused, the limit named" refused
 check "nothing attached after the refusal" bash -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q xdp"
+
+# between the two: 4 KiB frames, one per frame, no multi-buffer socket
+# (though veth hands XDP frames over about 3,500 bytes in parts)
+check "both ends at MTU 3818" netns_mtu 3818
+check "serve echo at MTU 3818" start_serve --port 7 --app echo --time-wait 1
+check "UMEM frames of 4096 bytes" [ "$(engine_json "e['umem_bytes'] // e['umem_frames']")" -eq 4096 ]
+check "20 MB echoed byte-exact at MTU 3818" \
+	bash -c "nsenter --net=/run/netns/$NS_CLI timeout 60 python3 $CLIENT echo $SRV4 7 20 >$OUT"
+cat "$OUT"
+# the client sends segments of the MSS the SYN-ACK announced; ours are
+# bounded by the cookie's MSS table (1460 is its entry below 8960)
+check "the client sent segments of 3766 bytes" grep -q " mss 3766 " "$OUT"
+read -r sin bin < <(engine_json "e['segs_in'], e['bytes_in']" | tr -d '(),')
+echo "  engine: $sin segments in, $(( bin / sin )) payload bytes each on average"
+check "the engine took them whole: above 1448 bytes a segment" [ $(( bin / sin )) -gt 1448 ]
+check "each frame in one UMEM frame" [ "$(engine_json "e['rx_multi'] + e['tx_multi']")" -eq 0 ]
+check "stop serve" stop_serve
 
 check_done "netns/jumbo"
