@@ -149,7 +149,9 @@ xdp_counter() {
 # ---- `xtcp serve` in the server namespace, for tests (output in $LOG) ----
 SERVE_PID=
 start_serve() { # ARGS... ; waits for the "serving" line
-	# nsenter itself, not the in_srv function: $! must be xtcp's pid
+	# nsenter itself, not the in_srv function: $! must be xtcp's pid;
+	# LOG emptied first, or a previous serve's line may answer the wait
+	: >"$LOG"
 	nsenter --net=/run/netns/"$NS_SRV" "$XTCP" serve "$VETH_SRV" "$@" >"$LOG" 2>&1 &
 	SERVE_PID=$!
 	for _ in $(seq 300); do

@@ -40,6 +40,7 @@ check "serve echo at MTU 9000" start_serve --port 7 --app echo --time-wait 1
 fsz=$(engine_json "e['umem_bytes'] // e['umem_frames']")
 echo "  UMEM frames of $fsz bytes"
 check "UMEM frames of 4096 bytes" [ "${fsz:-0}" -eq 4096 ]
+check "serve says so" grep -q "MTU 9000: UMEM of 4096 frames of 4096 bytes per queue (16 MiB), multi-buffer" "$LOG"
 mss=$(in_srv "$XTCP" status 2>/dev/null | sed -n 's/.*mss \([0-9]*\/[0-9]*\).*/\1/p')
 echo "  announced MSS (IPv4/IPv6): ${mss:-?}"
 check "MSS from the real MTU: 8960/8940" [ "${mss:-}" = 8960/8940 ]
@@ -97,6 +98,7 @@ check "nothing attached after the refusal" bash -c "! ip -n $NS_SRV link show $V
 # (though veth hands XDP frames over about 3,500 bytes in parts)
 check "both ends at MTU 3818" netns_mtu 3818
 check "serve echo at MTU 3818" start_serve --port 7 --app echo --time-wait 1
+sed 's/^/    /' "$LOG"
 check "UMEM frames of 4096 bytes" [ "$(engine_json "e['umem_bytes'] // e['umem_frames']")" -eq 4096 ]
 check "20 MB echoed byte-exact at MTU 3818" \
 	bash -c "nsenter --net=/run/netns/$NS_CLI timeout 60 python3 $CLIENT echo $SRV4 7 20 >$OUT"

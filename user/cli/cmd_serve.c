@@ -539,6 +539,10 @@ int cmd_serve(int argc, char **argv)
 				     flows_fd, &queues_stop))
 			goto out;
 	}
+	pr_info("%s: MTU %d: UMEM of %lu frames of %u bytes per queue (%lu MiB)%s",
+		a.lo.ifname, mtu, a.umem_frames, qs[0].port.frame_size,
+		a.umem_frames * qs[0].port.frame_size >> 20,
+		qs[0].port.sg ? ", multi-buffer (XDP_USE_SG)" : "");
 	cli_catch_stop();
 	for (q = 0; q < a.queues; q++)
 		if (queue_start(&qs[q]))
