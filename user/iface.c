@@ -64,18 +64,20 @@ int iface_mtu(const char *ifname)
 /* The "peer_ifindex" statistic a veth reports (`ethtool -S`), or 0. */
 static int veth_peer_ifindex(const char *ifname)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
+	/* the header and its one data word, in a buffer: a struct holding
+	 * ethtool_sset_info (flexible array) is a GNU extension clang refuses */
+	__u64 buf[(sizeof(struct ethtool_sset_info) + sizeof(__u32) + 7) / 8] = {};
+	struct ethtool_sset_info *sset = (void *)buf;
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_stats *stats = NULL;
 	int ret = 0;
 	__u32 i, n;
 
-	if (ethtool(ifname, &sset) || !sset.hdr.sset_mask)
+	sset->cmd = ETHTOOL_GSSET_INFO;
+	sset->sset_mask = 1ULL << ETH_SS_STATS;
+	if (ethtool(ifname, sset) || !sset->sset_mask)
 		return 0;
-	n = sset.len;
+	n = sset->data[0];
 	if (!n || n > 4096)
 		return 0;
 	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
