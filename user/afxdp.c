@@ -65,8 +65,11 @@ int afxdp_open(struct afxdp *p, const struct afxdp_opts *o)
 	memset(p, 0, sizeof(*p));
 	p->nframes = o->nframes;
 	p->st = o->st;
-	if (o->mtu > AFXDP_MTU_MAX)
+	if (o->mtu > AFXDP_MTU_MAX) {
+		pr_err("%s: MTU %u is above the %d xtcp serves", o->ifname, o->mtu,
+		       AFXDP_MTU_MAX);
 		return -EMSGSIZE;
+	}
 	err = geometry(p, o);
 	if (err)
 		goto out;
@@ -178,13 +181,18 @@ static void rx_gather_part(struct afxdp *p, const struct xdp_desc *d)
 			p->rx_dropping = true;
 			return;
 		}
+		/* no socket without XDP_USE_SG is handed parts */
+		if (!p->rx_gather) {
+			p->st->drop_rx_long++;
+			p->rx_dropping = true;
+			return;
+		}
 		memcpy(p->rx_gather + GATHER_META - sizeof(*m), m, sizeof(*m));
 	}
 	if (p->rx_dropping)
 		return;
-	/* no socket without XDP_USE_SG sees a part; one with it never sees
-	 * more than the MTU, unless the MTU grew under it */
-	if (!p->rx_gather || d->len > p->max_frame - p->rx_len) {
+	/* never more than the MTU allows, unless it grew under a running serve */
+	if (d->len > p->max_frame - p->rx_len) {
 		p->st->drop_rx_long++;
 		p->rx_dropping = true;
 		return;

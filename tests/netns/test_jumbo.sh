@@ -6,6 +6,7 @@
 # size, gathering and splitting frames of three UMEM frames each, and
 # leaves every UMEM frame where it belongs; an MTU above what it serves is
 # refused; at MTU 3818, the most one 4 KiB frame holds, no frame is split.
+# A frame longer than the MTU serve started with is dropped and counted.
 # Between 1500 and 9000 the engine's own segments stay at 1448: a cookie
 # carries the client's MSS as an index into a table (include/xtcp/cookie.h)
 # whose entries jump from 1460 to 8960.
@@ -110,6 +111,33 @@ read -r sin bin < <(engine_json "e['segs_in'], e['bytes_in']" | tr -d '(),')
 echo "  engine: $sin segments in, $(( bin / sin )) payload bytes each on average"
 check "the engine took them whole: above 1448 bytes a segment" [ $(( bin / sin )) -gt 1448 ]
 check "each frame in one UMEM frame" [ "$(engine_json "e['rx_multi'] + e['tx_multi']")" -eq 0 ]
+check "stop serve" stop_serve
+
+# A frame longer than the MTU serve started with (the MTU raised under it):
+# gathered parts overflow, the frame is dropped and counted, the frames
+# after it are read as before, and no UMEM frame is lost.
+check "both ends at MTU 4000" netns_mtu 4000
+check "serve echo at MTU 4000" start_serve --port 7 --app echo --time-wait 1
+check "multi-buffer from MTU 3819 up" grep -q "MTU 4000: .*multi-buffer" "$LOG"
+coproc HOLD { in_cli timeout 60 python3 "$CLIENT" hold "$SRV4" 7; }
+read -r -t 10 lport <&"${HOLD[0]}"
+echo "first line" >&"${HOLD[1]}"
+read -r -t 10 same <&"${HOLD[0]}"
+check "a connection echoes (local port ${lport:-?})" [ "${same:-}" = same ]
+check "MTU raised to 9000 under the running serve" netns_mtu 9000
+in_cli timeout 10 hping3 -q -A -s "${lport:-1}" -k -p 7 -d 8000 -c 20 -i u2000 \
+	"$SRV4" >/dev/null 2>&1
+sleep 0.5
+long=$(engine_json "e['drop_rx_long']")
+echo "  20 frames of 8054 bytes on the live flow: drop_rx_long $long"
+check "each counted as too long" [ "${long:-0}" -eq 20 ]
+echo "after them" >&"${HOLD[1]}"
+read -r -t 10 same <&"${HOLD[0]}"
+check "the live connection still echoes" [ "${same:-}" = same ]
+exec {HOLD[1]}>&-
+wait "$HOLD_PID" 2>/dev/null
+sleep 1.5
+check "every UMEM frame accounted for" frames_accounted
 check "stop serve" stop_serve
 
 check_done "netns/jumbo"
