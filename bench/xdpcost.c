@@ -103,7 +103,7 @@ static int time_harnessed(struct cost *c, const char *what, int fd,
 {
 	int hfd = bpf_program__fd(c->h->progs.xdp_cost);
 	int tfd = bpf_map__fd(c->h->maps.cost_target);
-	__u32 zero = 0, pfd = (__u32)bpf_program__fd(c->pass->progs.xdp_pass);
+	__u32 zero = 0, pfd = (__u32)bpf_program__fd(c->pass->progs.xdp_pass_frags);
 	__u32 total;
 	int err;
 
@@ -184,7 +184,7 @@ static int one_rep(struct cost *c, int rep)
 	row("xdp_pass", "floor", rep, pass_ns);
 	row("reflector", "floor", rep, refl_ns);
 	err = time_harnessed(c, "reflector (harness)",
-			     bpf_program__fd(c->refl->progs.xdp_reflect), syn,
+			     bpf_program__fd(c->refl->progs.xdp_reflect_frags), syn,
 			     syn_len, 0, NULL, XDP_TX, pass_ns, &ns, &base);
 	if (err)
 		return err;

@@ -8,6 +8,10 @@
  *   headers walked only to learn whether they hide TCP to a served port;
  *   TCP with doff 5..15 and its options (MSS, window scale, SACK-permitted,
  *   timestamps; others skipped by their length).
+ * Headers are read from the linear part of the frame only (data..data_end);
+ * a multi-buffer (jumbo) frame's payload may go on into frags, which only
+ * the lengths (frame_len) count. A header that reaches into frags reads as
+ * truncated.
  */
 #ifndef XTCP_BPF_PARSE_H
 #define XTCP_BPF_PARSE_H
@@ -54,6 +58,9 @@ struct pkt {
 	__u32 ip_hlen;		/* IPv4 ihl * 4, or 40 */
 	__u32 tcp_len;		/* TCP header + payload, per the IP length */
 	__u32 tcp_hlen;		/* doff * 4 */
+	__u32 frame_len;	/* the whole frame: the linear part (data to
+				 * data_end, where every header must be) and
+				 * any frags of a multi-buffer frame */
 	__u32 seq;		/* host order */
 	__u32 ack;
 	__u16 window;
@@ -200,11 +207,10 @@ static __always_inline int parse_ipv6(struct pkt *p, __u32 *ip_len)
 static __always_inline int parse_tcp(struct pkt *p, __u32 ip_len)
 {
 	struct tcphdr *th = p->data + (p->l4_off & PKT_OFF_MASK);
-	__u32 frame_len = p->data_end - p->data;
 
 	if ((void *)(th + 1) > p->data_end)
 		return XTCP_STAT_drop_tcp_trunc;
-	if (ip_len < p->ip_hlen + sizeof(*th) || p->l3_off + ip_len > frame_len)
+	if (ip_len < p->ip_hlen + sizeof(*th) || p->l3_off + ip_len > p->frame_len)
 		return XTCP_STAT_drop_ip_len;
 	p->tcp_len = ip_len - p->ip_hlen;
 	p->tcp_hlen = th->doff * 4;

@@ -9,3 +9,11 @@ int xdp_reflect(struct xdp_md *ctx)
 {
 	return reflect(ctx);
 }
+
+/* The same as a multi-buffer program: the cost harness tail-calls it, and
+ * a tail call needs both programs to agree on xdp.frags. */
+SEC("xdp.frags")
+int xdp_reflect_frags(struct xdp_md *ctx)
+{
+	return reflect(ctx);
+}

@@ -54,8 +54,10 @@ static __always_inline int reply_resize(struct pkt *p, struct reply *r)
 
 	if (front > 0 && bpf_xdp_adjust_head(p->ctx, front))
 		return XTCP_STAT_drop_resize;
+	/* against the whole frame: on a multi-buffer frame, shrinking the
+	 * tail drops frags first, and the reply fits in the linear part */
 	delta = (int)(p->l3_off + ip_new + sizeof(struct tcphdr) + r->optlen) -
-		(int)(p->ctx->data_end - p->ctx->data);
+		(int)bpf_xdp_get_buff_len(p->ctx);
 	if (delta && bpf_xdp_adjust_tail(p->ctx, delta)) {
 		if (delta < 0 || !r->mss_first)
 			return XTCP_STAT_drop_resize;

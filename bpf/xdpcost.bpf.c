@@ -27,7 +27,8 @@ struct {
 /* xtcp's own flows map, shared by fd from userspace (bpf_map__reuse_fd) */
 #include "flows.h"
 
-SEC("xdp")
+/* xdp.frags as xtcp_xdp is: a tail call needs both sides to agree on it */
+SEC("xdp.frags")
 int xdp_cost(struct xdp_md *ctx)
 {
 	__u32 len = cost.len & (XTCP_COST_FRAME_MAX - 1), have;
@@ -35,7 +36,7 @@ int xdp_cost(struct xdp_md *ctx)
 
 	if (meta > 0 && bpf_xdp_adjust_meta(ctx, meta))
 		return XDP_ABORTED;
-	have = ctx->data_end - ctx->data;
+	have = (__u32)bpf_xdp_get_buff_len(ctx);
 	if (have != len && bpf_xdp_adjust_tail(ctx, (int)len - (int)have))
 		return XDP_ABORTED;
 	if (len < 14 || bpf_xdp_store_bytes(ctx, 0, cost.frame, len))

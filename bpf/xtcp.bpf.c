@@ -182,11 +182,14 @@ static __always_inline int stage_port(struct pkt *p, const struct xtcp_config *c
 	return p->pending_drop;
 }
 
-/* RFC 1071 checks of a SYN before answering it: a SYN is small. */
+/* RFC 1071 checks of a SYN before answering it: a SYN is small, and all
+ * in the linear part (a SYN running into frags is a long one). */
 static __always_inline int syn_checksums(struct pkt *p)
 {
 	__u64 sum = 0;
 
+	if (p->frame_len != (__u32)(p->data_end - p->data))
+		return XTCP_STAT_drop_syn_long;
 	if (!p->v6 &&
 	    (!csum_pkt(p->data, p->data_end, p->l3_off, p->ip_hlen, &sum) ||
 	     csum_fold(sum) != 0xffff))
@@ -609,13 +612,20 @@ static __always_inline int process(struct pkt *p)
 	return classify(p, cfg);
 }
 
-SEC("xdp")
+/*
+ * xdp.frags (BPF_F_XDP_HAS_FRAGS): the program takes multi-buffer frames,
+ * which is what lets it attach to an interface with a jumbo MTU (veth
+ * refuses a program without it above about 3,500 bytes). Headers are in
+ * the linear part; frame_len counts the frags too.
+ */
+SEC("xdp.frags")
 int xtcp_xdp(struct xdp_md *ctx)
 {
 	struct pkt p = {
 		.ctx = ctx,
 		.data = (void *)(long)ctx->data,
 		.data_end = (void *)(long)ctx->data_end,
+		.frame_len = (__u32)bpf_xdp_get_buff_len(ctx),
 		.pending_drop = XTCP_CONTINUE,
 	};
 	int stat = process(&p);

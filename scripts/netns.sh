@@ -149,9 +149,9 @@ xdp_counter() {
 # ---- `xtcp serve` in the server namespace, for tests (output in $LOG) ----
 SERVE_PID=
 start_serve() { # ARGS... ; waits for the "serving" line
-	# the last serve's "serving" line must not count for this one
+	# nsenter itself, not the in_srv function: $! must be xtcp's pid;
+	# LOG emptied first, or a previous serve's line may answer the wait
 	: >"$LOG"
-	# nsenter itself, not the in_srv function: $! must be xtcp's pid
 	nsenter --net=/run/netns/"$NS_SRV" "$XTCP" serve "$VETH_SRV" "$@" >"$LOG" 2>&1 &
 	SERVE_PID=$!
 	for _ in $(seq 300); do
@@ -185,4 +185,15 @@ conns() {
 import json, sys; e = json.load(sys.stdin)['engine']
 skip = 'conn_time_wait' if '${1:-}' == 'live' else ''
 print(sum(v for k, v in e.items() if k.startswith('conn_') and k != skip))"
+}
+
+# Both ends of the pair to MTU. A veth takes only a multi-buffer XDP
+# program (xdp.frags) once its peer's MTU passes about 3,500: the client's
+# XDP_PASS goes back on as one.
+netns_mtu() { # MTU
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv off
+	ip -n "$NS_SRV" link set dev "$VETH_SRV" mtu "$1" &&
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" mtu "$1" &&
+	ip -n "$NS_CLI" link set dev "$VETH_CLI" xdpdrv \
+		obj "$BUILD/bpf/pass.bpf.o" sec xdp.frags
 }

@@ -48,10 +48,24 @@ int iface_rx_queues(const char *ifname)
 	return (int)(ch.rx_count + ch.combined_count) ?: -EOPNOTSUPP;
 }
 
+int iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
 /* The "peer_ifindex" statistic a veth reports (`ethtool -S`), or 0. */
 static int veth_peer_ifindex(const char *ifname)
 {
-	/* the header and room for the one count asked for */
+	/* the header and its one data word, in a buffer: a struct holding
+	 * ethtool_sset_info (flexible array) is a GNU extension clang refuses */
 	__u64 buf[(sizeof(struct ethtool_sset_info) + sizeof(__u32) + 7) / 8] = {};
 	struct ethtool_sset_info *sset = (void *)buf;
 	struct ethtool_gstrings *names = NULL;

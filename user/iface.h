@@ -10,6 +10,9 @@
  */
 int iface_rx_queues(const char *ifname);
 
+/* The MTU of ifname, or a negative errno. */
+int iface_mtu(const char *ifname);
+
 /* A veth's peer, as far as this namespace can see it. */
 struct veth_peer {
 	int ifindex;		/* in the peer's own namespace */

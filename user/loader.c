@@ -25,22 +25,10 @@
 #include "xtcp.skel.h"
 #include "addrs.h"
 #include "listeners.h"
+#include "iface.h"
 #include "log.h"
 #include "loader.h"
 #include "pins.h"
-
-static int if_mtu(const char *ifname)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
-	close(fd);
-	return mtu;
-}
 
 /* The addresses served: --addr's, or the interface's own now (serve keeps
  * them current with loader_sync_addrs). */
@@ -243,7 +231,7 @@ int loader_attach(const struct loader_opts *o, struct loader *l)
 		pr_err("%s: no such interface", o->ifname);
 		return -ENODEV;
 	}
-	mtu = if_mtu(o->ifname);
+	mtu = iface_mtu(o->ifname);
 	if (mtu < 0) {
 		pr_err("%s: cannot read MTU: %s", o->ifname, strerror(-mtu));
 		return mtu;

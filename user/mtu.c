@@ -16,21 +16,9 @@
 #include <bpf/bpf.h>
 
 #include "afxdp.h"
+#include "iface.h"
 #include "log.h"
 #include "mtu.h"
-
-static int read_mtu(const char *ifname)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
-	close(fd);
-	return mtu;
-}
 
 int mtu_watch_init(struct mtu_watch *w, const char *ifname, __u16 mss_cap,
 		   int config_fd, struct queue *qs, unsigned long nqueues)
@@ -38,15 +26,16 @@ int mtu_watch_init(struct mtu_watch *w, const char *ifname, __u16 mss_cap,
 	*w = (struct mtu_watch){ .ifname = ifname, .mss_cap = mss_cap,
 				 .config_fd = config_fd, .qs = qs,
 				 .nqueues = nqueues };
-	w->mtu = read_mtu(ifname);
+	w->mtu = iface_mtu(ifname);
 	return w->mtu < 0 ? w->mtu : 0;
 }
 
 /* RFC 9293 3.7.1: what fits in the MTU without options, as attach does;
- * never above --mss, nor above what an AF_XDP frame holds */
+ * never above --mss, nor above the frames the sockets were opened for (an
+ * MTU raised past them needs a new serve: their UMEM is laid out) */
 static __u16 mss_for(const struct mtu_watch *w, int mtu, int hdr)
 {
-	int mss = mtu - hdr, frame = AFXDP_FRAME_SIZE - 256 - 22 - hdr;
+	int mss = mtu - hdr, frame = (int)w->qs[0].port.max_frame - AFXDP_L2_EXTRA - hdr;
 
 	if (mss > frame)
 		mss = frame;
@@ -72,7 +61,7 @@ void mtu_watch_poll(struct mtu_watch *w)
 	struct xtcp_config cfg;
 	struct set_mss m;
 	__u32 zero = 0;
-	int mtu = read_mtu(w->ifname);
+	int mtu = iface_mtu(w->ifname);
 	unsigned long q;
 
 	if (mtu <= 0 || mtu == w->mtu)

@@ -226,18 +226,14 @@ static __u32 rx_burst(struct queue *q, __u64 now)
 	p->st->umem_fill -= n;
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
-		__u8 *pkt = xsk_umem__get_data(p->area, d->addr);
-		const struct xtcp_meta *m = (const void *)(pkt - sizeof(*m));
+		const struct xtcp_meta *m;
+		__u32 len;
+		/* NULL: a part of a jumbo frame, or a frame dropped (counted) */
+		__u8 *pkt = afxdp_rx_frame(p, d, &len, &m);
 
 		addrs[i] = d->addr;
-		/* the XDP program puts metadata in front of every frame it
-		 * redirects; without it the frame did not come from xtcp */
-		if ((d->addr & (AFXDP_FRAME_SIZE - 1)) < sizeof(*m) ||
-		    m->magic != XTCP_META_MAGIC) {
-			p->st->drop_meta++;
-			continue;
-		}
-		tcp_input(q->eng, pkt, d->len, m, now);
+		if (pkt)
+			tcp_input(q->eng, pkt, len, m, now);
 	}
 	xsk_ring_cons__release(&p->rx, n);
 	p->st->rx_frames += n;

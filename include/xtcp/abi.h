@@ -294,10 +294,14 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(xsk_tx_ring_empty, COUNT, "times the kernel found the TX ring empty") \
 	X(flows_orphaned, COUNT, "flows no connection owned 1 s after XDP inserted them: removed") \
 	X(flows_prompted, COUNT, "of them, whose client was asked for an ACK (a live one is born from it)") \
+	X(rx_multi, COUNT, "jumbo frames received in several UMEM frames (XDP_USE_SG)") \
+	X(tx_multi, COUNT, "jumbo frames sent in several UMEM frames (XDP_USE_SG)") \
+	X(drop_rx_long, COUNT, "frames longer than the MTU allows, dropped") \
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
-	X(umem_frames, GAUGE, "UMEM frames in all")
+	X(umem_frames, GAUGE, "UMEM frames in all")			\
+	X(umem_bytes, GAUGE, "UMEM bytes: frames of 2048, of 4096 for a jumbo MTU")
 
 enum xtcp_engine_stat {
 #define XTCP_ENGINE_STAT_ENUM(name, kind, desc) XTCP_ENGINE_##name,

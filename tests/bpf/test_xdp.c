@@ -34,7 +34,7 @@ static int ncpus;
 
 struct run {
 	int retval;
-	__u8 out[4096];
+	__u8 out[16384];	/* a jumbo frame and its metadata */
 	__u32 out_len;
 	struct xdp_md ctx_out;
 	int stat;		/* the one counter that moved, -1 if not one */
@@ -450,6 +450,95 @@ static void test_handshake(void)
 		}
 	}
 	set_config(XTCP_CFG_ECN);
+	xsk_teardown();
+}
+
+/*
+ * Multi-buffer frames (the program is xdp.frags): BPF_PROG_TEST_RUN puts
+ * what passes about 3,500 bytes in frags, as veth does at a jumbo MTU.
+ * Lengths count the frags; replies shrink them away; a SYN into frags is
+ * a long one.
+ */
+static void test_multibuffer(void)
+{
+	static __u8 frame[9100];
+	struct frame_spec s, a;
+	struct frame_view v;
+	const __u8 *o;
+	size_t len;
+	struct run r;
+	__u32 ol;
+	int err, v6;
+
+	err = xsk_setup();
+	CHECK(!err, "AF_XDP socket on a private loopback: %s", strerror(-err));
+	if (err)
+		return;
+	for (v6 = 0; v6 <= 1; v6++) {
+		spec_all_opts(&s, v6);
+		s.sport = (__u16)(44000 + v6);
+		check_syn_ack("jumbo: SYN", &s, &v);
+		frame_third_ack(&s, &v, &a);
+		a.flags = TCPHDR_ACK | TCPHDR_PSH;
+		a.payload_len = v6 ? 8928 : 8948;	/* MTU 9000 with timestamps */
+		len = frame_build(&a, frame, sizeof(frame));
+		CHECK_EQ(len, 9014, "jumbo: a frame of MTU 9000");
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_REDIRECT, "jumbo: third ACK with 8948 bytes");
+		CHECK_EQ(r.stat, XTCP_STAT_flow_new, "jumbo: counted as flow_new");
+		o = run_data(&r, &ol);
+		CHECK(ol == len && !memcmp(o, frame, len), "jumbo: frame kept whole");
+		a.seq += (__u32)a.payload_len;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_REDIRECT, "jumbo: next segment of the flow");
+		CHECK_EQ(r.stat, XTCP_STAT_flow, "jumbo: counted as flow");
+		o = run_data(&r, &ol);
+		CHECK(ol == len && !memcmp(o, frame, len), "jumbo: segment kept whole");
+	}
+	/* an IP length past the whole frame is still a bad length */
+	spec_all_opts(&a, 0);
+	a.payload_len = 8948;
+	len = frame_build(&a, frame, sizeof(frame));
+	frame[16] = 0x23;	/* IPv4 total length 9000 -> 9024 (frame 9014) */
+	frame[17] = 0x40;
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_drop_ip_len, "jumbo: IP length past the frame");
+	/* a jumbo ACK with a bad cookie: the RST is 54 bytes, frags gone */
+	set_config(XTCP_CFG_ECN | XTCP_CFG_BAD_ACK_RST);
+	spec_all_opts(&a, 0);
+	a.sport = 44100;
+	a.flags = TCPHDR_ACK;
+	a.ack = 12345;
+	a.payload_len = 8948;
+	len = frame_build(&a, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.retval, XDP_TX, "jumbo: bad ACK answered");
+	CHECK_EQ(r.stat, XTCP_STAT_rst_bad_ack, "jumbo: counted as rst_bad_ack");
+	o = run_data(&r, &ol);
+	CHECK_EQ(ol, 54, "jumbo: RST of 54 bytes, frags dropped");
+	CHECK(!frame_parse(o, ol, &v) && v.flags == TCPHDR_RST && v.tcp_len == 20 &&
+	      v.ip_csum_ok && v.tcp_csum_ok, "jumbo: RST parses, checksums right");
+	set_config(XTCP_CFG_ECN);
+	/* a SYN with a jumbo payload: too long to checksum here */
+	spec_all_opts(&s, 0);
+	s.sport = 44200;
+	s.payload_len = 8000;
+	len = frame_build(&s, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK(r.retval == XDP_DROP && r.stat == XTCP_STAT_drop_syn_long,
+	      "jumbo: SYN with 8000 bytes dropped as drop_syn_long");
+	/* not ours: passed untouched */
+	spec_all_opts(&s, 0);
+	s.dport = 8081;	/* neither 80, 443 nor KPORT */
+	s.flags = TCPHDR_ACK;
+	s.payload_len = 8948;
+	len = frame_build(&s, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	o = run_data(&r, &ol);
+	CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_port && ol == len &&
+	      !memcmp(o, frame, len), "jumbo: unserved port passed whole (%d %d %u/%zu)",
+	      r.retval, r.stat, ol, len);
 	xsk_teardown();
 }
 
@@ -1058,6 +1147,7 @@ int main(void)
 	test_syn_variants();
 	test_handshake();
 	test_addrs();
+	test_multibuffer();
 	test_malformed();
 	test_icmp();
 	test_kernel_port();

@@ -3,7 +3,8 @@
 """Real Linux TCP clients for the netns tests, one subcommand per job.
 
   echo ADDR PORT MBYTES       send random bytes, read the echo concurrently,
-                              compare SHA-256 both ways
+                              compare SHA-256 both ways; prints the socket's
+                              send and receive MSS (TCP_INFO) at the end
   http-seq ADDR PORT N        N sequential GETs, each its own connection
   http-conc ADDR PORT N       N connections at once, one GET each
   hold ADDR PORT              connect, echo once, print the local port, then
@@ -18,12 +19,20 @@ Prints one summary line; exit status 0 only if every connection succeeded.
 import hashlib
 import os
 import socket
+import struct
 import sys
 import threading
 import time
 
 REQ = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 BODY = b"Hello from xtcp\n"
+
+
+def tcp_mss(s):
+    """tcpi_snd_mss and tcpi_rcv_mss (the largest segment seen from the
+    peer), from struct tcp_info: 8 bytes of u8 fields, rto, ato, then these"""
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 24)
+    return struct.unpack_from("=II", info, 16)
 
 
 def echo(addr, port, mbytes):
@@ -52,10 +61,12 @@ def echo(addr, port, mbytes):
         left -= len(chunk)
     t.join()
     dt = time.monotonic() - t0
+    snd_mss, rcv_mss = tcp_mss(s)
     s.close()
     ok = got == total and got_hash.digest() == sent_hash.digest()
     print(f"echo: sent {total} received {got} sha256 {'equal' if ok else 'DIFFER'}"
-          f" in {dt:.2f}s ({2 * total * 8 / dt / 1e6:.0f} Mbit/s both ways)")
+          f" in {dt:.2f}s ({2 * total * 8 / dt / 1e6:.0f} Mbit/s both ways)"
+          f" mss {snd_mss} rcvmss {rcv_mss}")
     return ok
 
 

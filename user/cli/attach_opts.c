@@ -207,14 +207,14 @@ void veth_notices(const char *ifname)
 		pr_info("%s: a veth whose peer (ifindex %d) is in another namespace: "
 			"there, run `ethtool -K PEER tx off` and attach an XDP program "
 			"to PEER (e.g. `ip link set dev PEER xdpdrv obj pass.bpf.o sec "
-			"xdp`), or SYN-ACKs wait in its ring and its SYNs are dropped "
+			"xdp.frags`), or SYN-ACKs wait in its ring and its SYNs are dropped "
 			"for partial checksums", ifname, p.ifindex);
 		return;
 	}
 	if (!p.has_xdp)
 		pr_warn("%s: veth peer %s has no XDP program: SYN-ACKs will wait in "
 			"its ring; attach one (e.g. `ip link set dev %s xdpdrv obj "
-			"pass.bpf.o sec xdp`)", ifname, p.name, p.name);
+			"pass.bpf.o sec xdp.frags`)", ifname, p.name, p.name);
 	if (p.tx_csum)
 		pr_warn("%s: veth peer %s leaves TCP checksums partial (TX "
 			"offload on) and xtcp drops such SYNs: `ethtool -K %s tx off`",

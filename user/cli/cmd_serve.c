@@ -56,8 +56,9 @@ static void usage(FILE *f)
 "      --max-conns N          connections per queue; beyond, RST (default 16384)\n"
 "      --sndbuf BYTES         send buffer per connection (default 262144)\n"
 "      --rcvbuf BYTES         receive buffer per connection (default 262144)\n"
-"      --umem-frames N        AF_XDP frames of %d bytes per queue, a power\n"
-"                             of two (default 16384: 32 MiB)\n"
+"      --umem-frames N        AF_XDP frames per queue, a power of two\n"
+"                             (default 16384: 32 MiB of 2 KiB frames; 64 MiB\n"
+"                             of 4 KiB frames for an MTU above 1770)\n"
 "      --rx-ring N            of them, for RX: the AF_XDP RX and fill ring\n"
 "                             size, a power of two (default: half)\n"
 "      --xsk-mode MODE        auto (default), copy or zerocopy\n"
@@ -91,7 +92,7 @@ static void usage(FILE *f)
 "                             Durations take an ms suffix too (500ms); 0: none\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
-"  -h, --help                 this text\n", app_names(), AFXDP_FRAME_SIZE,
+"  -h, --help                 this text\n", app_names(),
 		tcp_cc_names(), attach_opts_help);
 }
 
@@ -427,6 +428,26 @@ static int pick_queues(struct serve_args *a)
 	return 0;
 }
 
+/*
+ * The MTU sizes the UMEM frames (afxdp.h): up to AFXDP_MTU_MAX, jumbo
+ * frames included; read once, so an MTU raised while serving is not seen
+ * (its longer frames are dropped and counted).
+ */
+static int check_mtu(const char *ifname, int *mtu)
+{
+	*mtu = iface_mtu(ifname);
+	if (*mtu < 0) {
+		pr_err("%s: cannot read MTU: %s", ifname, strerror(-*mtu));
+		return -1;
+	}
+	if (*mtu > AFXDP_MTU_MAX) {
+		pr_err("%s: MTU %d is above the %d xtcp serves (ip link set %s mtu %d)",
+		       ifname, *mtu, AFXDP_MTU_MAX, ifname, AFXDP_MTU_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* The engine answers exactly as the XDP program was configured. */
 static int engine_cfg_from_maps(struct xtcp *skel, struct tcp_cfg *tc)
 {
@@ -531,7 +552,7 @@ int cmd_serve(int argc, char **argv)
 	struct loader l = { .link_fd = -1 };
 	struct linkwatch lw = { .fd = -1 };
 	unsigned long q, opened = 0;
-	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1, n_engine = 0;
+	int err = -1, flows_fd, xsks_fd, i, ctl_fd = -1, metrics_fd = -1, n_engine = 0, mtu = 0;
 	__u16 engine_ports[64];
 	/* the queues stop on this, not on the signal: a drain outlives SIGTERM */
 	static volatile sig_atomic_t queues_stop;
@@ -548,7 +569,7 @@ int cmd_serve(int argc, char **argv)
 		if (a.lo.port_modes[i] != XTCP_PORT_KERNEL)
 			engine_ports[n_engine++] = a.lo.ports[i];
 	if (require_privs("serve") || pins_check_bpffs() || check_iface(a.lo.ifname) ||
-	    pick_queues(&a))
+	    pick_queues(&a) || check_mtu(a.lo.ifname, &mtu))
 		return EXIT_FAILURE;
 	if (pins_attached(a.lo.ifname)) {
 		pr_err("%s: xtcp is already attached (xtcp detach %s, or stop its serve)",
@@ -574,11 +595,6 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	if (engine_cfg_from_maps(l.skel, &a.tc))
 		goto out;
-	if (a.tc.mss4 + 40 + 22 > AFXDP_FRAME_SIZE - 256) {
-		pr_err("%s: MTU %u does not fit AF_XDP frames of %d bytes",
-		       a.lo.ifname, a.tc.mss4 + 40, AFXDP_FRAME_SIZE);
-		goto out;
-	}
 	a.tc.app = a.app;
 	/* the engine's counters: one mmaped slot per queue, read by stats */
 	slots_len = (size_t)XTCP_MAX_QUEUES * sizeof(*slots);
@@ -601,6 +617,7 @@ int cmd_serve(int argc, char **argv)
 			.queue = (__u32)q,
 			.nframes = (__u32)a.umem_frames,
 			.rx_frames = (__u32)a.rx_ring,
+			.mtu = (__u32)mtu,
 			.bind_flags = a.bind_flags,
 			.xsks_map_fd = xsks_fd,
 			.st = &slots[q],
@@ -611,6 +628,10 @@ int cmd_serve(int argc, char **argv)
 				     flows_fd, &queues_stop))
 			goto out;
 	}
+	pr_info("%s: MTU %d: UMEM of %lu frames of %u bytes per queue (%lu MiB)%s",
+		a.lo.ifname, mtu, a.umem_frames, qs[0].port.frame_size,
+		a.umem_frames * qs[0].port.frame_size >> 20,
+		qs[0].port.sg ? ", multi-buffer (XDP_USE_SG)" : "");
 	cli_catch_stop();
 	cli_catch_reload();
 	for (q = 0; q < a.queues; q++)
