@@ -13,6 +13,9 @@
 
 struct xtcp;
 
+/* --allow and --deny prefixes at attach; `xtcp acl` adds more later */
+#define LOADER_ACL_MAX 256
+
 struct loader_opts {
 	const char *ifname;
 	__u32 xdp_flags;		/* XDP_FLAGS_DRV_MODE or _SKB_MODE */
@@ -24,6 +27,9 @@ struct loader_opts {
 	__u8 cfg_flags;			/* XTCP_CFG_* */
 	bool have_secret;		/* else a random master secret */
 	__u64 secret[2];
+	__u32 replay_max;		/* replay guard entries; 0: XTCP_REPLAY_DEFAULT */
+	struct xtcp_acl_key allow[LOADER_ACL_MAX], deny[LOADER_ACL_MAX];
+	int nallow, ndeny;		/* --allow, --deny prefixes */
 };
 
 struct loader {
@@ -34,6 +40,8 @@ struct loader {
 
 /* Configure a loaded program's maps as attach does, for an MTU of mtu. */
 int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu);
+/* Install o's --deny and --allow prefixes in the `acl` map. */
+int loader_fill_acl(int acl_fd, const struct loader_opts *o);
 int loader_attach(const struct loader_opts *o, struct loader *l);
 int loader_pin(struct loader *l, const char *ifname, bool pin_link);
 void loader_close(struct loader *l);

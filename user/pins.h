@@ -20,6 +20,8 @@
 #define PIN_XSKS "xsks"
 #define PIN_STATS "stats"
 #define PIN_ENGINE "engine"
+#define PIN_REPLAY "replay"
+#define PIN_ACL "acl"
 
 int pins_check_bpffs(void);
 /* XTCP_PIN_ROOT/nsINODE of this process's network namespace. */

@@ -18,6 +18,8 @@ struct queue {
 	struct afxdp port;
 	struct tcp_engine *eng;
 	int flows_fd;
+	int replay_fd;		/* the replay guard map; -1 (queue_open's
+				 * default): none. Set before queue_start. */
 	pthread_t thread;
 	bool running;
 	volatile sig_atomic_t *stop;

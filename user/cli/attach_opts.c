@@ -4,6 +4,7 @@
 #include <string.h>
 #include <linux/if_link.h>
 
+#include "acl.h"
 #include "cli.h"
 #include "iface.h"
 #include "listeners.h"
@@ -18,7 +19,22 @@ const char attach_opts_help[] =
 "      --bad-ack drop|rst     answer ACKs with a bad cookie (default drop)\n"
 "      --ecn on|off           accept ECN on SYNs with timestamps (default on)\n"
 "      --secret-file FILE     128-bit master secret, 32 hex digits; servers\n"
-"                             sharing it accept each other's cookies\n";
+"                             sharing it accept each other's cookies\n"
+"      --allow CIDR[,CIDR...] only these clients may connect (IPv4, IPv6;\n"
+"                             repeatable); with any allow prefix, every\n"
+"                             other client is denied\n"
+"      --deny CIDR[,CIDR...]  these clients may not connect; the longest\n"
+"                             matching prefix of both lists decides. Checked\n"
+"                             on SYNs and third ACKs in XDP, before netfilter\n"
+"                             (which never sees served ports); connections\n"
+"                             already open are kept. `xtcp acl` changes both\n"
+"                             lists at run time\n"
+"      --replay-max N         replay guard: ended handshakes remembered until\n"
+"                             their cookie expires (at most 2 min), so a copy\n"
+"                             of a client's first segment opens nothing\n"
+"                             (default 65536, 48 bytes + overhead each); when\n"
+"                             full the oldest are forgotten and their replay\n"
+"                             window reopens; no client is ever refused for it\n";
 
 void attach_opts_default(struct loader_opts *o)
 {
@@ -81,6 +97,15 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 	case ATTACH_OPT_ECN:
 		return on_off("--ecn", arg, "on", "off", &o->cfg_flags,
 			      XTCP_CFG_ECN);
+	case ATTACH_OPT_ALLOW:
+		return acl_parse_list(arg, o->allow, LOADER_ACL_MAX, &o->nallow) ? -1 : 0;
+	case ATTACH_OPT_DENY:
+		return acl_parse_list(arg, o->deny, LOADER_ACL_MAX, &o->ndeny) ? -1 : 0;
+	case ATTACH_OPT_REPLAY_MAX:
+		if (parse_uint("--replay-max", arg, 1, 1U << 24, &v))
+			return -1;
+		o->replay_max = (__u32)v;
+		return 0;
 	case ATTACH_OPT_SECRET:
 		if (parse_secret(arg, o->secret))
 			return -1;
@@ -107,7 +132,9 @@ void attach_notices(const struct loader_opts *o)
 				"connection: xtcp answers the port now", o->ifname,
 				o->ports[i], owner);
 	pr_info("%s: served ports bypass nftables and iptables: XDP answers them "
-		"before netfilter sees a packet", o->ifname);
+		"before netfilter sees a packet; filter clients with --allow/--deny "
+		"or `xtcp acl %s add|del|list` (%d allow, %d deny prefixes now)",
+		o->ifname, o->ifname, o->nallow, o->ndeny);
 	veth_notices(o->ifname);
 }
 

@@ -521,6 +521,7 @@ int cmd_serve(int argc, char **argv)
 		if (queue_open(&qs[q], &xo, &tc, a.lo.ports, a.lo.nports,
 				     flows_fd, &queues_stop))
 			goto out;
+		qs[q].replay_fd = bpf_map__fd(l.skel->maps.xtcp_replay);
 	}
 	cli_catch_stop();
 	for (q = 0; q < a.queues; q++)
