@@ -10,13 +10,15 @@ close:   an HTTP/1.0 request: the server answers and closes first (its
          TIME-WAIT), the client closes; replayed after WAIT seconds.
 abandon: SYN and SYN-ACK by hand, then RST|ACK (seq ISN + 1, ack cookie
          + 1), then the request with that cookie.
+late-ack: SYN and SYN-ACK by hand, then the command in $BETWEEN runs (an
+         ACL change), then the third ACK with the request.
 Prints one JSON line: what was replayed, and what the server sent to that
 port in the two seconds after: payload bytes, segments, and whether one
 acknowledged the replayed data (a server that took the replay ACKs it; the
 client's kernel then resets the connection it knows nothing of, which may
 come before the server's answer).
 """
-import json, os, random, socket, struct, sys, time
+import json, os, random, socket, struct, subprocess, sys, time
 
 from scapy.all import IP, IPv6, TCP, AsyncSniffer, conf, send, sr1
 
@@ -90,7 +92,8 @@ def by_socket(req, reset):
     return sport, fresh(first)
 
 
-def abandon():
+def handshake():
+    """SYN, SYN-ACK by hand: (sport, isn, cookie, ip)."""
     sport = random.randint(20000, 60000)
     isn = random.randint(0, 2**32 - 1)
     ip = L3(dst=addr)
@@ -99,7 +102,11 @@ def abandon():
     if synack is None or synack[TCP].flags != "SA":
         print(json.dumps({"error": "no SYN-ACK"}))
         sys.exit(1)
-    cookie = synack[TCP].seq
+    return sport, isn, synack[TCP].seq, ip
+
+
+def abandon():
+    sport, isn, cookie, ip = handshake()
     send(ip / TCP(sport=sport, dport=port, flags="RA", seq=isn + 1, ack=cookie + 1))
     time.sleep(0.2)
     return sport, ip / TCP(sport=sport, dport=port, flags="PA", seq=isn + 1,
@@ -112,6 +119,11 @@ elif mode == "close":
     sport, pkt = by_socket(REQ10, False)
 elif mode == "abandon":
     sport, pkt = abandon()
+elif mode == "late-ack":
+    sport, isn, cookie, ip = handshake()
+    subprocess.run(os.environ["BETWEEN"], shell=True, check=True)
+    pkt = ip / TCP(sport=sport, dport=port, flags="PA", seq=isn + 1,
+                   ack=cookie + 1, window=65535) / REQ11
 else:
     sys.exit(2)
 n, segs, acked = data_back(sport, pkt)
