@@ -138,6 +138,9 @@ static size_t syn_frame(int port, __u8 *buf, size_t cap, struct frame_spec *s)
 	return frame_build(s, buf, cap);
 }
 
+static int fill_acl(struct cost *c);
+static void clear_acl(struct cost *c);
+
 static int one_rep(struct cost *c, int rep)
 {
 	int xfd = bpf_program__fd(c->x->progs.xtcp_xdp);
@@ -182,6 +185,19 @@ static int one_rep(struct cost *c, int rep)
 	row("reflector_harnessed", "floor", rep, ns);
 	row("harness", "harness", rep, base);
 
+	/* with --acl, the same SYN right before with the ACL installed: the
+	 * pair, adjacent in time, shows what the ACL adds despite noise */
+	if (c->acl) {
+		err = fill_acl(c);
+		if (!err)
+			err = time_harnessed(c, "SYN -> SYN-ACK, ACL", xfd, syn,
+					     syn_len, 0, NULL, XDP_TX, pass_ns, &ns,
+					     &base);
+		clear_acl(c);
+		if (err)
+			return err;
+		row("syn_synack_acl", "xtcp", rep, ns);
+	}
 	err = time_harnessed(c, "SYN -> SYN-ACK", xfd, syn, syn_len, 0, NULL,
 			     XDP_TX, pass_ns, &ns, &base);
 	if (err)
@@ -267,6 +283,15 @@ static int fill_acl(struct cost *c)
 	return err;
 }
 
+static void clear_acl(struct cost *c)
+{
+	int fd = bpf_map__fd(c->x->maps.xtcp_acl);
+	struct xtcp_acl_key k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -275,8 +300,9 @@ static void usage(FILE *out)
 		"by BPF_PROG_TEST_RUN; CSV on stdout (root).\n\n"
 		"  -r, --repeat N   runs per timing (default 10000000)\n"
 		"  -n, --reps N     repetitions (default 5)\n"
-		"  -a, --acl N      install N ACL prefixes first (an allow list\n"
-		"                   holding the client; default 0: no ACL)\n"
+		"  -a, --acl N      also time the SYN with N ACL prefixes installed\n"
+		"                   (an allow list holding the client), right\n"
+		"                   before the same SYN without (syn_synack_acl)\n"
 		"  -h, --help       this text\n");
 }
 
@@ -341,8 +367,6 @@ int main(int argc, char **argv)
 	attach_opts_default(&lo);
 	lo.ports[lo.nports++] = 80;
 	err = loader_fill_maps(c.x, &lo, 1500);
-	if (!err)
-		err = fill_acl(&c);
 	if (err) {
 		pr_err("configuring xtcp's maps: %s", strerror(-err));
 		goto out;
