@@ -32,7 +32,7 @@ const char attach_opts_help[] =
 "      --replay-max N         replay guard: ended handshakes remembered until\n"
 "                             their cookie expires (at most 2 min), so a copy\n"
 "                             of a client's first segment opens nothing\n"
-"                             (default 65536, 48 bytes + overhead each); when\n"
+"                             (default 65536, 112 bytes each: 7 MB); when\n"
 "                             full the oldest are forgotten and their replay\n"
 "                             window reopens; no client is ever refused for it\n";
 
