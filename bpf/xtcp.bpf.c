@@ -7,8 +7,8 @@
  *   parse ─┬─ not ours ────────────────────────────► XDP_PASS
  *          ├─ malformed, to a served port ─────────► XDP_DROP (by reason)
  *          ├─ flow known ──────────────────────────► redirect xsks[queue]
+ *          ├─ SYN ─► client denied by the ACL ─────► XDP_DROP
  *          ├─ SYN ─► SYN-ACK, ISN = cookie ────────► XDP_TX
- *          ├─ SYN ─► client denied by the ACL ────► XDP_DROP
  *          ├─ RST|ACK ─► cookie valid ─► remember in replay ─► XDP_DROP
  *          └─ ACK ─► cookie valid ─┬─ replay, or client denied ─► XDP_DROP
  *                                  └─ insert flow ──► redirect xsks[queue]
@@ -381,7 +381,7 @@ static __always_inline int stage_replay(struct pkt *p,
 /*
  * Stage: an RST|ACK with no flow. When SEG.SEQ - 1 and SEG.ACK - 1 make a
  * valid cookie the client abandoned the handshake we answered: RFC 9293
- * 3.10.7.3 returns SYN-RECEIVED to LISTEN, so remember it in the replay
+ * 3.10.7.4 returns SYN-RECEIVED to LISTEN, so remember it in the replay
  * guard and a later segment with that cookie opens nothing. An RST without
  * ACK carries no cookie to check; acting on it would let anyone who forges
  * RSTs fill the guard (and evict what it holds), so it is only dropped.
