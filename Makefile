@@ -151,10 +151,10 @@ $(B)/tests/unit/%: tests/unit/%.c tests/lib/check.h $(CORE_HDRS) $(TEST_LIB) $(S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(TEST_LIB) $(SIM_LIB) $(CORE_OBJS) -o $@ -lm
 
-$(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB)
+$(B)/tests/bpf/%: tests/bpf/%.c tests/lib/check.h $(HDRS) $(SKELS) $(XSK_LIB) $(USER_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib $< $(XSK_LIB) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser $< $(XSK_LIB) $(USER_LIB) -o $@ $(LDLIBS)
 
 $(SAN)/%.o: %.c $(CORE_HDRS)
 	$(call msg,CC-SAN,$@)

@@ -31,9 +31,11 @@
 #include "cli/cli.h"
 #include "addrs.h"
 #include "loader.h"
+#include "acl.h"
 #include "log.h"
 
 struct cost {
+	int acl;		/* prefixes installed (--acl) */
 	struct xtcp *x;
 	struct pass *pass;
 	struct reflect *refl;
@@ -146,6 +148,8 @@ static size_t syn_frame(int port, __u8 *buf, size_t cap, struct frame_spec *s)
 }
 
 static int kernel_rep(struct cost *c, int rep, __u32 pass_ns);
+static int fill_acl(struct cost *c);
+static void clear_acl(struct cost *c);
 
 static int one_rep(struct cost *c, int rep)
 {
@@ -191,6 +195,19 @@ static int one_rep(struct cost *c, int rep)
 	row("reflector_harnessed", "floor", rep, ns);
 	row("harness", "harness", rep, base);
 
+	/* with --acl, the same SYN right before with the ACL installed: the
+	 * pair, adjacent in time, shows what the ACL adds despite noise */
+	if (c->acl) {
+		err = fill_acl(c);
+		if (!err)
+			err = time_harnessed(c, "SYN -> SYN-ACK, ACL", xfd, syn,
+					     syn_len, 0, NULL, XDP_TX, pass_ns, &ns,
+					     &base);
+		clear_acl(c);
+		if (err)
+			return err;
+		row("syn_synack_acl", "xtcp", rep, ns);
+	}
 	err = time_harnessed(c, "SYN -> SYN-ACK", xfd, syn, syn_len, 0, NULL,
 			     XDP_TX, pass_ns, &ns, &base);
 	if (err)
@@ -215,6 +232,31 @@ static int one_rep(struct cost *c, int rep)
 		return err;
 	row("flow_redirect", "xtcp", rep, ns);
 	bpf_map__delete_elem(c->x->maps.xtcp_flows, &key, sizeof(key), 0);
+
+	/* a forged ACK (what a flood of them costs): the cookie check fails */
+	a.ack += 1;
+	ack_len = frame_build(&a, ack, sizeof(ack));
+	err = time_harnessed(c, "forged ACK -> drop", xfd, ack, ack_len, 0,
+			     NULL, XDP_DROP, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("ack_bad_cookie", "xtcp", rep, ns);
+	a.ack -= 1;
+	ack_len = frame_build(&a, ack, sizeof(ack));
+	/* a replayed third ACK: the cookie validates, the guard refuses */
+	{
+		struct xtcp_replay_key rk = { .flow = key, .irs = s.seq };
+		struct xtcp_replay ent = { .expires_tai_ns = ~0ULL };
+
+		bpf_map__update_elem(c->x->maps.xtcp_replay, &rk, sizeof(rk), &ent,
+				     sizeof(ent), 0);
+		err = time_harnessed(c, "replayed third ACK -> drop", xfd, ack,
+				     ack_len, 0, NULL, XDP_DROP, pass_ns, &ns, &base);
+		bpf_map__delete_elem(c->x->maps.xtcp_replay, &rk, sizeof(rk), 0);
+		if (err)
+			return err;
+		row("ack_replay", "xtcp", rep, ns);
+	}
 	return kernel_rep(c, rep, pass_ns);
 }
 
@@ -296,6 +338,48 @@ static int kernel_sockets(struct cost *c, int fds[3])
 	return 0;
 }
 
+/*
+ * --acl N: N prefixes in the ACL, as an operator's might look: an allow
+ * list holding the frames' client (10.0.0.0/8) among N - 1 others, IPv4
+ * and IPv6 of assorted lengths, so every lookup walks a populated trie.
+ */
+static int fill_acl(struct cost *c)
+{
+	int fd = bpf_map__fd(c->x->maps.xtcp_acl), i, err;
+	unsigned seed = 1;
+	struct xtcp_acl_key k;
+	char cidr[64];
+
+	if (c->acl < 1)
+		return 0;
+	err = acl_parse("10.0.0.0/8", &k);
+	if (!err)
+		err = acl_add(fd, &k, XTCP_ACL_ALLOW);
+	for (i = 1; i < c->acl && !err; i++) {
+		if (i & 1)
+			snprintf(cidr, sizeof(cidr), "%u.%u.%u.0/%u",
+				 11 + rand_r(&seed) % 200, rand_r(&seed) % 256,
+				 rand_r(&seed) % 256, 16 + rand_r(&seed) % 9);
+		else
+			snprintf(cidr, sizeof(cidr), "2001:db8:%x:%x::/%u",
+				 rand_r(&seed) % 65536, rand_r(&seed) % 65536,
+				 40 + rand_r(&seed) % 25);
+		err = acl_parse(cidr, &k);
+		if (!err)
+			err = acl_add(fd, &k, i % 3 ? XTCP_ACL_DENY : XTCP_ACL_ALLOW);
+	}
+	return err;
+}
+
+static void clear_acl(struct cost *c)
+{
+	int fd = bpf_map__fd(c->x->maps.xtcp_acl);
+	struct xtcp_acl_key k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -304,6 +388,9 @@ static void usage(FILE *out)
 		"by BPF_PROG_TEST_RUN; CSV on stdout (root).\n\n"
 		"  -r, --repeat N   runs per timing (default 10000000)\n"
 		"  -n, --reps N     repetitions (default 5)\n"
+		"  -a, --acl N      also time the SYN with N ACL prefixes installed\n"
+		"                   (an allow list holding the client), right\n"
+		"                   before the same SYN without (syn_synack_acl)\n"
 		"  -h, --help       this text\n");
 }
 
@@ -312,6 +399,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "reps", required_argument, NULL, 'n' },
+		{ "acl", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -321,7 +409,7 @@ int main(int argc, char **argv)
 	int ch, i, err = 0, xsks_fd = -1, kfds[3] = { -1, -1, -1 };
 
 	log_init("xtcp-xdpcost", LOG_INFO);
-	while ((ch = getopt_long(argc, argv, "r:n:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:n:a:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (parse_uint("--repeat", optarg, 1, 1000000000, &v))
@@ -331,6 +419,11 @@ int main(int argc, char **argv)
 		case 'n':
 			if (parse_uint("--reps", optarg, 1, 1000, &reps))
 				return 1;
+			break;
+		case 'a':
+			if (parse_uint("--acl", optarg, 0, XTCP_ACL_MAX - 1, &v))
+				return 1;
+			c.acl = (int)v;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -10,8 +10,11 @@
  *          ├─ flow known ──────────────────────────► redirect xsks[queue]
  *          ├─ kernel port, the kernel has a socket ► XDP_PASS (established,
  *          │                                          TIME-WAIT: theirs)
+ *          ├─ SYN ─► client denied by the ACL ─────► XDP_DROP
  *          ├─ SYN ─► SYN-ACK, ISN = cookie ────────► XDP_TX
- *          └─ ACK ─► cookie valid ─┬─ engine port: insert flow ► redirect xsks[queue]
+ *          ├─ RST|ACK ─► cookie valid ─► remember in replay ─► XDP_DROP
+ *          └─ ACK ─► cookie valid ─┬─ replay, or client denied ─► XDP_DROP
+ *                                  ├─ engine port: insert flow ► redirect xsks[queue]
  *                                  └─ kernel port: metadata ───► XDP_PASS ─► tc
  *                                     (bpf/handoff.bpf.c assigns a request
  *                                      socket of the listener), or RST if
@@ -73,6 +76,30 @@ struct {
 } xtcp_keycache SEC(".maps");
 
 #include "flows.h"
+
+/*
+ * The replay guard: cookie handshakes that have ended, kept until their
+ * cookie expires (struct xtcp_replay_key). Written by the engine when a
+ * connection ends and here when a client abandons a handshake; read only
+ * for ACKs whose cookie validated, so neither SYNs nor forged ACKs pay for
+ * it. LRU: when full, the oldest entries go (their replay window reopens);
+ * a legitimate client is never refused for it. Sized by --replay-max.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XTCP_REPLAY_DEFAULT);
+	__type(key, struct xtcp_replay_key);
+	__type(value, struct xtcp_replay);
+} xtcp_replay SEC(".maps");
+
+/* The operator's --allow/--deny prefixes (struct xtcp_acl_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XTCP_ACL_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xtcp_acl_key);
+	__type(value, struct xtcp_acl);
+} xtcp_acl SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -507,6 +534,73 @@ static __always_inline int stage_handoff(struct pkt *p,
 }
 
 /*
+ * Stage: may this client open a connection? The longest matching prefix of
+ * the `acl` trie decides; no match allows. Consulted for SYNs and third
+ * ACKs only: a flow already open is not cut by a later deny (see README).
+ */
+static __always_inline int stage_acl(struct pkt *p)
+{
+	struct xtcp_acl_key k = { .prefixlen = 128 };
+	struct xtcp_acl *a;
+
+	__builtin_memcpy(k.addr, p->fk.client, sizeof(k.addr));
+	a = bpf_map_lookup_elem(&xtcp_acl, &k);
+	if (!a || a->verdict == XTCP_ACL_ALLOW)
+		return XTCP_CONTINUE;
+	return a->verdict == XTCP_ACL_DENY ? XTCP_STAT_drop_acl_deny
+					   : XTCP_STAT_drop_acl_not_allowed;
+}
+
+/*
+ * Stage: the replay guard, for an ACK whose cookie validated. A handshake
+ * of this tuple and client ISN ended while its cookie still validates: this
+ * ACK is a delayed duplicate or a capture, and opens nothing.
+ */
+static __always_inline int stage_replay(struct pkt *p,
+					const struct xtcp_config *cfg,
+					__u64 tai_ns)
+{
+	struct xtcp_replay_key k = { .irs = p->seq - 1 };
+	struct xtcp_replay *r;
+
+	k.flow = p->fk;
+	r = bpf_map_lookup_elem(&xtcp_replay, &k);
+	if (!r || r->expires_tai_ns <= tai_ns)
+		return XTCP_CONTINUE;
+	if (cfg->flags & XTCP_CFG_BAD_ACK_RST)
+		return ack_rst(p, XTCP_STAT_rst_replay);
+	return XTCP_STAT_drop_replay;
+}
+
+/*
+ * Stage: an RST|ACK with no flow. When SEG.SEQ - 1 and SEG.ACK - 1 make a
+ * valid cookie the client abandoned the handshake we answered: RFC 9293
+ * 3.10.7.4 returns SYN-RECEIVED to LISTEN, so remember it in the replay
+ * guard and a later segment with that cookie opens nothing. An RST without
+ * ACK carries no cookie to check; acting on it would let anyone who forges
+ * RSTs fill the guard (and evict what it holds), so it is only dropped.
+ */
+static __always_inline int stage_rst_ack(struct pkt *p)
+{
+	struct xtcp_replay_key k = { .irs = p->seq - 1 };
+	struct xtcp_replay r;
+	struct xtcp_keycache *kc;
+	__u64 tai_ns = bpf_ktime_get_tai_ns();
+	__u32 period = xtcp_cookie_period(tai_ns), mss_idx = 0;
+
+	kc = period_keys(period);
+	if (!kc)
+		return XTCP_STAT_drop_internal;
+	if (xtcp_cookie_check(kc->cur, kc->prev, period, &p->fk, p->v6,
+			      p->seq - 1, p->ack - 1, &mss_idx) != XTCP_COOKIE_OK)
+		return XTCP_STAT_drop_rst;
+	k.flow = p->fk;
+	r.expires_tai_ns = xtcp_cookie_expiry_ns(p->ack - 1, tai_ns);
+	bpf_map_update_elem(&xtcp_replay, &k, &r, BPF_ANY);
+	return XTCP_STAT_drop_rst_handshake;
+}
+
+/*
  * Stage: an ACK with no flow. If ack - 1 is a valid cookie for this tuple
  * and seq - 1, the handshake is complete: insert the flow and hand the
  * segment (it may carry data or a FIN) to the engine with what the SYN
@@ -518,7 +612,8 @@ static __always_inline int stage_ack(struct pkt *p,
 	struct xtcp_flow flow = {};
 	struct xtcp_meta *m;
 	struct xtcp_keycache *kc;
-	__u32 period = xtcp_cookie_period(bpf_ktime_get_tai_ns()), mss_idx = 0;
+	__u64 tai_ns = bpf_ktime_get_tai_ns();
+	__u32 period = xtcp_cookie_period(tai_ns), mss_idx = 0;
 	int ret;
 
 	ret = parse_tcp_opts(p);
@@ -534,6 +629,14 @@ static __always_inline int stage_ack(struct pkt *p,
 		return bad_ack(p, cfg, XTCP_STAT_drop_cookie_expired);
 	if (ret != XTCP_COOKIE_OK)
 		return bad_ack(p, cfg, XTCP_STAT_drop_bad_cookie);
+	/* every port, engine or kernel, passes here: after the cookie check,
+	 * so only a valid cookie pays for these lookups */
+	ret = stage_replay(p, cfg, tai_ns);
+	if (ret != XTCP_CONTINUE)
+		return ret;
+	ret = stage_acl(p);
+	if (ret != XTCP_CONTINUE)
+		return ret;
 	if (p->port_mode == XTCP_PORT_KERNEL)
 		return stage_handoff(p, cfg, mss_idx);
 	/* a draining server takes no one new: the client hears it at once
@@ -577,10 +680,14 @@ static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg
 	if (p->port_mode != XTCP_PORT_KERNEL &&
 	    bpf_map_lookup_elem(&xtcp_flows, &p->fk))
 		return stage_flow(p);
-	if (f & TCPHDR_SYN)
-		return f & TCPHDR_ACK ? XTCP_STAT_drop_syn_ack : stage_syn(p, cfg);
+	if (f & TCPHDR_SYN) {
+		if (f & TCPHDR_ACK)
+			return XTCP_STAT_drop_syn_ack;
+		ret = stage_acl(p);
+		return ret != XTCP_CONTINUE ? ret : stage_syn(p, cfg);
+	}
 	if (f & TCPHDR_RST)
-		return XTCP_STAT_drop_rst;
+		return f & TCPHDR_ACK ? stage_rst_ack(p) : XTCP_STAT_drop_rst;
 	if (!(f & TCPHDR_ACK))
 		return XTCP_STAT_drop_not_ack;
 	return stage_ack(p, cfg);

@@ -26,6 +26,7 @@
 #include "addrs.h"
 #include "listeners.h"
 #include "iface.h"
+#include "acl.h"
 #include "log.h"
 #include "loader.h"
 #include "pins.h"
@@ -119,6 +120,24 @@ int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu)
 	if (bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero),
 				 &keys, sizeof(keys), 0))
 		return -errno;
+	return loader_fill_acl(bpf_map__fd(skel->maps.xtcp_acl), o);
+}
+
+/* --deny first: the allow list's implied default comes with the allows. */
+int loader_fill_acl(int acl_fd, const struct loader_opts *o)
+{
+	int i, err;
+
+	for (i = 0; i < o->ndeny; i++) {
+		err = acl_add(acl_fd, &o->deny[i], XTCP_ACL_DENY);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < o->nallow; i++) {
+		err = acl_add(acl_fd, &o->allow[i], XTCP_ACL_ALLOW);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -251,7 +270,15 @@ int loader_attach(const struct loader_opts *o, struct loader *l)
 			goto out_close;
 	}
 
-	l->skel = xtcp__open_and_load();
+	l->skel = xtcp__open();
+	if (l->skel && o->replay_max)
+		bpf_map__set_max_entries(l->skel->maps.xtcp_replay, o->replay_max);
+	if (l->skel && xtcp__load(l->skel)) {
+		err = -errno;
+		xtcp__destroy(l->skel);
+		l->skel = NULL;
+		errno = -err;
+	}
 	if (!l->skel) {
 		err = -errno;
 		pr_err("loading the XDP program failed: %s%s", strerror(-err),
@@ -302,6 +329,7 @@ int loader_pin(struct loader *l, const char *ifname, bool pin_link)
 		MAP(PIN_FLOWS, xtcp_flows), MAP(PIN_XSKS, xtcp_xsks),
 		MAP(PIN_ADDRS, xtcp_addrs),
 		MAP(PIN_STATS, xtcp_stats), MAP(PIN_ENGINE, xtcp_engine),
+		MAP(PIN_REPLAY, xtcp_replay), MAP(PIN_ACL, xtcp_acl),
 #undef MAP
 	};
 	char path[PATH_MAX];

@@ -14,6 +14,9 @@
 struct xtcp;
 struct handoff;
 
+/* --allow and --deny prefixes at attach; `xtcp acl` adds more later */
+#define LOADER_ACL_MAX 256
+
 struct loader_opts {
 	const char *ifname;
 	__u32 xdp_flags;		/* XDP_FLAGS_DRV_MODE or _SKB_MODE */
@@ -30,6 +33,9 @@ struct loader_opts {
 	int naddrs;			/* --addr A,...: these; 0: the interface's */
 	struct xtcp_addr addrs[XTCP_MAX_ADDRS];
 	__u64 secret[2];
+	__u32 replay_max;		/* replay guard entries; 0: XTCP_REPLAY_DEFAULT */
+	struct xtcp_acl_key allow[LOADER_ACL_MAX], deny[LOADER_ACL_MAX];
+	int nallow, ndeny;		/* --allow, --deny prefixes */
 };
 
 struct loader {
@@ -45,6 +51,8 @@ int loader_kernel_ports(const struct loader_opts *o);
 
 /* Configure a loaded program's maps as attach does, for an MTU of mtu. */
 int loader_fill_maps(struct xtcp *skel, const struct loader_opts *o, int mtu);
+/* Install o's --deny and --allow prefixes in the `acl` map. */
+int loader_fill_acl(int acl_fd, const struct loader_opts *o);
 int loader_attach(const struct loader_opts *o, struct loader *l);
 /* Follow the interface's addresses (unless --addr fixed them): the addrs
  * map made equal to them, logged when it changes. */

@@ -24,6 +24,8 @@
 #define PIN_TC_LINK "tc_link"		/* the handoff's tcx link */
 #define PIN_TC_PROG "tc_prog"
 #define PIN_HANDOFF "handoff"		/* the handoff's counters */
+#define PIN_REPLAY "replay"
+#define PIN_ACL "acl"
 
 int pins_check_bpffs(void);
 /* XTCP_PIN_ROOT/nsINODE of this process's network namespace. */

@@ -168,6 +168,20 @@ static void housekeeping(struct queue *q, __u64 now, bool drained)
 	}
 }
 
+/* The replay guard's entry for a connection that ended (bpf/xtcp.bpf.c
+ * stage_replay reads it): the flow's tuple and client ISN. */
+static int io_handshake_ended(void *ctx, const struct xtcp_flow_key *key,
+			      uint32_t irs, uint64_t expires_tai_ns)
+{
+	struct queue *q = ctx;
+	struct xtcp_replay_key k = { .flow = *key, .irs = irs };
+	struct xtcp_replay v = { .expires_tai_ns = expires_tai_ns };
+
+	if (q->replay_fd < 0)
+		return 0;
+	return bpf_map_update_elem(q->replay_fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop)
@@ -177,6 +191,7 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	memset(q, 0, sizeof(*q));
 	q->queue = xo->queue;
 	q->flows_fd = flows_fd;
+	q->replay_fd = -1;
 	q->stop = stop;
 	/* IPPROTO_RAW: send only (nothing is queued to it), header ours */
 	q->raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
@@ -192,6 +207,7 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		.tx_buf = io_tx_buf,
 		.tx_send = io_tx_send,
 		.flow_gone = io_flow_gone,
+		.handshake_ended = io_handshake_ended,
 	};
 	cfg->stats = xo->st;
 	cfg->tai_offset_ns = tai_offset_ns();

@@ -20,6 +20,8 @@ struct queue {
 	int flows_fd;
 	int raw4, raw6;		/* send-only raw sockets for orphan prompts */
 	__u64 next_stats, next_sweep;	/* housekeeping (queue.c) */
+	int replay_fd;		/* the replay guard map; -1 (queue_open's
+				 * default): none. Set before queue_start. */
 	pthread_t thread;
 	bool running;
 	volatile sig_atomic_t *stop;

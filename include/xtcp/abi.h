@@ -17,6 +17,11 @@
 /* Bounds of the maps; the flows bound is also the engine's connection cap. */
 #define XTCP_MAX_QUEUES 64
 #define XTCP_MAX_FLOWS 65536
+/* Default bound of the replay guard (--replay-max): ended handshakes
+ * remembered until their cookie expires. */
+#define XTCP_REPLAY_DEFAULT 65536
+/* Bound of each ACL (--allow, --deny and `xtcp acl`): prefixes. */
+#define XTCP_ACL_MAX 16384
 
 /*
  * Values of the `ports` array map: who serves the port after the handshake.
@@ -98,6 +103,50 @@ struct xtcp_flow {
 };
 _Static_assert(sizeof(struct xtcp_flow) == 16, "xtcp_flow ABI");
 
+/*
+ * Key of the `replay` LRU hash: the 4-tuple and client ISN of a cookie
+ * handshake that has ended (connection closed or aborted, or the handshake
+ * abandoned with an RST). While its cookie could still validate, a third
+ * ACK with this tuple and SEG.SEQ - 1 == irs is a replay and opens nothing;
+ * a new ISN on the same tuple is a new connection and is not in the map.
+ */
+struct xtcp_replay_key {
+	struct xtcp_flow_key flow;
+	__u32 irs;		/* client ISN */
+};
+_Static_assert(sizeof(struct xtcp_replay_key) == 40, "xtcp_replay_key ABI");
+
+/* Value of the `replay` map. Written by the engine and, for an abandoned
+ * handshake, by XDP; entries past their time are ignored (and evicted
+ * oldest first when the map is full: see README, replay guard). */
+struct xtcp_replay {
+	__u64 expires_tai_ns;	/* CLOCK_TAI when the cookie stops validating */
+};
+_Static_assert(sizeof(struct xtcp_replay) == 8, "xtcp_replay ABI");
+
+/*
+ * Key of the `acl` LPM trie (BPF_MAP_TYPE_LPM_TRIE): a prefix of the
+ * client address. IPv4 prefixes are IPv4-mapped (::ffff:a.b.c.d/96+len),
+ * as in xtcp_flow_key, so one trie holds both families.
+ */
+struct xtcp_acl_key {
+	__u32 prefixlen;	/* 0-128 */
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct xtcp_acl_key) == 20, "xtcp_acl_key ABI");
+
+/* xtcp_acl.verdict. The longest matching prefix decides; with no match a
+ * client is allowed. XTCP_ACL_ALLOW_ONLY is the ::/0 entry userspace keeps
+ * while any allow prefix exists: an allow list denies everyone else. */
+#define XTCP_ACL_ALLOW 1
+#define XTCP_ACL_DENY 2
+#define XTCP_ACL_ALLOW_ONLY 3
+
+struct xtcp_acl {
+	__u32 verdict;		/* XTCP_ACL_* */
+};
+_Static_assert(sizeof(struct xtcp_acl) == 4, "xtcp_acl ABI");
+
 /* struct xtcp_meta.flags */
 #define XTCP_META_NEW (1U << 0)		/* this frame completed the handshake */
 #define XTCP_META_SACK (1U << 1)	/* client sent SACK-permitted */
@@ -151,14 +200,19 @@ _Static_assert(sizeof(struct xtcp_meta) == 24, "xtcp_meta ABI");
 	X(rst_bad_ack, TX, "bad third ACK answered with RST")		\
 	X(rst_drain, TX, "valid third ACK refused with RST: draining")	\
 	X(rst_no_listener, TX, "valid third ACK, kernel port, no listener") \
+	X(rst_replay, TX, "replayed third ACK answered with RST (--bad-ack rst)") \
 	X(flow, REDIRECT, "segment of a known flow to AF_XDP")		\
 	X(flow_new, REDIRECT, "valid third ACK: flow created")		\
 	X(icmp_flow, REDIRECT, "ICMP too-big quoting a flow: to its engine") \
 	X(handoff, PASS, "valid third ACK: to the kernel's listener")	\
 	X(drop_bad_cookie, DROP, "ACK with an invalid cookie")		\
 	X(drop_cookie_expired, DROP, "ACK with an expired cookie")	\
+	X(drop_replay, DROP, "valid cookie of a handshake that has ended: replay") \
+	X(drop_acl_deny, DROP, "SYN or third ACK from a --deny prefix")	\
+	X(drop_acl_not_allowed, DROP, "SYN or third ACK from outside every --allow prefix") \
 	X(drop_not_ack, DROP, "no flow, no SYN, no ACK (FIN, null)")	\
 	X(drop_rst, DROP, "RST or RST|ACK with no flow")		\
+	X(drop_rst_handshake, DROP, "RST|ACK with a valid cookie: handshake closed") \
 	X(drop_syn_ack, DROP, "SYN|ACK to a served port")		\
 	X(drop_syn_fin, DROP, "SYN with FIN")				\
 	X(drop_syn_rst, DROP, "SYN with RST")				\
@@ -245,6 +299,8 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(accepted_late, COUNT, "of them, born from a later segment's cookie: the third ACK was lost") \
 	X(connected, COUNT, "active opens that completed")		\
 	X(closed, COUNT, "connections freed")				\
+	X(replay_guarded, COUNT, "ended connections put in the replay guard") \
+	X(replay_guard_fail, COUNT, "ended connections the replay guard could not take") \
 	X(refused_max_conns, COUNT, "third ACK refused with RST: --max-conns") \
 	X(time_wait_recycled, COUNT, "TIME-WAIT ended early to admit a new connection") \
 	X(aborted, COUNT, "connections aborted (RST sent or received)")	\

@@ -204,6 +204,20 @@ XTCP_INLINE int xtcp_cookie_check(const __u64 key_cur[2],
 }
 
 /*
+ * When a cookie that validated at tai_ns stops validating: it was made in
+ * the current period or the one before (its age, from its low period bits)
+ * and is accepted until its period + 2 begins. The replay guard keeps an
+ * ended handshake until then.
+ */
+XTCP_INLINE __u64 xtcp_cookie_expiry_ns(__u32 cookie, __u64 tai_ns)
+{
+	__u32 now = xtcp_cookie_period(tai_ns);
+	__u32 age = (now - (cookie >> 3)) & 3;
+
+	return (__u64)(now - age + 2) * XTCP_COOKIE_PERIOD_NS;
+}
+
+/*
  * TSval for the SYN-ACK: the clock with the options in its low bits,
  * never ahead of the clock (a peer's PAWS would reject a TSval from the
  * future once the engine's own TSvals follow).

@@ -26,6 +26,7 @@
 #include "xtcp.skel.h"
 #include "xtcp/cookie.h"
 #include "xtcp/handoff.h"
+#include "acl.h"
 
 static struct xtcp *skel;
 #define KPORT 8080	/* served --to kernel */
@@ -540,6 +541,211 @@ static void test_multibuffer(void)
 	      !memcmp(o, frame, len), "jumbo: unserved port passed whole (%d %d %u/%zu)",
 	      r.retval, r.stat, ol, len);
 	xsk_teardown();
+}
+
+static __u64 tai_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_TAI, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* What the engine does when a connection ends (user/queue.c
+ * io_handshake_ended after user/tcp/listen.c conn_guard): remember the
+ * tuple and client ISN until the cookie expires, then forget the flow. */
+static void engine_ended(const struct frame_spec *s, __u32 cookie,
+			 __u64 expires)
+{
+	struct xtcp_replay_key k = { .irs = s->seq };
+	struct xtcp_replay r = {
+		.expires_tai_ns = expires ? expires
+					  : xtcp_cookie_expiry_ns(cookie, tai_now_ns()),
+	};
+
+	frame_flow_key(s, &k.flow);
+	bpf_map__update_elem(skel->maps.xtcp_replay, &k, sizeof(k), &r,
+			     sizeof(r), BPF_ANY);
+	bpf_map__delete_elem(skel->maps.xtcp_flows, &k.flow, sizeof(k.flow), 0);
+}
+
+/* SYN, SYN-ACK, then the third ACK built (not run) into frame. */
+static size_t handshake(struct frame_spec *s, struct frame_spec *a,
+			struct frame_view *v, int v6, __u16 sport, __u32 isn,
+			__u8 *frame, size_t cap)
+{
+	spec_all_opts(s, v6);
+	s->sport = sport;
+	s->seq = isn;
+	check_syn_ack("replay SYN", s, v);
+	frame_third_ack(s, v, a);
+	return frame_build(a, frame, cap);
+}
+
+/*
+ * The replay guard: once the engine reports a connection gone, a copy of
+ * its third ACK (or of its first data segment) opens nothing while the
+ * cookie still validates; a new ISN on the same tuple does; an RST|ACK
+ * with a valid cookie closes a half-open handshake the same way.
+ */
+static void test_replay(void)
+{
+	struct frame_spec s, a;
+	struct frame_view v;
+	__u8 frame[2048];
+	size_t len;
+	struct run r;
+	int v6, err;
+
+	err = xsk_setup();
+	CHECK(!err, "AF_XDP socket on a private loopback: %s", strerror(-err));
+	if (err)
+		return;
+	for (v6 = 0; v6 <= 1; v6++) {
+		len = handshake(&s, &a, &v, v6, (__u16)(47000 + v6), 1000000, frame,
+				sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_flow_new, "replay: first third ACK opens");
+		engine_ended(&s, v.seq, 0);
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_DROP, "replayed third ACK dropped");
+		CHECK_EQ(r.stat, XTCP_STAT_drop_replay, "counted as drop_replay");
+		CHECK(!flow_exists(&a), "replay: no flow");
+		/* the first data segment, replayed: seq ISN + 1, data */
+		a.flags = TCPHDR_ACK | TCPHDR_PSH;
+		a.payload_len = 100;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_drop_replay, "replayed data segment dropped");
+		CHECK(!flow_exists(&a), "replayed data: no flow");
+		/* --bad-ack rst answers it <SEQ=SEG.ACK><CTL=RST> */
+		set_config(XTCP_CFG_ECN | XTCP_CFG_BAD_ACK_RST);
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_TX, "replay answered with --bad-ack rst");
+		CHECK_EQ(r.stat, XTCP_STAT_rst_replay, "counted as rst_replay");
+		set_config(XTCP_CFG_ECN);
+		/* a new connection on the same tuple: new ISN, new cookie */
+		len = handshake(&s, &a, &v, v6, (__u16)(47000 + v6), 2000000, frame,
+				sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_flow_new, "new ISN on the same tuple opens");
+		CHECK(flow_exists(&a), "new ISN: flow inserted");
+		/* an entry past its time no longer refuses */
+		engine_ended(&s, v.seq, tai_now_ns() - 1);
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_flow_new, "expired guard entry ignored");
+		engine_ended(&s, v.seq, 0);
+	}
+	/* the client abandons the handshake: RST|ACK seq ISN + 1, ack cookie + 1 */
+	for (v6 = 0; v6 <= 1; v6++) {
+		len = handshake(&s, &a, &v, v6, (__u16)(45000 + v6), 3000000, frame,
+				sizeof(frame));
+		a.flags = TCPHDR_RST | TCPHDR_ACK;
+		a.ack += 1;	/* a wrong cookie: nothing remembered */
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_drop_rst, "RST|ACK with a bad cookie: drop_rst");
+		a.ack -= 1;
+		a.flags = TCPHDR_RST;	/* no ACK: no cookie to check */
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_drop_rst, "RST alone: drop_rst");
+		a.flags = TCPHDR_RST | TCPHDR_ACK;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.retval, XDP_DROP, "RST|ACK with a valid cookie dropped");
+		CHECK_EQ(r.stat, XTCP_STAT_drop_rst_handshake,
+			 "counted as drop_rst_handshake");
+		a.flags = TCPHDR_ACK | TCPHDR_PSH;
+		a.payload_len = 50;
+		len = frame_build(&a, frame, sizeof(frame));
+		run_frame(frame, len, &r);
+		CHECK_EQ(r.stat, XTCP_STAT_drop_replay,
+			 "data with an abandoned handshake's cookie: drop_replay");
+		CHECK(!flow_exists(&a), "abandoned handshake: no flow");
+	}
+	xsk_teardown();
+}
+
+static void acl(const char *cidr, __u32 verdict)
+{
+	struct xtcp_acl_key k;
+	int fd = bpf_map__fd(skel->maps.xtcp_acl);
+
+	CHECK(!acl_parse(cidr, &k), "ACL prefix %s parses", cidr);
+	if (verdict)
+		CHECK(!acl_add(fd, &k, verdict), "ACL add %s", cidr);
+	else
+		CHECK(!acl_del(fd, &k), "ACL del %s", cidr);
+}
+
+/* One SYN from addr (IPv4 a.b.c.d in the last byte varied); its stat. */
+static int syn_from(int v6, __u8 last, __u16 sport)
+{
+	struct frame_spec s;
+	__u8 frame[256];
+	size_t len;
+	struct run r;
+
+	spec_all_opts(&s, v6);
+	s.src_addr[v6 ? 15 : 3] = last;
+	s.sport = sport;
+	len = frame_build(&s, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	return r.stat;
+}
+
+/* --allow/--deny in XDP: before a SYN is answered and a third ACK opens. */
+static void test_acl(void)
+{
+	struct frame_spec s, a;
+	struct frame_view v;
+	__u8 frame[2048];
+	size_t len;
+	struct run r;
+	int err;
+
+	CHECK_EQ(syn_from(0, 2, 46000), XTCP_STAT_syn_ack, "no ACL: SYN answered");
+	acl("10.0.0.2/32", XTCP_ACL_DENY);
+	CHECK_EQ(syn_from(0, 2, 46000), XTCP_STAT_drop_acl_deny, "denied SYN dropped");
+	CHECK_EQ(syn_from(0, 3, 46000), XTCP_STAT_syn_ack, "10.0.0.3 not denied");
+	CHECK_EQ(syn_from(1, 2, 46000), XTCP_STAT_syn_ack, "IPv6 not denied");
+	/* a third ACK from a cookie handed out before the deny opens nothing */
+	err = xsk_setup();
+	CHECK(!err, "AF_XDP socket: %s", strerror(-err));
+	acl("10.0.0.2/32", 0);
+	len = handshake(&s, &a, &v, 0, 46001, 5000000, frame, sizeof(frame));
+	acl("10.0.0.2/32", XTCP_ACL_DENY);
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_drop_acl_deny, "denied third ACK dropped");
+	CHECK(!flow_exists(&a), "denied third ACK: no flow");
+	/* an allow list: everyone else is denied; the longest prefix decides */
+	acl("10.0.0.0/8", XTCP_ACL_ALLOW);
+	CHECK_EQ(syn_from(0, 3, 46002), XTCP_STAT_syn_ack, "allowed 10/8 answered");
+	CHECK_EQ(syn_from(0, 2, 46002), XTCP_STAT_drop_acl_deny,
+		 "deny /32 inside allow /8 wins");
+	CHECK_EQ(syn_from(1, 2, 46002), XTCP_STAT_drop_acl_not_allowed,
+		 "IPv6 outside the allow list dropped");
+	acl("fd00::/64", XTCP_ACL_ALLOW);
+	CHECK_EQ(syn_from(1, 2, 46002), XTCP_STAT_syn_ack, "allowed fd00::/64 answered");
+	acl("10.0.0.0/8", 0);
+	acl("fd00::/64", 0);
+	CHECK_EQ(syn_from(1, 2, 46003), XTCP_STAT_syn_ack,
+		 "no allow prefix left: no implied deny");
+	acl("10.0.0.2/32", 0);
+	CHECK_EQ(syn_from(0, 2, 46003), XTCP_STAT_syn_ack, "ACL empty again");
+	/* a flow already open is not cut by a later deny */
+	len = handshake(&s, &a, &v, 0, 46004, 6000000, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_flow_new, "allowed third ACK opens");
+	acl("10.0.0.0/24", XTCP_ACL_DENY);
+	a.seq += 1;
+	len = frame_build(&a, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_flow, "open flow kept after a deny");
+	acl("10.0.0.0/24", 0);
+	if (!err)
+		xsk_teardown();
 }
 
 static int cases;
@@ -1148,6 +1354,8 @@ int main(void)
 	test_handshake();
 	test_addrs();
 	test_multibuffer();
+	test_replay();
+	test_acl();
 	test_malformed();
 	test_icmp();
 	test_kernel_port();

@@ -19,7 +19,7 @@ check "the unit runs the installed xtcp serve with its config" \
 check "the unit reads /etc/xtcp/IFACE.conf" \
 	grep -q '^EnvironmentFile=/etc/xtcp/%i.conf$' "$D/lib/systemd/system/xtcp@.service"
 check "the installed binary runs" bash -c "'$D/usr/sbin/xtcp' --version | grep -q '^xtcp '"
-for cmd in attach detach serve stats status; do
+for cmd in attach detach serve stats status acl; do
 	check "the man page has a section for $cmd" \
 		bash -c "MANWIDTH=100 man -l '$D/usr/share/man/man8/xtcp.8' 2>/dev/null | grep -q '^   xtcp $cmd\$'"
 done

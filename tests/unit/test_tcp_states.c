@@ -34,6 +34,10 @@ static struct {
 	bool tx_starved;
 	__u64 now;
 	int flows_gone;
+	/* the replay guard: what the engine asked the driver to remember */
+	int guards, guard_before_gone;
+	__u32 guard_irs;
+	__u64 guard_expires;
 	/* what the recording app saw */
 	struct tcp_conn *conn;
 	int ev[8];
@@ -65,6 +69,18 @@ static void io_flow_gone(void *ctx, const struct xtcp_flow_key *k)
 	(void)ctx;
 	(void)k;
 	H.flows_gone++;
+}
+
+static int io_handshake_ended(void *ctx, const struct xtcp_flow_key *k,
+			      uint32_t irs, uint64_t expires_tai_ns)
+{
+	(void)ctx;
+	(void)k;
+	H.guards++;
+	H.guard_before_gone = H.flows_gone == 0;
+	H.guard_irs = irs;
+	H.guard_expires = expires_tai_ns;
+	return 0;
 }
 
 static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
@@ -114,7 +130,8 @@ static void setup(__u32 max_conns)
 	H.cfg.secret[0] = 0x0123456789abcdefULL;
 	H.cfg.secret[1] = 0xfedcba9876543210ULL;
 	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send,
-				    .flow_gone = io_flow_gone };
+				    .flow_gone = io_flow_gone,
+				    .handshake_ended = io_handshake_ended };
 	H.autoread = true;
 	H.now = 1000 * SEC;
 	if (cfg_tweak)
@@ -1425,6 +1442,41 @@ static void test_established_rst_in_window(void) { rst_in_window(&rst_establishe
 static void test_established_rst_outside_window(void) { rst_outside_window(&rst_established); }
 static void test_established_rst_at_rcv_nxt(void) { rst_at_rcv_nxt(&rst_established); }
 
+/*
+ * The replay guard: a connection born from a cookie asks the driver, when
+ * it ends, to refuse copies of its third ACK until the cookie expires. ISS
+ * 1000 has period bits 1; the TAI clock is set 1 s into period 17 (17 & 3
+ * == 1), so the cookie is valid until period 19 begins.
+ */
+#define GUARD_EXPIRES (19ULL * 60 * SEC)
+static void tai_period_17(struct tcp_cfg *cfg)
+{
+	cfg->tai_offset_ns = (int64_t)(17 * 60 * SEC + SEC) - (int64_t)(1000 * SEC);
+}
+
+static void test_established_rst_guards_replay(void)
+{
+	cfg_tweak = tai_period_17;
+	estab();
+	seg(TCPHDR_RST, IRS + 1, 0, 0, NULL, 0);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "RST at RCV.NXT: freed");
+	CHECK_EQ(H.guards, 1, "the ended handshake goes to the replay guard");
+	CHECK_EQ(H.guard_irs, IRS, "keyed by the client ISN");
+	CHECK_EQ(H.guard_expires, GUARD_EXPIRES, "until the cookie expires");
+	CHECK(H.guard_before_gone, "before the flow is forgotten");
+	CHECK_EQ(STAT(replay_guarded), 1, "counted");
+}
+
+static void test_established_long_lived_no_guard(void)
+{
+	cfg_tweak = tai_period_17;
+	estab();
+	advance(120 * SEC);	/* past period 19: the cookie is dead already */
+	seg(TCPHDR_RST, IRS + 1, 0, 0, NULL, 0);
+	CHECK_EQ(tcp_conn_count(H.e), 0, "RST at RCV.NXT: freed");
+	CHECK_EQ(H.guards, 0, "outlived its cookie: nothing to guard");
+}
+
 /* ---- CLOSE-WAIT ---- */
 
 /* CLOSE-WAIT may still send; the app's close sends data and FIN. */
@@ -1604,6 +1656,19 @@ static void test_time_wait_syn_reopens(void)
 }
 
 /* Many connections with timers at once: each fires at its own time. */
+/* TIME-WAIT's end is an end too: the guard takes it then. */
+static void test_time_wait_end_guards_replay(void)
+{
+	cfg_tweak = tai_period_17;
+	time_wait();
+	CHECK_EQ(H.guards, 0, "not while in TIME-WAIT (the flow is still known)");
+	advance(2 * SEC);
+	CHECK_EQ(gauge(TCPS_TIME_WAIT), 0, "TIME-WAIT over");
+	CHECK_EQ(H.guards, 1, "then guarded");
+	CHECK_EQ(H.guard_irs, IRS, "keyed by the client ISN");
+	CHECK_EQ(H.guard_expires, GUARD_EXPIRES, "until the cookie expires");
+}
+
 static void test_time_wait_timeout_many(void)
 {
 	int i, n = 64, left;
@@ -1690,6 +1755,8 @@ static const struct check_case tests[] = {
 	CHECK_CASE(test_established_rst_in_window),
 	CHECK_CASE(test_established_rst_outside_window),
 	CHECK_CASE(test_established_rst_at_rcv_nxt),
+	CHECK_CASE(test_established_rst_guards_replay),
+	CHECK_CASE(test_established_long_lived_no_guard),
 	CHECK_CASE(test_close_wait_close),
 	CHECK_CASE(test_close_wait_rst_in_window),
 	CHECK_CASE(test_close_wait_rst_outside_window),
@@ -1719,6 +1786,7 @@ static const struct check_case tests[] = {
 	CHECK_CASE(test_time_wait_fin_restarts_2msl),
 	CHECK_CASE(test_time_wait_syn_reopens),
 	CHECK_CASE(test_time_wait_timeout_many),
+	CHECK_CASE(test_time_wait_end_guards_replay),
 	CHECK_CASE(test_time_wait_rst_outside_window),
 	CHECK_CASE(test_time_wait_rst_at_rcv_nxt),
 };

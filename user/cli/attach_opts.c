@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/if_link.h>
 
+#include "acl.h"
 #include "cli.h"
 #include "addrs.h"
 #include "iface.h"
@@ -28,7 +29,22 @@ const char attach_opts_help[] =
 "                             sharing it accept each other's cookies\n"
 "      --addr A[,A...]|any    destination addresses to serve (default: the\n"
 "                             interface's own, followed as they change under\n"
-"                             serve, taken once by attach); others pass\n";
+"                             serve, taken once by attach); others pass\n"
+"      --allow CIDR[,CIDR...] only these clients may connect (IPv4, IPv6;\n"
+"                             repeatable); with any allow prefix, every\n"
+"                             other client is denied\n"
+"      --deny CIDR[,CIDR...]  these clients may not connect; the longest\n"
+"                             matching prefix of both lists decides. Checked\n"
+"                             on SYNs and third ACKs in XDP, before netfilter\n"
+"                             (which never sees served ports); connections\n"
+"                             already open are kept. `xtcp acl` changes both\n"
+"                             lists at run time\n"
+"      --replay-max N         replay guard: ended handshakes remembered until\n"
+"                             their cookie expires (at most 2 min), so a copy\n"
+"                             of a client's first segment opens nothing\n"
+"                             (default 65536, 112 bytes each: 7 MB); when\n"
+"                             full the oldest are forgotten and their replay\n"
+"                             window reopens; no client is ever refused for it\n";
 
 void attach_opts_default(struct loader_opts *o)
 {
@@ -158,6 +174,15 @@ int attach_opt(int c, const char *arg, struct loader_opts *o)
 		o->nports_moded = o->nports;
 		return 0;
 	}
+	case ATTACH_OPT_ALLOW:
+		return acl_parse_list(arg, o->allow, LOADER_ACL_MAX, &o->nallow) ? -1 : 0;
+	case ATTACH_OPT_DENY:
+		return acl_parse_list(arg, o->deny, LOADER_ACL_MAX, &o->ndeny) ? -1 : 0;
+	case ATTACH_OPT_REPLAY_MAX:
+		if (parse_uint("--replay-max", arg, 1, 1U << 24, &v))
+			return -1;
+		o->replay_max = (__u32)v;
+		return 0;
 	case ATTACH_OPT_SECRET:
 		if (parse_secret(arg, o->secret))
 			return -1;
@@ -187,7 +212,9 @@ void attach_notices(const struct loader_opts *o)
 				"shields it instead)", o->ifname,
 				o->ports[i], owner);
 	pr_info("%s: served ports bypass nftables and iptables: XDP answers them "
-		"before netfilter sees a packet", o->ifname);
+		"before netfilter sees a packet; filter clients with --allow/--deny "
+		"or `xtcp acl %s add|del|list` (%d allow, %d deny prefixes now)",
+		o->ifname, o->ifname, o->nallow, o->ndeny);
 	veth_notices(o->ifname);
 }
 

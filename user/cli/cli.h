@@ -14,6 +14,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_acl(int argc, char **argv);
 
 int cmd_serve(int argc, char **argv);
 
@@ -31,6 +32,9 @@ enum {
 	ATTACH_OPT_SECRET,
 	ATTACH_OPT_ADDR,
 	ATTACH_OPT_TO,
+	ATTACH_OPT_ALLOW,
+	ATTACH_OPT_DENY,
+	ATTACH_OPT_REPLAY_MAX,
 };
 #define ATTACH_SHORTOPTS "p:m:"
 #define ATTACH_LONGOPTS							\
@@ -43,7 +47,10 @@ enum {
 	{ "ecn", required_argument, NULL, ATTACH_OPT_ECN },		\
 	{ "secret-file", required_argument, NULL, ATTACH_OPT_SECRET },	\
 	{ "addr", required_argument, NULL, ATTACH_OPT_ADDR },	\
-	{ "to", required_argument, NULL, ATTACH_OPT_TO }
+	{ "to", required_argument, NULL, ATTACH_OPT_TO },	\
+	{ "allow", required_argument, NULL, ATTACH_OPT_ALLOW },		\
+	{ "deny", required_argument, NULL, ATTACH_OPT_DENY },		\
+	{ "replay-max", required_argument, NULL, ATTACH_OPT_REPLAY_MAX }
 extern const char attach_opts_help[];
 void attach_opts_default(struct loader_opts *o);
 /* 0: taken, 1: not an attach option, -1: bad value (reported). */

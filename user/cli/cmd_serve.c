@@ -627,6 +627,7 @@ int cmd_serve(int argc, char **argv)
 		if (queue_open(&qs[q], &xo, &tc, engine_ports, n_engine,
 				     flows_fd, &queues_stop))
 			goto out;
+		qs[q].replay_fd = bpf_map__fd(l.skel->maps.xtcp_replay);
 	}
 	pr_info("%s: MTU %d: UMEM of %lu frames of %u bytes per queue (%lu MiB)%s",
 		a.lo.ifname, mtu, a.umem_frames, qs[0].port.frame_size,

@@ -26,6 +26,7 @@ static const struct {
 	{ "serve", cmd_serve, "attach and serve TCP from the userspace engine" },
 	{ "stats", cmd_stats, "counters of an attached interface" },
 	{ "status", cmd_status, "interfaces xtcp is attached to" },
+	{ "acl", cmd_acl, "allow and deny client prefixes at run time" },
 };
 
 #ifndef XTCP_VERSION

@@ -79,6 +79,8 @@ struct tcp_conn {
 	uint32_t dsack[2];
 	uint64_t ts_recent_ns;		/* when ts_recent was taken (RFC 7323 5.5) */
 	uint64_t last_rcv_ns;		/* keepalive: the peer's last segment */
+	uint64_t born_ns;		/* passive open: when its cookie checked
+					 * out (0: not born from a cookie) */
 
 	/* congestion control (cc.h) and loss recovery (recovery.c) */
 	const struct tcp_cc *cc;
@@ -164,6 +166,10 @@ static inline uint16_t conn_mss(const struct tcp_conn *c, uint16_t peer)
 
 	return (uint16_t)((peer < ours ? peer : ours) - (c->ts_ok ? 12 : 0));
 }
+
+/* listen.c */
+void conn_guard(struct tcp_engine *e, const struct xtcp_flow_key *key,
+		uint32_t irs, uint32_t iss, uint64_t born_ns);
 
 /* table.c */
 struct tcp_conn *conn_lookup(struct tcp_engine *e, const struct xtcp_flow_key *k);

@@ -20,12 +20,14 @@ void conn_accept(struct tcp_engine *e, struct tcp_seg *s,
 		/* bounded memory: refuse the newcomer, keep everyone else */
 		ST(e, refused_max_conns)++;
 		send_rst_for(e, s);
+		conn_guard(e, &s->t.key, m->irs, m->iss, e->now);
 		if (e->cfg.io.flow_gone)
 			e->cfg.io.flow_gone(e->cfg.io.ctx, &s->t.key);
 		return;
 	}
 	c->iss = m->iss;
 	c->irs = m->irs;
+	c->born_ns = e->now ? e->now : 1;
 	c->snd_una = c->snd_nxt = c->snd_max = c->snd_end = m->iss + 1;
 	c->rcv_nxt = c->last_ack_sent = m->irs + 1;
 	c->rcv_adv = c->rcv_nxt + e->cfg.syn_window;	/* what the SYN-ACK offered */
@@ -65,6 +67,26 @@ static const struct xtcp_keycache *period_keys(struct tcp_engine *e,
 static uint64_t tai_ns(const struct tcp_engine *e)
 {
 	return (uint64_t)((int64_t)e->now + e->cfg.tai_offset_ns);
+}
+
+/*
+ * A handshake born from cookie iss has ended (the connection closed or was
+ * refused): tell the driver to refuse copies of its third ACK until the
+ * cookie expires, judged from when it validated. One that lived past that
+ * needs nothing.
+ */
+void conn_guard(struct tcp_engine *e, const struct xtcp_flow_key *key,
+		uint32_t irs, uint32_t iss, uint64_t born_ns)
+{
+	uint64_t born = (uint64_t)((int64_t)born_ns + e->cfg.tai_offset_ns);
+	uint64_t expires = xtcp_cookie_expiry_ns(iss, born);
+
+	if (!e->cfg.io.handshake_ended || expires <= tai_ns(e))
+		return;
+	if (e->cfg.io.handshake_ended(e->cfg.io.ctx, key, irs, expires))
+		ST(e, replay_guard_fail)++;
+	else
+		ST(e, replay_guarded)++;
 }
 
 /* What the XDP program's stage_syn does, with the same cookie. */

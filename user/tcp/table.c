@@ -252,6 +252,9 @@ static void conn_unlink(struct tcp_conn *c)
 	timer_stop_all(c);
 	if (c->hashed) {
 		unhash(c);
+		/* before the flow goes: no gap for a replay to slip through */
+		if (c->born_ns)
+			conn_guard(e, &c->t.key, c->irs, c->iss, c->born_ns);
 		if (e->cfg.io.flow_gone)
 			e->cfg.io.flow_gone(e->cfg.io.ctx, &c->t.key);
 	}

@@ -63,6 +63,12 @@ struct tcp_io {
 	void (*tx_send)(void *ctx, uint8_t *buf, uint32_t len);
 	/* A connection was freed: its flows-map entry must go. May be NULL. */
 	void (*flow_gone)(void *ctx, const struct xtcp_flow_key *key);
+	/* A connection born from a cookie ended while the cookie (ISN iss)
+	 * still validates: until expires_tai_ns a copy of its third ACK
+	 * (client ISN irs) must open nothing. Called before flow_gone.
+	 * 0 or a negative errno; may be NULL. */
+	int (*handshake_ended)(void *ctx, const struct xtcp_flow_key *key,
+			       uint32_t irs, uint64_t expires_tai_ns);
 };
 
 struct tcp_cfg {
