@@ -6,7 +6,7 @@
 #include "apps.h"
 
 static const struct tcp_app *const apps[] = {
-	&app_echo, &app_http, &app_discard, &app_source,
+	&app_echo, &app_http, &app_discard, &app_source, &app_proxy,
 };
 
 const struct tcp_app *app_find(const char *name)

@@ -93,4 +93,13 @@ void tcp_set_app_timer(struct tcp_conn *c, uint32_t ms);
 /* The per-connection state of tcp_app.ctx_size bytes. */
 void *tcp_ctx(const struct tcp_conn *c);
 
+/* The engine's counters, for an application's own (the proxy_* ones of
+ * include/xtcp/abi.h): shown by `xtcp stats` beside the engine's. */
+struct xtcp_engine_stats *tcp_app_stats(const struct tcp_conn *c);
+
+/* The connection's addresses and ports, as on the wire (network order;
+ * key.client is the peer). An IPv4 address is in word 3. */
+struct xtcp_flow_key;
+void tcp_conn_key(const struct tcp_conn *c, struct xtcp_flow_key *key, bool *v6);
+
 #endif /* XTCP_TCP_APP_H */

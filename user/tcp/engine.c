@@ -486,6 +486,17 @@ void *tcp_ctx(const struct tcp_conn *c)
 	return c->ctx;
 }
 
+struct xtcp_engine_stats *tcp_app_stats(const struct tcp_conn *c)
+{
+	return c->e->st;
+}
+
+void tcp_conn_key(const struct tcp_conn *c, struct xtcp_flow_key *key, bool *v6)
+{
+	*key = c->t.key;
+	*v6 = c->t.v6;
+}
+
 /* ---- introspection ---- */
 
 const char *tcp_state_name(enum tcp_state state)
