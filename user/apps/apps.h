@@ -46,6 +46,8 @@ extern struct http_cfg http_cfg;
 
 /* The app called name, or NULL. */
 const struct tcp_app *app_find(const char *name);
+/* Make app found by its name too (one at a time); -EEXIST: a built-in's. */
+int app_register(const struct tcp_app *app);
 /* "echo|http|discard|source" */
 const char *app_names(void);
 
