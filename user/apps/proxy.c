@@ -416,6 +416,68 @@ static void pump(struct proxy *st)
 	}
 }
 
+/*
+ * The engine ends a connection cleanly (TCP_EV_CLOSED) once both FINs are
+ * through, even with client bytes still unread (our FIN went first, after
+ * the backend's EOF, and a slow backend held the rest back). They are
+ * readable during the event: the backend socket takes them along as an
+ * orphan, which writes them out and closes. Bounded: what the engine's
+ * receive buffer held, plus PROXY_BUF.
+ */
+struct proxy_orphan {
+	int fd;
+	uint32_t off, len;
+	struct xtcp_engine_stats *st;
+	unsigned char buf[];
+};
+
+static void orphan_event(int fd, uint32_t events, void *arg)
+{
+	struct proxy_orphan *o = arg;
+	ssize_t r;
+
+	(void)events;
+	while (o->len) {
+		r = send(fd, o->buf + o->off, o->len, MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r < 0)
+			break;	/* the backend went: nothing to tell anyone */
+		o->off += (uint32_t)r;
+		o->len -= (uint32_t)r;
+		o->st->proxy_bytes_to_backend += (__u64)r;
+	}
+	app_fd_del(fd);
+	close(fd);	/* the kernel sends what it holds, then FIN */
+	o->st->proxy_open--;
+	free(o);
+}
+
+static void orphan_adopt(struct proxy *st)
+{
+	size_t avail = tcp_recv_avail(st->c);
+	struct proxy_orphan *o;
+
+	if (st->fd < 0 || st->phase != PX_UP || (!avail && !st->len))
+		return;
+	o = malloc(sizeof(*o) + st->len + avail);
+	if (!o)
+		return;		/* finish() resets the backend instead */
+	o->fd = st->fd;
+	o->st = tcp_app_stats(st->c);
+	o->off = 0;
+	memcpy(o->buf, st->buf + st->off, st->len);
+	o->len = st->len + (uint32_t)tcp_recv(st->c, o->buf + st->len, avail);
+	app_fd_del(st->fd);
+	if (app_fd_add(o->fd, EPOLLOUT, orphan_event, o)) {
+		free(o);
+		return;
+	}
+	st->fd = -1;
+	st->len = 0;
+	orphan_event(o->fd, EPOLLOUT, o);
+}
+
 static void proxy_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 {
 	struct proxy *st = ctx;
@@ -458,7 +520,9 @@ static void proxy_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		finish(st, true);
 		break;
 	case TCP_EV_CLOSED:
-		finish(st, false);
+		orphan_adopt(st);
+		/* no orphan: everything was written; a failed one: RST */
+		finish(st, st->fd >= 0 && (st->len || tcp_recv_avail(c)));
 		break;
 	}
 }
