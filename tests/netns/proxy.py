@@ -8,10 +8,13 @@
     sink RATE                   read at RATE bytes/s, then on EOF answer
                                 "BYTES SHA256HEX\\n" and close
     die                         read 1 MiB, then close with RST
+    send MB                     MB of a pattern, then FIN
   echo ADDR PORT MB             MB each way at once through the proxy,
                                 half-close at the end, compare SHA-256
   sink ADDR PORT MB RATE        MB to a slow backend, FIN, read its verdict
   die ADDR PORT                 send until the proxy resets us
+  slowread ADDR PORT MB RATE    MB from the backend, read at RATE bytes/s
+  rst ADDR PORT                 one echo, then reset the connection
   refused ADDR PORT N           N clients at once, each must be reset
 Prints one summary line; exit status 0 only if it went as expected.
 """
@@ -22,6 +25,9 @@ import struct
 import sys
 import threading
 import time
+
+
+PAT = bytes(i % 251 for i in range((1 << 20) + 251))
 
 
 def recv_line(s):
@@ -60,6 +66,15 @@ def serve_conn(s):
                 if ahead > 0:
                     time.sleep(ahead)
             s.sendall(f"{n} {h.hexdigest()}\n".encode())
+        elif job[0] == "send":
+            left, off = int(job[1]) << 20, 0
+            while left:
+                n = min(left, 1 << 20)
+                s.sendall(PAT[off % 251:off % 251 + n])
+                off += n
+                left -= n
+            s.shutdown(socket.SHUT_WR)
+            s.recv(1)
         elif job[0] == "die":
             n = 0
             while n < 1 << 20:
@@ -164,6 +179,39 @@ def die(addr, port):
     return False
 
 
+def slowread(addr, port, mb, rate):
+    total, got, bad = mb << 20, 0, 0
+    s = connect(addr, port)
+    s.settimeout(60)
+    s.sendall(f"send {mb}\n".encode())
+    t0 = time.monotonic()
+    while True:
+        b = s.recv(16384)
+        if not b:
+            break
+        if b != PAT[got % 251:got % 251 + len(b)]:
+            bad += 1
+        got += len(b)
+        ahead = got / rate - (time.monotonic() - t0)
+        if ahead > 0:
+            time.sleep(ahead)
+    s.close()
+    ok = got == total and not bad
+    print(f"proxy slowread: {got} of {total} bytes at {rate} B/s, "
+          f"{'exact' if ok else 'WRONG'}")
+    return ok
+
+
+def rst(addr, port):
+    s = connect(addr, port)
+    s.sendall(b"echo\nhello\n")
+    ok = s.recv(6) == b"hello\n"
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print(f"proxy rst: echoed {ok}, then reset")
+    return ok
+
+
 def refused(addr, port, n):
     res = [False] * n
 
@@ -193,7 +241,8 @@ def main():
         return 0
     addr, port = sys.argv[2], int(sys.argv[3])
     rest = [int(a) for a in sys.argv[4:]]
-    ok = {"echo": echo, "sink": sink, "die": die, "refused": refused}[cmd](addr, port, *rest)
+    ok = {"echo": echo, "sink": sink, "die": die, "refused": refused,
+          "slowread": slowread, "rst": rst}[cmd](addr, port, *rest)
     return 0 if ok else 1
 
 

@@ -110,6 +110,29 @@ check "a slow backend (4 MB/s) gets all 24 MB byte-exact" wait "$sinkp"
 echo "  xtcp RSS: ${rss0} kB before, peak ${peak} kB during 24 MB to a slow backend"
 check "xtcp's memory stays bounded (RSS grew < 8 MB)" [ $((peak - rss0)) -lt 8192 ]
 check "the gauge saw the connection wait on its backend" [ "$waitb" -ge 1 ]
+# a slow client: the backend's bytes wait in the kernel socket, not in xtcp
+rss0=$(awk '/VmRSS/ {print $2}' /proc/"$SERVE_PID"/status)
+in_cli timeout 60 python3 "$PY" slowread "$SRV4" 80 16 4000000 &
+slowp=$!
+peak=$rss0 waitc=0 seen=
+while kill -0 "$slowp" 2>/dev/null; do
+	r=$(awk '/VmRSS/ {print $2}' /proc/"$SERVE_PID"/status)
+	[ "$r" -gt "$peak" ] && peak=$r
+	w=$(engine_counter proxy_wait_client)
+	[ "$w" -gt "$waitc" ] && waitc=$w
+	[ -z "$seen" ] && in_srv "$XTCP" stats "$VETH_SRV" --conns 2>/dev/null |
+		grep -q 'proxy backend:127.0.0.1:9000 up .*waiting:client' && seen=1
+	sleep 0.5
+done
+check "a slow client (4 MB/s) gets all 16 MB from the backend, exact" wait "$slowp"
+echo "  xtcp RSS: ${rss0} kB before, peak ${peak} kB during 16 MB to a slow client"
+check "xtcp's memory stays bounded (RSS grew < 8 MB)" [ $((peak - rss0)) -lt 8192 ]
+check "the gauge saw the connection wait on its client" [ "$waitc" -ge 1 ]
+check "stats --conns shows the backend side, waiting on the client" [ -n "$seen" ]
+check "a client resets after an echo" in_cli timeout 20 python3 "$PY" rst "$SRV4" 80
+sleep 0.3
+check "... and its backend was reset too (proxy_client_resets)" \
+	[ "$(engine_counter proxy_client_resets)" -ge 1 ]
 check "a backend dying mid-transfer resets the client" \
 	in_cli timeout 60 python3 "$PY" die "$SRV4" 80
 check "proxy_backend_resets counted it" [ "$(engine_counter proxy_backend_resets)" -ge 1 ]
@@ -119,6 +142,24 @@ check "no backend socket left open (proxy_open 0)" [ "$(engine_counter proxy_ope
 check "descriptors as before ($fds0)" [ "$(ls /proc/"$SERVE_PID"/fd | wc -l)" -eq "$fds0" ]
 echo "  $(in_srv "$XTCP" stats "$VETH_SRV" | grep proxy_ | tr -s ' ' | tr '\n' ';')"
 stop_serve
+
+# ---- a backend that never answers: timed out, skipped, counted ----
+in_srv nft -f - <<EOF
+table inet xtcp_proxy_test {
+	chain out { type filter hook output priority 0; tcp dport 9999 drop; }
+}
+EOF
+check "serve --app proxy, a silent backend first, --connect-timeout 300" \
+	start_serve --port 80 --app proxy --backend 127.0.0.1:9999,127.0.0.1:9000 \
+	--connect-timeout 300 --time-wait 1
+check "10 clients all served past the silent backend" bash -c \
+	"for i in 1 2 3 4 5 6 7 8 9 10; do nsenter --net=/run/netns/$NS_CLI timeout 30 \
+	 python3 '$PY' echo '$SRV4' 80 1 >/dev/null || exit 1; done"
+t=$(engine_counter proxy_fail_timeout)
+echo "  proxy_fail_timeout $t (the silent backend is skipped for 2 s after each)"
+check "the timeouts were counted, and the backend skipped meanwhile" [ "$t" -ge 1 ] && [ "$t" -le 5 ]
+stop_serve
+in_srv nft delete table inet xtcp_proxy_test
 
 # ---- no backend at all ----
 check "serve --app proxy to a port nobody listens on" start_serve --port 80 --app proxy \

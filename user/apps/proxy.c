@@ -61,6 +61,7 @@ struct proxy {
 	int backend;		/* index in proxy_cfg */
 	uint32_t off, len;	/* bytes of buf still to write */
 	unsigned char *buf;	/* PROXY_BUF, from accept to the end */
+	uint64_t to_backend, to_client;
 };
 
 static uint64_t now_ns(void)
@@ -376,6 +377,7 @@ static void pump(struct proxy *st)
 			st->off += (uint32_t)r;
 			st->len -= (uint32_t)r;
 			STAT(st, proxy_bytes_to_backend) += (__u64)r;
+			st->to_backend += (uint64_t)r;
 			continue;
 		}
 		st->off = 0;
@@ -406,6 +408,7 @@ static void pump(struct proxy *st)
 		}
 		tcp_send(c, tmp, (size_t)r);
 		STAT(st, proxy_bytes_to_client) += (__u64)r;
+		st->to_client += (uint64_t)r;
 	}
 	gauge(st, &st->wait_backend, XTCP_ENGINE_proxy_wait_backend, st->len != 0);
 	gauge(st, &st->wait_client, XTCP_ENGINE_proxy_wait_client,
@@ -527,8 +530,40 @@ static void proxy_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 	}
 }
 
+/* `stats --conns`: the backend side of the connection. */
+static int proxy_describe(const struct tcp_conn *c, const void *ctx, char *buf, size_t len)
+{
+	const struct proxy *st = ctx;
+	const struct sockaddr_storage *a = &proxy_cfg.backends[st->backend].addr;
+	char host[INET6_ADDRSTRLEN + 8] = "?";
+	unsigned port = 0;
+	int n;
+
+	(void)c;
+	if (a->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, host, sizeof(host));
+		port = ntohs(((const struct sockaddr_in *)a)->sin_port);
+	} else if (a->ss_family == AF_INET6) {
+		host[0] = '[';
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, host + 1,
+			  sizeof(host) - 2);
+		strcat(host, "]");
+		port = ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	} else {
+		snprintf(host, sizeof(host), "unix");
+	}
+	n = snprintf(buf, len, "proxy backend:%s:%u %s to_backend:%llu to_client:%llu%s%s%s%s",
+		     host, port, st->fd < 0 ? "none" : st->phase == PX_UP ? "up" : "connecting",
+		     (unsigned long long)st->to_backend, (unsigned long long)st->to_client,
+		     st->wait_backend ? " waiting:backend" : "",
+		     st->wait_client ? " waiting:client" : "",
+		     st->client_fin ? " client_fin" : "", st->backend_eof ? " backend_eof" : "");
+	return n < 0 ? 0 : n;
+}
+
 const struct tcp_app app_proxy = {
 	.name = "proxy",
 	.ctx_size = sizeof(struct proxy),
 	.event = proxy_event,
+	.describe = proxy_describe,
 };

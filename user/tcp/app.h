@@ -51,6 +51,9 @@ struct tcp_app {
 	const char *name;
 	size_t ctx_size;	/* bytes of per-connection state, zeroed */
 	void (*event)(struct tcp_conn *c, enum tcp_event ev, void *ctx);
+	/* optional: one line of the app's own state for `xtcp stats --conns`
+	 * (on the queue thread, like the events); returns its length */
+	int (*describe)(const struct tcp_conn *c, const void *ctx, char *buf, size_t len);
 };
 
 /* Queue up to len bytes for sending; returns how many were taken (0 when

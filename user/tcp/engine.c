@@ -499,6 +499,16 @@ void tcp_conn_key(const struct tcp_conn *c, struct xtcp_flow_key *key, bool *v6)
 
 /* ---- introspection ---- */
 
+int tcp_conn_describe(const struct tcp_conn *c, char *buf, size_t len)
+{
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if (c->app_gone || !c->app || !c->app->describe)
+		return 0;
+	return c->app->describe(c, c->ctx, buf, len);
+}
+
 const char *tcp_state_name(enum tcp_state state)
 {
 	static const char *const names[TCPS__COUNT] = {
