@@ -6,7 +6,7 @@
 # them into REPORT.md and the plots. QUICK=1: short runs, same structure.
 #
 #   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
-#                            bulk memory
+#                            bulk memory proxy
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,7 +24,7 @@ fi
 OUT=$ROOT/bench/results
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
-BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory}
+BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory proxy}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
 for t in wrk nft gnuplot bpftool; do
@@ -96,8 +96,8 @@ bench_syn_flood() {
 	done
 }
 
-connect_once() { # SYSTEM REP FLOOD(0|1)
-	local tag=$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
+connect_once() { # SYSTEM REP FLOOD(0|1) [BENCH PREFIX, default legit]
+	local tag=$([ "$3" = 1 ] && echo flood || echo quiet) res fpid= pre=${4:-legit}
 	if [ "$3" = 1 ]; then
 		flood_run $((DUR + 1)) > "$WORK/flood.json" &
 		fpid=$!
@@ -106,13 +106,13 @@ connect_once() { # SYSTEM REP FLOOD(0|1)
 	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
 		--duration "$DUR") || return 1
 	[ -n "$fpid" ] && wait "$fpid"
-	python3 - "$1" "$2" "$tag" "$res" >> "$RAW" <<'PY'
+	python3 - "$1" "$2" "${pre}_$tag" "$res" >> "$RAW" <<'PY'
 import json, sys
 s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-print(f"legit_{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
-print(f"legit_{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
-print(f"legit_{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
-print(f"legit_{tag},attempts,{s},{rep},{r['attempts']},1")
+print(f"{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
+print(f"{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
+print(f"{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
+print(f"{tag},attempts,{s},{rep},{r['attempts']},1")
 PY
 }
 
@@ -274,6 +274,64 @@ print(d["flows"] + sum(v for k, v in d.get("engine", {}).items() if k.startswith
 			system_down
 		done
 	done
+}
+
+# wrk against whatever is up; rows BENCH_KIND: req/s, latency, server CPU.
+wrk_once() { # SYSTEM REP BENCH KIND(close|keepalive)
+	local hdr=() c0 c1 out
+	[ "$4" = close ] && hdr=(-H "Connection: close")
+	c0=$(srv_cpu)
+	out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
+		--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
+	c1=$(srv_cpu)
+	python3 - "$1" "$2" "$3_$4" "$c0" "$c1" "$DUR" "$out" >> "$RAW" <<'PY'
+import re, sys
+s, rep, b = sys.argv[1:4]
+c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+def lat(p):
+    m = re.search(rf"^\s*{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+cpu = (c1 - c0) / dur
+print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
+print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
+print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
+print(f"{b},server_cpu,{s},{rep},{cpu:.3f},cores")
+if cpu > 0:
+    print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
+n = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, errs.groups())) if errs else 0)
+print(f"{b},errors,{s},{rep},{n},1")
+PY
+}
+
+# 7. Proxies in front of one nginx (Debian's, in the server namespace on
+# 127.0.0.1:8081 with proxy_protocol, pinned to the client's CPU for both):
+# HAProxy (mode tcp, send-proxy-v2, one thread) and xtcp's proxy app
+# (--proxy-protocol v2), each on the server CPU; wrk with keep-alive and
+# Connection: close; legitimate clients during a SYN flood.
+bench_proxy() {
+	local rep sys kind flood
+	command -v nginx >/dev/null && command -v haproxy >/dev/null ||
+		{ log "proxy: nginx or haproxy missing: make deps"; return 1; }
+	nginx_backend_up || return 1
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp haproxy; do
+			log "proxy: $sys rep $rep"
+			proxy_up "$sys" || { nginx_backend_down; return 1; }
+			for kind in close keepalive; do
+				wrk_once "$sys" "$rep" proxy "$kind" || { nginx_backend_down; return 1; }
+			done
+			for flood in 0 1; do
+				connect_once "$sys" "$rep" "$flood" proxy_legit ||
+					{ nginx_backend_down; return 1; }
+			done
+			system_down
+		done
+	done
+	nginx_backend_down
 }
 
 machine
