@@ -204,7 +204,7 @@ haproxy_up() {
 	cat >"$WORK/haproxy.cfg" <<HAP
 global
 	nbthread 1
-	maxconn 60000
+	maxconn 8000
 defaults
 	mode tcp
 	timeout connect 3s
