@@ -338,6 +338,16 @@ static void backend_event(int fd, uint32_t events, void *arg)
 			connect_failed(st, err ? err : errno);
 			return;
 		}
+		/* a wake-up meant for an earlier socket of the same number
+		 * (apploop.h allows it): not connected yet, wait on */
+		{
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+
+			if (getpeername(st->fd, (struct sockaddr *)&peer, &pl) &&
+			    errno == ENOTCONN)
+				return;
+		}
 		st->phase = PX_UP;
 		tcp_set_app_timer(st->c, 0);
 		STAT(st, proxy_conns)++;
