@@ -60,6 +60,12 @@ BENCH_TOOLS := $(patsubst bench/%.c,$(B)/xtcp-%,$(wildcard bench/*.c))
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/xtcp-%,$(wildcard tests/tools/*.c))
 # what they use of xtcp's own code, as an archive: only what they call
 USER_LIB   := $(B)/libxtcp.a
+# the library that make install ships: the engine, its driver, the apps and
+# xtcp_serve (user/xtcp.h), static and shared (position-independent objects)
+LIB_SRCS   := $(filter-out user/cli/main.c,$(XTCP_SRCS)) $(CORE_SRCS)
+PIC_OBJS   := $(LIB_SRCS:%.c=$(B)/pic/%.o)
+LIB_SO     := $(B)/libxtcp.so.0
+LIB_HDRS   := xtcp.h tcp/app.h apps/apploop.h
 
 .SECONDARY:
 .DELETE_ON_ERROR:
@@ -76,7 +82,9 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR     ?= $(PREFIX)/share/doc/xtcp
-all: $(B)/xtcp $(B)/xtcp.8 $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+all: $(B)/xtcp $(B)/xtcp.8 $(USER_LIB) $(LIB_SO) $(BPF_OBJS) $(UNIT_TESTS) $(SAN_TESTS) $(BPF_TESTS) $(BENCH_TOOLS) \
      $(TEST_TOOLS) $(FUZZ)/fuzz_engine
 
 help:
@@ -90,7 +98,8 @@ help:
 	@echo "make fuzz       libFuzzer on the engine for FUZZ_TIME seconds (default 60)"
 	@echo "make soak       the simulation over SEEDS random seeds (default 100000)"
 	@echo "make install    PREFIX=/usr/local DESTDIR=: xtcp, the tools, man page,"
-	@echo "                bash completion, systemd unit xtcp@IFACE, example config"
+	@echo "                bash completion, systemd unit xtcp@IFACE, example config,"
+	@echo "                libxtcp (.a, .so), its headers and xtcp.pc (examples/kv)"
 	@echo "make uninstall  remove what install put there (same PREFIX, DESTDIR)"
 	@echo "make clean      remove $(B)/"
 	@echo "V=1             show commands; CC=clang to build userspace with clang"
@@ -132,6 +141,15 @@ $(B)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(CORE_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -Iuser -c $< -o $@
+
+$(B)/pic/%.o: %.c $(HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -fPIC -Iuser -c $< -o $@
+
+$(LIB_SO): $(PIC_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,libxtcp.so.0 $^ -o $@ $(LDLIBS)
 
 $(USER_LIB): $(filter-out $(B)/user/cli/main.o,$(XTCP_OBJS))
 	$(call msg,AR,$@)
@@ -184,9 +202,11 @@ $(B)/xtcp.8: doc/xtcp.8.in scripts/manpage.sh $(B)/xtcp
 INSTALLED = $(SBINDIR)/xtcp $(addprefix $(BINDIR)/,$(notdir $(BENCH_TOOLS) $(TEST_TOOLS))) \
 	    $(MANDIR)/man8/xtcp.8 $(COMPDIR)/xtcp $(UNITDIR)/xtcp@.service \
 	    $(SYSCONFDIR)/xtcp/xtcp.conf.example $(DOCDIR)/LICENSE \
-	    $(DOCDIR)/GPL-2.0-only.txt $(DOCDIR)/BSD-2-Clause.txt
+	    $(DOCDIR)/GPL-2.0-only.txt $(DOCDIR)/BSD-2-Clause.txt \
+	    $(LIBDIR)/libxtcp.a $(LIBDIR)/libxtcp.so.0 $(LIBDIR)/libxtcp.so \
+	    $(LIBDIR)/pkgconfig/xtcp.pc $(addprefix $(INCLUDEDIR)/xtcp/,$(LIB_HDRS))
 
-install: $(B)/xtcp $(B)/xtcp.8 $(BENCH_TOOLS) $(TEST_TOOLS)
+install: $(B)/xtcp $(B)/xtcp.8 $(BENCH_TOOLS) $(TEST_TOOLS) $(USER_LIB) $(LIB_SO)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(B)/xtcp $(DESTDIR)$(SBINDIR)/xtcp
 	$(Q)install -d $(DESTDIR)$(BINDIR)
@@ -199,11 +219,22 @@ install: $(B)/xtcp $(B)/xtcp.8 $(BENCH_TOOLS) $(TEST_TOOLS)
 	$(Q)install -D -m 0644 dist/xtcp.conf.example $(DESTDIR)$(SYSCONFDIR)/xtcp/xtcp.conf.example
 	$(Q)install -D -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
 	$(Q)install -m 0644 LICENSES/GPL-2.0-only.txt LICENSES/BSD-2-Clause.txt $(DESTDIR)$(DOCDIR)/
+	$(Q)install -D -m 0644 $(USER_LIB) $(DESTDIR)$(LIBDIR)/libxtcp.a
+	$(Q)install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libxtcp.so.0
+	$(Q)ln -sf libxtcp.so.0 $(DESTDIR)$(LIBDIR)/libxtcp.so
+	$(Q)for h in $(LIB_HDRS); do \
+		install -D -m 0644 user/$$h $(DESTDIR)$(INCLUDEDIR)/xtcp/$$h || exit 1; done
+	$(Q)install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(firstword $(subst -, ,$(VERSION)))|' \
+		dist/xtcp.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xtcp.pc
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/xtcp $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(INCLUDEDIR)/xtcp/tcp $(DESTDIR)$(INCLUDEDIR)/xtcp/apps \
+		$(DESTDIR)$(INCLUDEDIR)/xtcp $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null || true
 
 deps:
 	$(Q)scripts/deps.sh

@@ -191,6 +191,79 @@ EOF
 	fi
 }
 
+# Debian's nginx as the proxies' backend: its own config, pid and logs
+# under $WORK, answering every request with a small 200; PROXY protocol.
+NGINX_PID=
+nginx_backend_up() {
+	mkdir -p "$WORK/nginx"
+	cat >"$WORK/nginx/nginx.conf" <<NGX
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+daemon off;
+master_process off;
+worker_processes 1;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	server {
+		listen 127.0.0.1:8081 proxy_protocol reuseport;
+		location / { return 200 "Hello from nginx\\n"; }
+	}
+}
+NGX
+	nsenter --net=/run/netns/"$NS_SRV" taskset -c "$CLI_CPU" nginx -c "$WORK/nginx/nginx.conf" \
+		-p "$WORK/nginx" -e "$WORK/nginx/error.log" >"$WORK/nginx/out.log" 2>&1 &
+	NGINX_PID=$!
+	for _ in $(seq 50); do
+		ip netns exec "$NS_SRV" ss -Hltn 'sport = :8081' | grep -q . && return 0
+		sleep 0.1
+	done
+	log "nginx did not come up: $(tail -3 "$WORK/nginx/error.log" 2>/dev/null)"
+	return 1
+}
+
+nginx_backend_down() {
+	[ -n "$NGINX_PID" ] || return 0
+	kill "$NGINX_PID" 2>/dev/null
+	wait "$NGINX_PID" 2>/dev/null
+	NGINX_PID=
+}
+
+haproxy_up() {
+	cat >"$WORK/haproxy.cfg" <<HAP
+global
+	nbthread 1
+	maxconn 8000
+defaults
+	mode tcp
+	timeout connect 3s
+	timeout client 30s
+	timeout server 30s
+frontend fe
+	bind $SRV4:$PORT
+	default_backend be
+backend be
+	server nginx 127.0.0.1:8081 send-proxy-v2
+HAP
+	srv_xdp "$BUILD/bpf/pass.bpf.o"
+	srv_start haproxy -db -f "$WORK/haproxy.cfg"
+	srv_wait
+}
+
+proxy_up() { # xtcp|haproxy
+	case $1 in
+	xtcp) xtcp_up proxy --backend 127.0.0.1:8081 --proxy-protocol v2 ;;
+	haproxy) haproxy_up ;;
+	esac || return 1
+	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU"
+}
+
 # Set up one system by name; `down` undoes whichever is up.
 system_up() { # SYSTEM APP
 	case $1 in

@@ -205,6 +205,19 @@ for kind, label in (("close", "Connection: close"), ("keepalive", "keep-alive"))
     goal(f"nginx behind xtcp vs nginx alone, no flood, wrk {label}",
          r and f"{r:.2f}×", "≥ 0.97×", r is not None and r >= 0.97,
          f"{fmt(x)} vs {fmt(k)} requests/s (nginx alone with tcp_syncookies=1)")
+# issue 12: xtcp's proxy app beside HAProxy, both in front of one nginx
+for kind, label, target in (("close", "Connection: close", 1.3), ("keepalive", "keep-alive", 1.0)):
+    r = ratio(med(f"proxy_{kind}", "req_per_cpu_s", "xtcp"),
+              med(f"proxy_{kind}", "req_per_cpu_s", "haproxy"))
+    raw = ratio(med(f"proxy_{kind}", "req_per_s", "xtcp"),
+                med(f"proxy_{kind}", "req_per_s", "haproxy"))
+    goal(f"proxy, {label}: requests per server CPU-second vs HAProxy", r and f"{r:.2f}×",
+         f"≥ {target}×", r is not None and r >= target,
+         f"requests per second {raw and f'{raw:.2f}×'}")
+s_ = med("proxy_legit_flood", "success_pct", "xtcp")
+goal("legitimate clients through the proxy during the flood (xtcp)",
+     s_ is not None and f"{s_:.2f}%", "≥ 99.9%", s_ is not None and s_ >= 99.9,
+     "a GET to nginx through xtcp's proxy, one after another")
 
 md += ["## Goals", "",
        "| goal | measured | target | verdict | detail |", "|---|---|---|---|---|"]
@@ -332,6 +345,34 @@ for kind, label in (("close", "a new connection per request"), ("keepalive", "ke
                      ["req_per_s", "req_per_cpu_s", "server_cpu", "latency_p50",
                       "latency_p99", "errors"],
                      ["xtcp", "linux", "linux-cookies"], "linux", None, None))
+sections.append(("8a. Proxy in front of nginx, a new connection per request", "proxy_close",
+                 "Debian's nginx (PROXY protocol, a small 200) in the server "
+                 "namespace on 127.0.0.1:8081, pinned to the client's CPU; in "
+                 "front of it on the server CPU either `xtcp serve --app proxy "
+                 "--proxy-protocol v2` or HAProxy 2.6 (`mode tcp`, "
+                 "`send-proxy-v2`, one thread). wrk, one thread, 32 "
+                 "connections, `Connection: close`. Server CPU: the proxy "
+                 "process and the server veth's NAPI thread.",
+                 ["req_per_s", "req_per_cpu_s", "server_cpu", "latency_p50", "latency_p99",
+                  "errors"], ["xtcp", "haproxy"], "haproxy",
+                 [("xtcp close", "proxy_close", "req_per_s", "xtcp"),
+                  ("HAProxy close", "proxy_close", "req_per_s", "haproxy"),
+                  ("xtcp keep-alive", "proxy_keepalive", "req_per_s", "xtcp"),
+                  ("HAProxy keep-alive", "proxy_keepalive", "req_per_s", "haproxy")],
+                 "requests per second"))
+sections.append(("8b. Proxy in front of nginx, keep-alive", "proxy_keepalive",
+                 "The same with keep-alive.",
+                 ["req_per_s", "req_per_cpu_s", "server_cpu", "latency_p50", "latency_p99",
+                  "errors"], ["xtcp", "haproxy"], "haproxy", None, None))
+sections.append(("8c. Legitimate clients through the proxy, no flood", "proxy_legit_quiet",
+                 "bench/load.c's GETs, one connection after another, through "
+                 "the proxy to nginx.",
+                 ["success_pct", "connect_p50", "connect_p99", "attempts"],
+                 ["xtcp", "haproxy"], "haproxy", None, None))
+sections.append(("8d. Legitimate clients through the proxy during the SYN flood",
+                 "proxy_legit_flood", "The same while the generator floods.",
+                 ["success_pct", "connect_p50", "connect_p99", "attempts"],
+                 ["xtcp", "haproxy"], "haproxy", None, None))
 
 for title, bench, text, metrics, systems, base, series, ylabel in sections:
     if not any(k[0] == bench for k in rows):

@@ -6,7 +6,7 @@
 # them into REPORT.md and the plots. QUICK=1: short runs, same structure.
 #
 #   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
-#                            bulk memory nginx
+#                            bulk memory nginx proxy
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,7 +24,7 @@ fi
 OUT=${BENCH_OUT:-$ROOT/bench/results}	# BENCH_OUT: elsewhere, e.g. for a partial run
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
-BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx}
+BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx proxy}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
 for t in wrk nft gnuplot bpftool; do
@@ -106,7 +106,7 @@ connect_once() { # SYSTEM REP FLOOD(0|1) [BENCH PREFIX, default legit]
 	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
 		--duration "$DUR") || return 1
 	[ -n "$fpid" ] && wait "$fpid"
-	python3 - "$1" "$2" "$tag" "$res" >> "$RAW" <<'PY'
+	python3 - "$1" "$2" "${pre}_$tag" "$res" >> "$RAW" <<'PY'
 import json, sys
 s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 print(f"{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
@@ -306,6 +306,33 @@ bench_nginx() {
 			system_down
 		done
 	done
+}
+
+# 8. Proxies in front of one nginx (Debian's, in the server namespace on
+# 127.0.0.1:8081 with proxy_protocol, pinned to the client's CPU for both):
+# HAProxy (mode tcp, send-proxy-v2, one thread) and xtcp's proxy app
+# (--proxy-protocol v2), each on the server CPU; wrk with keep-alive and
+# Connection: close; legitimate clients during a SYN flood.
+bench_proxy() {
+	local rep sys kind flood
+	command -v nginx >/dev/null && command -v haproxy >/dev/null ||
+		{ log "proxy: nginx or haproxy missing: make deps"; return 1; }
+	nginx_backend_up || return 1
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp haproxy; do
+			log "proxy: $sys rep $rep"
+			proxy_up "$sys" || { nginx_backend_down; return 1; }
+			for kind in close keepalive; do
+				wrk_once "$sys" "$rep" "$kind" proxy || { nginx_backend_down; return 1; }
+			done
+			for flood in 0 1; do
+				connect_once "$sys" "$rep" "$flood" proxy_legit ||
+					{ nginx_backend_down; return 1; }
+			done
+			system_down
+		done
+	done
+	nginx_backend_down
 }
 
 machine

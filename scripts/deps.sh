@@ -6,7 +6,7 @@ set -eu
 
 pkgs=(make gcc clang llvm libclang-rt-14-dev libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
       iproute2 iputils-ping ethtool python3 hping3 curl util-linux
-      wrk gnuplot-nox nftables man-db nginx-light python3-scapy)
+      wrk gnuplot-nox nftables man-db nginx-light python3-scapy haproxy)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -103,7 +103,7 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 {
 	struct dump_arg *d = arg;
 	struct tcp_conn_info i;
-	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
+	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN], app[160];
 
 	tcp_conn_get_info(c, &i);
 	addr_str(i.t.key.client, peer, sizeof(peer));
@@ -115,7 +115,7 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 			"\"ssthresh\":%u,\"snd_wnd\":%u,\"rcv_wnd\":%u,\"unacked\":%u,"
 			"\"sacked\":%u,\"retransmits\":%u,\"fast_retransmits\":%u,"
 			"\"rtos\":%u,\"dsacks\":%u,\"recovery\":%s,\"snd_queued\":%u,"
-			"\"rcv_queued\":%u,\"sack\":%s,\"ts\":%s,\"wscale\":%s}\n",
+			"\"rcv_queued\":%u,\"sack\":%s,\"ts\":%s,\"wscale\":%s",
 			d->queue, tcp_state_name(i.state), local, ntohs(i.t.key.server_port),
 			peer, ntohs(i.t.key.client_port), i.cc, i.mss, i.srtt_us,
 			i.rttvar_us, i.rto_ms, i.cwnd, i.ssthresh, i.snd_wnd, i.rcv_wnd,
@@ -123,6 +123,10 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 			i.rto_count, i.dsacks_in, i.in_recovery ? "true" : "false",
 			i.snd_queued, i.rcv_queued, i.sack_ok ? "true" : "false",
 			i.ts_ok ? "true" : "false", i.ws_ok ? "true" : "false");
+		/* the app's own line (the proxy's backend side): no quotes in it */
+		if (tcp_conn_describe(c, app, sizeof(app)) > 0)
+			fprintf(d->f, ",\"app\":\"%s\"", app);
+		fprintf(d->f, "}\n");
 		return 0;
 	}
 	fprintf(d->f, "%-12s q%u %s:%u %s:%u\n\t%s%s%s %s mss:%u rtt:%.3f/%.3f rto:%u cwnd:%u",
@@ -137,6 +141,8 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 		i.snd_wnd, i.rcv_wnd, i.snd_nxt - i.snd_una, i.sacked, i.retransmits,
 		i.fast_rexmits, i.rto_count, i.dsacks_in,
 		i.in_recovery ? " recovery" : "", i.snd_queued, i.rcv_queued);
+	if (tcp_conn_describe(c, app, sizeof(app)) > 0)
+		fprintf(d->f, "\t%s\n", app);
 	return 0;
 }
 

@@ -2,13 +2,16 @@
 /*
  * The queue loop: the production driver of the engine. One thread per RX
  * queue runs rx burst -> tcp_input -> tcp_flush -> timers -> tx kick, and
- * sleeps in poll() on the AF_XDP socket when there is nothing to do. Other
- * threads reach its engine only through queue_call.
+ * sleeps in epoll_wait() on the AF_XDP socket, and on the descriptors its
+ * apps registered (apps/apploop.h: the proxy's backend sockets), when
+ * there is nothing to do. Other threads reach its engine only through
+ * queue_call. The engine core never sees a descriptor: the loop calls the
+ * apps back, then flushes the engine as after a burst.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -17,6 +20,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "apps/apploop.h"
 #include "clock.h"
 #include "log.h"
 #include "queue.h"
@@ -182,6 +186,80 @@ static int io_handshake_ended(void *ctx, const struct xtcp_flow_key *key,
 	return bpf_map_update_elem(q->replay_fd, &k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * The apps' descriptors: epoll's data is fd + 1 (0 is the AF_XDP socket),
+ * and the callback is looked up here by fd. An event of this batch for a
+ * descriptor deleted meanwhile finds no callback, or (its number reused
+ * at once) a callback told something "may" be ready: harmless.
+ */
+struct queue_fd {
+	app_fd_fn fn;
+	void *arg;
+};
+
+static int loop_add(void *loop, int fd, uint32_t events, app_fd_fn fn, void *arg)
+{
+	struct queue *q = loop;
+	struct epoll_event ev = { .events = events | EPOLLET, .data.u64 = (__u64)fd + 1 };
+
+	if (fd < 0)
+		return -EBADF;
+	if ((unsigned)fd >= q->fds_cap) {
+		unsigned cap = q->fds_cap ? q->fds_cap : 256;
+		struct queue_fd *t;
+
+		while (cap <= (unsigned)fd)
+			cap *= 2;
+		t = realloc(q->fds, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		memset(t + q->fds_cap, 0, (cap - q->fds_cap) * sizeof(*t));
+		q->fds = t;
+		q->fds_cap = cap;
+	}
+	if (epoll_ctl(q->ep, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	q->fds[fd] = (struct queue_fd){ .fn = fn, .arg = arg };
+	q->nfds++;
+	return 0;
+}
+
+static int loop_del(void *loop, int fd)
+{
+	struct queue *q = loop;
+
+	if (fd < 0 || (unsigned)fd >= q->fds_cap || !q->fds[fd].fn)
+		return -ENOENT;
+	epoll_ctl(q->ep, EPOLL_CTL_DEL, fd, NULL);
+	q->fds[fd].fn = NULL;
+	q->nfds--;
+	return 0;
+}
+
+static const struct app_loop_ops queue_loop_ops = {
+	.add = loop_add,
+	.del = loop_del,
+};
+
+/* Call the apps back for what epoll reported; the engine's clock first. */
+static void loop_dispatch(struct queue *q, const struct epoll_event *evs, int n)
+{
+	bool timed = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int fd = (int)evs[i].data.u64 - 1;
+
+		if (fd < 0 || (unsigned)fd >= q->fds_cap || !q->fds[fd].fn)
+			continue;
+		if (!timed) {
+			tcp_timers(q->eng, mono_ns());
+			timed = true;
+		}
+		q->fds[fd].fn(fd, evs[i].events, q->fds[fd].arg);
+	}
+}
+
 int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop)
@@ -189,6 +267,7 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	int err, i;
 
 	memset(q, 0, sizeof(*q));
+	q->ep = -1;
 	q->queue = xo->queue;
 	q->flows_fd = flows_fd;
 	q->replay_fd = -1;
@@ -199,9 +278,23 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	if (q->raw4 < 0 || q->raw6 < 0)
 		pr_warn("queue %u: raw socket: %s (orphan flows are removed, "
 			"their clients not prompted)", q->queue, strerror(errno));
+	q->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (q->ep < 0) {
+		err = -errno;
+		goto out_raw;
+	}
 	err = afxdp_open(&q->port, xo);
 	if (err)
-		goto out_raw;
+		goto out_ep;
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+
+		if (epoll_ctl(q->ep, EPOLL_CTL_ADD, xsk_socket__fd(q->port.xsk), &ev)) {
+			err = -errno;
+			afxdp_close(&q->port);
+			goto out_ep;
+		}
+	}
 	cfg->io = (struct tcp_io){
 		.ctx = q,
 		.tx_buf = io_tx_buf,
@@ -215,11 +308,14 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 	if (err) {
 		pr_err("queue %u: engine: %s", q->queue, strerror(-err));
 		afxdp_close(&q->port);
-		goto out_raw;
+		goto out_ep;
 	}
 	for (i = 0; i < nports; i++)
 		tcp_listen(q->eng, ports[i]);
 	return 0;
+out_ep:
+	close(q->ep);
+	q->ep = -1;
 out_raw:
 	if (q->raw4 >= 0)
 		close(q->raw4);
@@ -305,14 +401,23 @@ int queue_call(struct queue *q,
 static void *run(void *arg)
 {
 	struct queue *q = arg;
-	struct pollfd pfd = { .fd = xsk_socket__fd(q->port.xsk), .events = POLLIN };
+	struct epoll_event evs[64];
 	__u64 now, next;
 	__u32 n;
-	int idle = 0;
+	int idle = 0, nev;
 
+	app_loop_bind(&queue_loop_ops, q);
 	while (!*q->stop) {
 		now = mono_ns();
 		n = rx_burst(q, now);
+		/* busy: the apps' descriptors are looked at every burst too */
+		if (q->nfds) {
+			nev = epoll_wait(q->ep, evs, 64, 0);
+			if (nev > 0) {
+				loop_dispatch(q, evs, nev);
+				n += (__u32)nev;
+			}
+		}
 		tcp_flush(q->eng);
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
 		afxdp_tx_kick(&q->port);
@@ -329,9 +434,14 @@ static void *run(void *arg)
 		{
 			__u64 wait = next && next > now ? (next - now) / 1000000 + 1 : 100;
 
-			poll(&pfd, 1, wait > 100 ? 100 : (int)wait);
+			nev = epoll_wait(q->ep, evs, 64, wait > 100 ? 100 : (int)wait);
+			if (nev > 0) {
+				loop_dispatch(q, evs, nev);
+				idle = 0;
+			}
 		}
 	}
+	app_loop_bind(NULL, NULL);
 	return NULL;
 }
 
@@ -360,4 +470,10 @@ void queue_close(struct queue *q)
 	if (q->raw6 >= 0)
 		close(q->raw6);
 	q->raw4 = q->raw6 = -1;
+	if (q->ep >= 0)
+		close(q->ep);
+	q->ep = -1;
+	free(q->fds);
+	q->fds = NULL;
+	q->fds_cap = q->nfds = 0;
 }

@@ -29,6 +29,11 @@ struct queue {
 	int call_state;		/* enum queue_call_state */
 	void (*call_fn)(struct tcp_engine *e, unsigned queue, void *arg);
 	void *call_arg;
+	/* the apps' descriptors (apps/apploop.h), with the AF_XDP socket in
+	 * one epoll set; the loop sleeps in epoll_wait */
+	int ep;
+	unsigned nfds, fds_cap;
+	struct queue_fd *fds;	/* by fd */
 };
 
 /* Open queue's socket and engine; cfg's io and stats are filled in here. */

@@ -357,7 +357,19 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\
 	X(umem_frames, GAUGE, "UMEM frames in all")			\
-	X(umem_bytes, GAUGE, "UMEM bytes: frames of 2048, of 4096 for a jumbo MTU")
+	X(umem_bytes, GAUGE, "UMEM bytes: frames of 2048, of 4096 for a jumbo MTU") \
+	X(proxy_conns, COUNT, "proxy: client connections joined to a backend") \
+	X(proxy_fail_refused, COUNT, "proxy: backend connects refused")	\
+	X(proxy_fail_timeout, COUNT, "proxy: backend connects timed out (--connect-timeout)") \
+	X(proxy_fail_other, COUNT, "proxy: backend connects failed otherwise (unreachable, no socket)") \
+	X(proxy_no_backend, COUNT, "proxy: clients reset: no backend answered") \
+	X(proxy_backend_resets, COUNT, "proxy: clients reset: their backend reset or failed") \
+	X(proxy_client_resets, COUNT, "proxy: backends reset: their client reset") \
+	X(proxy_bytes_to_backend, COUNT, "proxy: bytes written to backends (PROXY headers included)") \
+	X(proxy_bytes_to_client, COUNT, "proxy: bytes from backends queued to clients") \
+	X(proxy_open, GAUGE, "proxy: backend sockets open")		\
+	X(proxy_wait_backend, GAUGE, "proxy: connections whose client bytes wait on a slow backend") \
+	X(proxy_wait_client, GAUGE, "proxy: connections whose backend bytes wait on a slow client")
 
 enum xtcp_engine_stat {
 #define XTCP_ENGINE_STAT_ENUM(name, kind, desc) XTCP_ENGINE_##name,

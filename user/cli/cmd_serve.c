@@ -90,6 +90,14 @@ static void usage(FILE *f)
 "      --idle-timeout SECONDS http: a kept-alive connection idle this long is\n"
 "                             closed (default 75, nginx's keepalive_timeout)\n"
 "                             Durations take an ms suffix too (500ms); 0: none\n"
+"      --backend HOST:PORT[,HOST:PORT...]\n"
+"                             proxy: the backends, round robin; HOST is IPv4,\n"
+"                             [IPv6], or unix:PATH for a Unix socket. One that\n"
+"                             refuses or times out is skipped for 2 s; when\n"
+"                             none answers the client is reset\n"
+"      --proxy-protocol v1|v2 proxy: send the client's address first, as\n"
+"                             HAProxy's PROXY protocol (default: none)\n"
+"      --connect-timeout MS   proxy: a backend connect (default 3000)\n"
 "  -r, --rate                 print a line of rates every second\n"
 "%s"
 "  -h, --help                 this text\n", app_names(),
@@ -117,6 +125,9 @@ enum {
 	OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_RX_RING,
+	OPT_BACKEND,
+	OPT_PROXY_PROTOCOL,
+	OPT_CONNECT_TIMEOUT,
 };
 
 /* SECONDS, or MILLISECONDS with an ms suffix, up to a day, into ms. */
@@ -200,6 +211,9 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "reclaim-idle", required_argument, NULL, OPT_RECLAIM_IDLE },
 		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "proxy-protocol", required_argument, NULL, OPT_PROXY_PROTOCOL },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -335,6 +349,28 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			if (parse_ms("--idle-timeout", optarg, &http_cfg.keepalive_ms))
 				return -1;
 			break;
+		case OPT_BACKEND:
+			if (proxy_parse_backends(optarg)) {
+				pr_err("--backend %s: not HOST:PORT[,...] (IPv6 in [], "
+				       "unix:PATH), at most %d", optarg, PROXY_MAX_BACKENDS);
+				return -1;
+			}
+			break;
+		case OPT_PROXY_PROTOCOL:
+			if (!strcmp(optarg, "v1"))
+				proxy_cfg.pp_version = 1;
+			else if (!strcmp(optarg, "v2"))
+				proxy_cfg.pp_version = 2;
+			else {
+				pr_err("--proxy-protocol %s: not v1 or v2", optarg);
+				return -1;
+			}
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (parse_uint("--connect-timeout", optarg, 0, 600000, &v))
+				return -1;
+			proxy_cfg.connect_timeout_ms = (unsigned int)v;
+			break;
 		case 'r':
 			a->rate = true;
 			break;
@@ -362,6 +398,11 @@ static int parse(int argc, char **argv, struct serve_args *a)
 	if (a->rx_ring && a->rx_ring >= a->umem_frames) {
 		pr_err("serve: --rx-ring %lu leaves no TX frame of --umem-frames %lu",
 		       a->rx_ring, a->umem_frames);
+		return -1;
+	}
+	if ((a->app == &app_proxy) != (proxy_cfg.nbackends > 0)) {
+		pr_err(a->app == &app_proxy ? "serve: --app proxy needs --backend"
+					    : "serve: --backend goes with --app proxy");
 		return -1;
 	}
 	if (a->tc.rto_min_ms > a->tc.rto_max_ms) {

@@ -51,6 +51,9 @@ struct tcp_app {
 	const char *name;
 	size_t ctx_size;	/* bytes of per-connection state, zeroed */
 	void (*event)(struct tcp_conn *c, enum tcp_event ev, void *ctx);
+	/* optional: one line of the app's own state for `xtcp stats --conns`
+	 * (on the queue thread, like the events); returns its length */
+	int (*describe)(const struct tcp_conn *c, const void *ctx, char *buf, size_t len);
 };
 
 /* Queue up to len bytes for sending; returns how many were taken (0 when
@@ -92,5 +95,14 @@ void tcp_set_app_timer(struct tcp_conn *c, uint32_t ms);
 
 /* The per-connection state of tcp_app.ctx_size bytes. */
 void *tcp_ctx(const struct tcp_conn *c);
+
+/* The engine's counters, for an application's own (the proxy_* ones of
+ * include/xtcp/abi.h): shown by `xtcp stats` beside the engine's. */
+struct xtcp_engine_stats *tcp_app_stats(const struct tcp_conn *c);
+
+/* The connection's addresses and ports, as on the wire (network order;
+ * key.client is the peer). An IPv4 address is in word 3. */
+struct xtcp_flow_key;
+void tcp_conn_key(const struct tcp_conn *c, struct xtcp_flow_key *key, bool *v6);
 
 #endif /* XTCP_TCP_APP_H */

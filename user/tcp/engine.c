@@ -506,7 +506,28 @@ void *tcp_ctx(const struct tcp_conn *c)
 	return c->ctx;
 }
 
+struct xtcp_engine_stats *tcp_app_stats(const struct tcp_conn *c)
+{
+	return c->e->st;
+}
+
+void tcp_conn_key(const struct tcp_conn *c, struct xtcp_flow_key *key, bool *v6)
+{
+	*key = c->t.key;
+	*v6 = c->t.v6;
+}
+
 /* ---- introspection ---- */
+
+int tcp_conn_describe(const struct tcp_conn *c, char *buf, size_t len)
+{
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if (c->app_gone || !c->app || !c->app->describe)
+		return 0;
+	return c->app->describe(c, c->ctx, buf, len);
+}
 
 const char *tcp_state_name(enum tcp_state state)
 {

@@ -168,6 +168,8 @@ struct tcp_conn_info {
 	const char *cc;
 };
 const char *tcp_state_name(enum tcp_state state);
+/* The app's line about c (tcp_app.describe) into buf; 0 when it has none. */
+int tcp_conn_describe(const struct tcp_conn *c, char *buf, size_t len);
 void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);
 /* Call fn for every connection; stops when fn returns non-zero. */
 int tcp_conn_foreach(struct tcp_engine *e,
