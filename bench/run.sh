@@ -18,10 +18,10 @@ QUICK=${QUICK:-}
 REPS=${REPS:-5}
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=1000; MODE=quick
-	LEGIT_REPS=${LEGIT_REPS:-1}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-15}
+	LEGIT_REPS=${LEGIT_REPS:-1}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-10}
 else
 	DUR=3; COST_REPEAT=10000000; IDLE_CONNS=5000; MODE=full
-	LEGIT_REPS=${LEGIT_REPS:-2}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-40}
+	LEGIT_REPS=${LEGIT_REPS:-2}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-30}
 fi
 # legitimate clients: at least this many attempts per run, so every point
 # of every system stands on LEGIT_MIN x LEGIT_REPS; a run never goes past
