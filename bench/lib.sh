@@ -67,10 +67,37 @@ for e in json.load(sys.stdin):
 print(*tot)'
 }
 
-# The flood generator at its full rate for $1 seconds; JSON on stdout.
-flood_run() {
+# The flood generator for $1 seconds, at its full rate or paced to $2
+# frames per second; JSON on stdout.
+flood_run() { # SECONDS [PPS]
+	local rate=()
+	[ -n "${2:-}" ] && [ "$2" != 0 ] && rate=(--rate "$2")
 	in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-flood" --dev "$VETH_CLI" \
-		--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" --duration "$1" --json
+		--dst "$SRV4" --port "$PORT" --dst-mac "$SRV_MAC" --duration "$1" \
+		--json "${rate[@]}"
+}
+
+# The same beside a legitimate client on the same CPU, at SCHED_IDLE: the
+# generator never sleeps (paced, it spins through the runs whose frame is
+# not yet due), and at the normal policy it starved the client to a
+# handful of connections per run; this way the client runs whenever it
+# has work and the flood takes what is left, at the rate asked for as long
+# as that leaves enough (the rate it achieved is reported beside). Run it
+# in the background only: it execs, so $! is the generator itself, and
+# SIGTERM ends it with its report.
+flood_beside() { # SECONDS [PPS]
+	local rate=()
+	[ -n "${2:-}" ] && [ "$2" != 0 ] && rate=(--rate "$2")
+	exec nsenter --net=/run/netns/"$NS_CLI" taskset -c "$CLI_CPU" chrt --idle 0 \
+		"$BUILD/xtcp-flood" --dev "$VETH_CLI" --dst "$SRV4" --port "$PORT" \
+		--dst-mac "$SRV_MAC" --duration "$1" --json "${rate[@]}"
+}
+
+# The client's SYN retransmissions (TcpExt TCPSynRetrans of its namespace):
+# each is a legitimate SYN or its SYN-ACK lost, at the veth's full ring
+# when the flood outruns the server, or dropped by the server.
+syn_retrans() {
+	in_cli awk '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "TCPSynRetrans") c = i; n = 1 } else print $c }' /proc/net/netstat
 }
 
 # Run a command in the background in the server namespace, pinned.

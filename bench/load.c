@@ -125,19 +125,46 @@ static double pct(const double *v, size_t n, double p)
 	return n ? v[i < n ? i : n - 1] : 0;
 }
 
-static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
-		       double duration, unsigned long max, double timeout)
+/* Latencies to a file, one per line in µs, for percentiles pooled over
+ * several runs; failures are not in it (the JSON counts them). */
+static int write_samples(const char *path, const double *lat, unsigned long n)
 {
-	double *lat = calloc(max, sizeof(*lat)), end = mono_s() + duration, t0, t1;
+	FILE *f = fopen(path, "a");
+	unsigned long i;
+
+	if (!f)
+		return -errno;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%.1f\n", lat[i]);
+	return fclose(f) ? -errno : 0;
+}
+
+struct connect_opts {
+	double duration;	/* at least this long */
+	unsigned long min;	/* and at least this many attempts */
+	double max_duration;	/* but never longer than this */
+	unsigned long max;	/* nor more attempts than this */
+	double timeout;
+	const char *samples;
+};
+
+static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
+		       const struct connect_opts *co)
+{
+	double start = mono_s(), end = start + co->duration,
+	       stop = start + co->max_duration, t0, t1, now;
+	unsigned long max = co->max;
+	double *lat = calloc(max, sizeof(*lat));
 	unsigned long tries = 0, ok = 0, refused = 0, timed_out = 0, bad = 0;
-	int fd;
+	int fd, err = 0;
 
 	if (!lat)
 		return -ENOMEM;
-	while (tries < max && mono_s() < end) {
+	while (tries < max && (now = mono_s()) < stop &&
+	       (now < end || tries < co->min)) {
 		tries++;
 		t0 = mono_s();
-		fd = connect_by(ss, len, t0 + timeout);
+		fd = connect_by(ss, len, t0 + co->timeout);
 		t1 = mono_s();
 		if (fd == -ETIMEDOUT) {
 			timed_out++;
@@ -147,21 +174,26 @@ static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
 			refused++;
 			continue;
 		}
-		if (get_once(fd, t0 + timeout))
+		if (get_once(fd, t0 + co->timeout))
 			lat[ok++] = (t1 - t0) * 1e6;
 		else
 			bad++;
 		close(fd);
 	}
+	now = mono_s();
 	qsort(lat, ok, sizeof(*lat), cmp_double);
 	printf("{\"attempts\":%lu,\"ok\":%lu,\"timed_out\":%lu,\"refused\":%lu,"
 	       "\"bad_answer\":%lu,\"success\":%.6f,\"p50_us\":%.1f,"
-	       "\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+	       "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+	       "\"seconds\":%.3f}\n",
 	       tries, ok, timed_out, refused, bad,
 	       tries ? (double)ok / (double)tries : 0, pct(lat, ok, 0.5),
-	       pct(lat, ok, 0.99), ok ? lat[ok - 1] : 0);
+	       pct(lat, ok, 0.99), pct(lat, ok, 0.999), ok ? lat[ok - 1] : 0,
+	       now - start);
+	if (co->samples)
+		err = write_samples(co->samples, lat, ok);
 	free(lat);
-	return 0;
+	return err;
 }
 
 static int cmd_bulk(const struct sockaddr_storage *ss, socklen_t len,
@@ -252,17 +284,21 @@ out:
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xtcp-load connect ADDR PORT [--duration SEC] [--count N] [--timeout SEC]\n"
+		"Usage: xtcp-load connect ADDR PORT [--duration SEC] [--min N] [--count N]\n"
+		"                 [--max-duration SEC] [--timeout SEC] [--samples FILE]\n"
 		"       xtcp-load bulk ADDR PORT --read|--write [--conns N] [--duration SEC]\n"
 		"       xtcp-load idle ADDR PORT --conns N\n\n"
 		"  connect   one connection after another, each a full GET; JSON with\n"
-		"            the success rate and connect latency p50/p99 in µs\n"
+		"            the success rate and connect latency p50/p99/p99.9 in µs\n"
 		"  bulk      N connections reading (from source) or writing (to\n"
 		"            discard); JSON with Gbit/s\n"
 		"  idle      N connections held open until SIGINT/SIGTERM; prints\n"
 		"            {\"conns\":N} once they are all up\n\n"
 		"  -t, --duration SEC   how long (default 5)\n"
 		"  -n, --count N        at most N connections (connect; default 1000000)\n"
+		"  -m, --min N          connect: go on past --duration until N attempts\n"
+		"      --max-duration SEC  connect: but never past SEC (default 120)\n"
+		"      --samples FILE   connect: append each latency (µs) to FILE\n"
 		"      --timeout SEC    per connection, SYN retries included (default 3)\n"
 		"  -c, --conns N        connections (bulk: at most 256, default 1;\n"
 		"                       idle: at most 1000000)\n"
@@ -275,6 +311,9 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "duration", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "min", required_argument, NULL, 'm' },
+		{ "max-duration", required_argument, NULL, 'X' },
+		{ "samples", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "conns", required_argument, NULL, 'c' },
 		{ "read", no_argument, NULL, 'r' },
@@ -282,15 +321,16 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned long v, count = 1000000, conns = 1;
-	double duration = 5, timeout = 3;
+	unsigned long v, count = 1000000, conns = 1, min = 0;
+	double duration = 5, timeout = 3, max_duration = 120;
+	const char *samples = NULL;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	const char *cmd;
 	int c, dir = -1, err;
 
 	log_init("xtcp-load", LOG_INFO);
-	while ((c = getopt_long(argc, argv, "t:n:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:n:m:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_uint("--duration", optarg, 1, 3600, &v))
@@ -301,6 +341,16 @@ int main(int argc, char **argv)
 			if (parse_uint("--count", optarg, 1, 100000000, &count))
 				return 1;
 			break;
+		case 'm':
+			if (parse_uint("--min", optarg, 1, 100000000, &min))
+				return 1;
+			break;
+		case 'X':
+			if (parse_uint("--max-duration", optarg, 1, 3600, &v))
+				return 1;
+			max_duration = (double)v;
+			break;
+		case 'S': samples = optarg; break;
 		case 'T':
 			if (parse_uint("--timeout", optarg, 1, 60, &v))
 				return 1;
@@ -325,7 +375,15 @@ int main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(cmd, "connect")) {
-		err = cmd_connect(&ss, len, duration, count, timeout);
+		struct connect_opts co = {
+			.duration = duration, .min = min,
+			.max_duration = max_duration < duration ? duration
+								: max_duration,
+			.max = count < min ? min : count, .timeout = timeout,
+			.samples = samples,
+		};
+
+		err = cmd_connect(&ss, len, &co);
 	} else if (!strcmp(cmd, "bulk")) {
 		if (dir < 0) {
 			pr_err("bulk: say --read or --write");

@@ -26,6 +26,29 @@ with open(RAW) as f:
         units[k] = r["unit"]
 
 
+# legitimate clients under the flood, pooled over repetitions (run.sh
+# legit_pool): one row per (point, system)
+legit = {}
+try:
+    with open(os.path.join(OUT, "legit.csv")) as f:
+        for r in csv.DictReader(f):
+            legit[(r["point"], r["system"])] = r
+except OSError:
+    pass
+POINTS = ("none", "k2", "k4", "x08", "max")
+POINT_NAME = {"none": "no flood", "k2": "2× kernel cookie capacity",
+              "k4": "4× kernel cookie capacity", "x08": "0.8× xtcp capacity",
+              "max": "generator maximum"}
+LEGIT_SYS = ("xtcp", "linux", "linux-cookies")
+LEGIT_LABEL = {"xtcp": "xtcp", "linux": "kernel, tcp_syncookies=1",
+               "linux-cookies": "kernel, tcp_syncookies=2"}
+
+
+def lg(point, system, key):
+    r = legit.get((point, system))
+    return float(r[key]) if r else None
+
+
 def stat(bench, metric, system):
     v = rows.get((bench, metric, system))
     if not v:
@@ -116,6 +139,88 @@ plot "{data}" using 2:3:4:xtic(1) lc rgb "#3070b0"
 goals = []
 
 
+def legit_plot():
+    """The first plot: success rate and connect p99 against the flood
+    rate (achieved), xtcp beside the kernel; "no flood" sits at the left
+    edge of the log axis."""
+    if not legit:
+        return None
+    rates = [lg(p, s, "flood_pps") for p in POINTS for s in LEGIT_SYS
+             if (p, s) in legit and p != "none"]
+    rates = [r for r in rates if r]
+    if not rates:
+        return None
+    x0 = 10 ** int(__import__("math").floor(__import__("math").log10(min(rates)) - 1))
+    data = os.path.join(tempfile.gettempdir(), f"xtcp-bench-{os.getpid()}-legit.dat")
+    with open(data, "w") as f:
+        for s in LEGIT_SYS:
+            pts = sorted((x0 if p == "none" else (lg(p, s, "flood_pps") or x0), p)
+                         for p in POINTS if (p, s) in legit)
+            for x, p in pts:
+                f.write(f"{x} {lg(p, s, 'success_pct')} {max(lg(p, s, 'p99_us'), 1)} "
+                        f"{max(lg(p, s, 'p999_us'), 1)}\n")
+            f.write("\n\n")
+    png = "legit_flood.png"
+    lines = []
+    colors = {"xtcp": "#d04020", "linux": "#3070b0", "linux-cookies": "#30a050"}
+    plots_s, plots_p = [], []
+    for i, s in enumerate(LEGIT_SYS):
+        plots_s.append(f'"{data}" index {i} using 1:2 with linespoints lw 2 pt 7 '
+                       f'lc rgb "{colors[s]}" title "{LEGIT_LABEL[s]}"')
+        plots_p.append(f'"{data}" index {i} using 1:3 with linespoints lw 2 pt 7 '
+                       f'lc rgb "{colors[s]}" title "{LEGIT_LABEL[s]} p99", '
+                       f'"{data}" index {i} using 1:4 with linespoints lw 1 dt 2 pt 6 '
+                       f'lc rgb "{colors[s]}" title "p99.9"')
+    script = f"""
+set terminal pngcairo noenhanced size 1000,760 font ",10"
+set output "{os.path.join(OUT, png)}"
+set multiplot layout 2,1 title "Legitimate clients (connect, GET, read to EOF) against the SYN flood's rate"
+set logscale x
+set xtics add ("no flood" {x0})
+set xrange [{x0 / 2}:*]
+set grid
+set key bottom left
+set ylabel "success (%)"
+set yrange [*:100.5]
+set format x "%.0s%c"
+plot {", ".join(plots_s)}
+set ylabel "connect latency (µs)"
+set xlabel "flood (SYN/s, as achieved)"
+set logscale y
+set yrange [*:*]
+set format y "%.0s%c"
+set key top left
+plot {", ".join(plots_p)}
+unset multiplot
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"report: gnuplot for legit: {e}", file=sys.stderr)
+        return None
+    finally:
+        os.unlink(data)
+    return png
+
+
+def legit_table():
+    out = ["| flood | asked (SYN/s) | achieved (SYN/s) | system | attempts | success | "
+           "connect p50 (µs) | p99 (µs) | p99.9 (µs) | client SYN retransmissions |",
+           "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for p in POINTS:
+        for s in LEGIT_SYS:
+            r = legit.get((p, s))
+            if not r:
+                continue
+            tgt = float(r["target_pps"])
+            out.append(f"| {POINT_NAME[p]} | {fmt(tgt) if tgt else ('–' if p == 'none' else 'full')} | "
+                       f"{fmt(float(r['flood_pps']))} | {LEGIT_LABEL[s]} | {r['attempts']} | "
+                       f"{float(r['success_pct']):.2f}% | {fmt(float(r['p50_us']))} | "
+                       f"{fmt(float(r['p99_us']))} | {fmt(float(r['p999_us']))} | "
+                       f"{r['syn_retrans']} |")
+    return "\n".join(out)
+
+
 def goal(text, value, target, ok, detail):
     if value is None or value is False:
         goals.append(f"| {text} | not measured | {target} | **not measured** | {detail} |")
@@ -159,22 +264,44 @@ k_ans = med("syn_flood", "answers_per_s", "linux-cookies")
 x_cpu = med("syn_flood", "cpu_ns_per_answer", "xtcp")
 k_cpu = med("syn_flood", "cpu_ns_per_answer", "linux-cookies")
 r = ratio(x_ans, r_ans)
-goal("SYN-ACK rate vs the bare XDP_TX reflector", r and f"{100 * r:.0f}%", "≥ 90%",
-     r is not None and r >= 0.9, f"{fmt(x_ans)}/s vs {fmt(r_ans)}/s")
+goal("SYN-ACK rate vs the bare XDP_TX reflector (live)", r and f"{100 * r:.0f}%", "≥ 75%",
+     r is not None and r >= 0.75, f"{fmt(x_ans)}/s vs {fmt(r_ans)}/s")
+t_syn, t_ref = med("xdp_cost", "syn_synack", "xtcp"), med("xdp_cost", "reflector", "floor")
+r = ratio(t_syn, t_ref)
+goal("SYN → SYN-ACK in test-run vs the bare reflector", r and f"{r:.1f}×", "≤ 7×",
+     r is not None and r <= 7, f"{fmt(t_syn)} ns vs {fmt(t_ref)} ns")
 r = ratio(k_cpu, x_cpu)
 goal("SYN-ACKs per core vs the kernel's cookie path (CPU per SYN-ACK)",
-     r and f"{r:.1f}×", "≥ 5×", r is not None and r >= 5,
+     r and f"{r:.1f}×", "≥ 6×", r is not None and r >= 6,
      f"{fmt(x_cpu)} ns vs {fmt(k_cpu)} ns of server CPU per SYN-ACK; "
      f"rate {fmt(x_ans)}/s vs {fmt(k_ans)}/s")
-s = med("legit_flood", "success_pct", "xtcp")
-goal("legitimate connections succeeding during the flood (xtcp)",
-     s is not None and f"{s:.2f}%", "≥ 99.9%", s is not None and s >= 99.9,
-     f"one connection after another for the whole flood")
-p_f = med("legit_flood", "connect_p99", "xtcp")
-p_q = med("legit_quiet", "connect_p99", "xtcp")
-r = ratio(p_f, p_q)
-goal("connect p99 during the flood vs without (xtcp)", r and f"{r:.2f}×", "≤ 2×",
-     r is not None and r <= 2, f"{fmt(p_f)} µs vs {fmt(p_q)} µs")
+q99 = lg("none", "xtcp", "p99_us")
+for pt in POINTS[1:-1]:
+    tgt = lg(pt, "xtcp", "target_pps")
+    if tgt is None:
+        continue
+    below = x_ans is None or tgt < x_ans
+    att, succ, p99 = lg(pt, "xtcp", "attempts"), lg(pt, "xtcp", "success_pct"), lg(pt, "xtcp", "p99_us")
+    r = ratio(p99, q99)
+    ok = succ >= 99.9 and r is not None and r <= 2 and att >= 2000
+    goal(f"xtcp's clients at {POINT_NAME[pt]} ({fmt(lg(pt, 'xtcp', 'flood_pps'))} SYN/s"
+         f"{'' if below else ', above its capacity'})",
+         f"{succ:.2f}%, p99 {r and f'{r:.2f}'}× unflooded",
+         "≥ 99.9%, ≤ 2×, ≥ 2000 attempts", ok,
+         f"{att:.0f} attempts{'' if att >= 2000 else ' (fewer than 2000)'}"
+         f"; p99 {fmt(p99)} µs vs {fmt(q99)} µs")
+if ("max", "xtcp") in legit:
+    xs, xp = lg("max", "xtcp", "success_pct"), lg("max", "xtcp", "p99_us")
+    for k in ("linux", "linux-cookies"):
+        if ("max", k) in legit:
+            ks, kp = lg("max", k, "success_pct"), lg("max", k, "p99_us")
+            r = ratio(kp, xp)
+            goals.append(f"| clients at the generator's maximum, xtcp vs {LEGIT_LABEL[k]} | "
+                         f"{xs:.2f}% vs {ks:.2f}%; p99 {fmt(xp)} vs {fmt(kp)} µs "
+                         f"(kernel / xtcp {r and f'{r:.2f}'}×) | beside | reported | "
+                         f"{lg('max', 'xtcp', 'attempts'):.0f} vs {lg('max', k, 'attempts'):.0f} "
+                         f"attempts; client SYN retransmissions {lg('max', 'xtcp', 'syn_retrans'):.0f}"
+                         f" vs {lg('max', k, 'syn_retrans'):.0f} |")
 for kind, label in (("close", "short HTTP connections (Connection: close)"),
                     ("keepalive", "keep-alive HTTP requests")):
     r = ratio(med(f"http_{kind}", "req_per_cpu_s", "xtcp"),
@@ -218,6 +345,13 @@ s_ = med("proxy_legit_flood", "success_pct", "xtcp")
 goal("legitimate clients through the proxy during the flood (xtcp)",
      s_ is not None and f"{s_:.2f}%", "≥ 99.9%", s_ is not None and s_ >= 99.9,
      "a GET to nginx through xtcp's proxy, one after another")
+png = legit_plot()
+if png:
+    md[2:2] = [f"![Legitimate clients against the flood rate]({png})", "",
+               "Success rate and connect latency of a real client (each attempt: "
+               "connect, GET, read to EOF) while the generator floods at each rate; "
+               "xtcp beside the kernel with `tcp_syncookies=1` and `=2`. Figures in "
+               "section 3.", ""]
 
 md += ["## Goals", "",
        "| goal | measured | target | verdict | detail |", "|---|---|---|---|---|"]
@@ -274,24 +408,6 @@ sections = [
       ("nft synproxy", "syn_flood", "answers_per_s", "synproxy"),
       ("XDP_TX reflector", "syn_flood", "answers_per_s", "reflector")],
      "SYN-ACKs per second"),
-    ("3a. Legitimate clients, no flood", "legit_quiet",
-     "bench/load.c connects one connection after another for the whole "
-     "run; each sends a GET and reads the answer to EOF (timeout 3 s, SYN "
-     "retries included). `linux` is the kernel with tcp_syncookies=1 (cookies "
-     "when the queue overflows), `linux-cookies` with 2 (always).",
-     ["success_pct", "connect_p50", "connect_p99", "attempts"],
-     ["xtcp", "linux", "linux-cookies"], "linux", None, None),
-    ("3b. Legitimate clients during the flood", "legit_flood",
-     "The same client while the generator floods at its full rate.",
-     ["success_pct", "connect_p50", "connect_p99", "attempts"],
-     ["xtcp", "linux", "linux-cookies"], "linux",
-     [("xtcp quiet", "legit_quiet", "connect_p99", "xtcp"),
-      ("xtcp flood", "legit_flood", "connect_p99", "xtcp"),
-      ("kernel quiet", "legit_quiet", "connect_p99", "linux"),
-      ("kernel flood", "legit_flood", "connect_p99", "linux"),
-      ("kernel cookies=2 quiet", "legit_quiet", "connect_p99", "linux-cookies"),
-      ("kernel cookies=2 flood", "legit_flood", "connect_p99", "linux-cookies")],
-     "connect p99 (µs)"),
     ("4a. HTTP/1.1, a new connection per request", "http_close",
      "wrk, one thread, 32 connections, `Connection: close`, against xtcp's "
      "`http` app and bench/kserver.c, an epoll server that sends the same "
@@ -382,6 +498,28 @@ for title, bench, text, metrics, systems, base, series, ylabel in sections:
         png = plot(bench, title, ylabel, series, logscale=(bench == "syn_flood"))
         if png:
             md += [f"![{title}]({png})", ""]
+
+if legit:
+    at = next((i for i, l in enumerate(md) if l.startswith("## 4a.")), len(md))
+    md[at:at] = ["## 3. Legitimate clients during the flood", "",
+           f"Flood rates: none; 2× and 4× what the kernel's cookie path answers on "
+           f"one core and 0.8× xtcp's capacity (both the medians of section 2's "
+           f"`answers_per_s`; asked: `{machine.get('legit_rates', '?')}`); the "
+           f"generator's maximum. The generator (bench/flood.c, paced in "
+           f"bpf/flood.bpf.c by spacing frames on the clock) shares CPU 0 with "
+           f"the client at SCHED_IDLE, so the client runs whenever it has work "
+           f"and the flood takes the rest: the achieved rate is the one plotted. "
+           f"The server (its process and the server veth's NAPI thread) owns CPU 1. "
+           f"The client (bench/load.c) connects one connection after another, "
+           f"each a GET read to EOF (timeout 3 s, SYN retries included), for at "
+           f"least {machine.get('duration_s', '?')} s and "
+           f"{machine.get('legit_min', '?')} attempts per run, "
+           f"{machine.get('legit_reps', '?')} run(s) per point and system; success "
+           f"is over all attempts, percentiles over all successful connects pooled. "
+           f"Client SYN retransmissions (TcpExt TCPSynRetrans of its namespace) "
+           f"count legitimate SYNs or SYN-ACKs lost: at the generator's maximum "
+           f"the veth's ring to the server is full and drops them.", "",
+           legit_table(), ""]
 
 # memory: the kernel server's share of the slab, by difference
 xs, ks = med("memory", "idle_slab_kb", "xtcp"), med("memory", "idle_slab_kb", "linux")

@@ -6,7 +6,7 @@
 # them into REPORT.md and the plots. QUICK=1: short runs, same structure.
 #
 #   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
-#                            bulk memory nginx proxy
+#                            bulk memory
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,13 +18,21 @@ QUICK=${QUICK:-}
 REPS=${REPS:-5}
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=1000; MODE=quick
+	LEGIT_REPS=${LEGIT_REPS:-1}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-10}
 else
 	DUR=3; COST_REPEAT=10000000; IDLE_CONNS=5000; MODE=full
+	LEGIT_REPS=${LEGIT_REPS:-2}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-30}
 fi
+# legitimate clients: at least this many attempts per run, so every point
+# of every system stands on LEGIT_MIN x LEGIT_REPS; a run never goes past
+# LEGIT_MAXDUR seconds (a server that loses SYNs costs the sequential
+# client a second or more per loss; the report flags a point under 2000)
+LEGIT_MIN=${LEGIT_MIN:-2000}
 OUT=${BENCH_OUT:-$ROOT/bench/results}	# BENCH_OUT: elsewhere, e.g. for a partial run
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
 BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx proxy}
+# legit's flood rates come from syn_flood's capacities: run it first
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
 for t in wrk nft gnuplot bpftool; do
@@ -41,6 +49,8 @@ machine() {
 		echo "reps=$REPS"
 		echo "duration_s=$DUR"
 		echo "idle_conns=$IDLE_CONNS"
+		echo "legit_min=$LEGIT_MIN"
+		echo "legit_reps=$LEGIT_REPS"
 		echo "kernel=$(uname -r)"
 		echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 		echo "cores=$(nproc)"
@@ -96,54 +106,146 @@ bench_syn_flood() {
 	done
 }
 
-connect_once() { # SYSTEM REP FLOOD(0|1) [BENCH PREFIX, default legit]
-	local tag=${4:-legit}_$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
-	if [ "$3" = 1 ]; then
-		flood_run $((DUR + 1)) > "$WORK/flood.json" &
-		fpid=$!
-		sleep 0.5
+# The flood rates of the legitimate-client benchmark, "POINT:PPS ...":
+# none; 2x and 4x what the kernel's cookie path answers on one core; 0.8x
+# xtcp's own capacity; the generator's maximum (0: unpaced). The
+# capacities are the medians of syn_flood's answers_per_s; without them
+# (legit run alone), one calibration flood of each measures them first.
+legit_rates() {
+	local sys
+	if ! grep -q '^syn_flood,answers_per_s,linux-cookies,' "$RAW" ||
+	   ! grep -q '^syn_flood,answers_per_s,xtcp,' "$RAW"; then
+		for sys in linux-cookies xtcp; do
+			log "legit: calibrating $sys's capacity"
+			system_up "$sys" http || return 1
+			flood_once "$sys" cal || return 1
+			system_down
+		done
 	fi
-	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
-		--duration "$DUR") || return 1
-	[ -n "$fpid" ] && wait "$fpid"
-	python3 - "$1" "$2" "${pre}_$tag" "$res" >> "$RAW" <<'PY'
-import json, sys
-s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-print(f"{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
-print(f"{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
-print(f"{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
-print(f"{tag},attempts,{s},{rep},{r['attempts']},1")
+	python3 - "$RAW" <<'PY'
+import csv, statistics, sys
+v = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["bench"] == "syn_flood" and r["metric"] == "answers_per_s":
+        v.setdefault(r["system"], []).append(float(r["value"]))
+k, x = statistics.median(v["linux-cookies"]), statistics.median(v["xtcp"])
+print(f"none:0 k2:{2 * k:.0f} k4:{4 * k:.0f} x08:{0.8 * x:.0f} max:0")
 PY
 }
 
-# 3. a real client connecting one connection after another, with and
-# without the flood at the generator's full rate
+# One point: the client connects one connection after another (connect,
+# GET, read to EOF) for at least DUR seconds and LEGIT_MIN attempts while
+# the generator floods at PPS beside it; its latencies go to a samples
+# file per (point, system) so percentiles pool over the repetitions.
+legit_once() { # SYSTEM REP POINT PPS
+	local fpid= d0 d1 res gen='{}' max=0
+	[ "$3" = max ] && max=1
+	d0=$(syn_retrans)
+	if [ "$3" != none ]; then
+		flood_beside $((LEGIT_MAXDUR + 5)) "$4" > "$WORK/flood.json" &
+		fpid=$!
+		sleep 0.3
+	fi
+	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
+		--duration "$DUR" --min "$LEGIT_MIN" --max-duration "$LEGIT_MAXDUR" \
+		--samples "$WORK/legit-$3-$1.txt")
+	local rc=$?
+	if [ -n "$fpid" ]; then
+		kill -TERM "$fpid" 2>/dev/null
+		wait "$fpid" && gen=$(cat "$WORK/flood.json")
+	fi
+	[ $rc -eq 0 ] || return 1
+	d1=$(syn_retrans)
+	python3 - "$1" "$2" "$3" "$4" "$res" "$gen" $((d1 - d0)) "$WORK/legit.jsonl" \
+		>> "$RAW" <<'PY'
+import json, sys
+s, rep, point, target = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+r, g, drops = json.loads(sys.argv[5]), json.loads(sys.argv[6]), int(sys.argv[7])
+b = f"legit_{point}"
+print(f"{b},success_pct,{s},{rep},{100 * r['success']:.3f},%")
+print(f"{b},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
+print(f"{b},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
+print(f"{b},connect_p999,{s},{rep},{r['p999_us']:.1f},us")
+print(f"{b},attempts,{s},{rep},{r['attempts']},1")
+print(f"{b},flood_pps,{s},{rep},{g.get('rate', 0):.0f},1/s")
+print(f"{b},syn_retrans,{s},{rep},{drops},1")
+with open(sys.argv[8], "a") as f:
+    f.write(json.dumps({"point": point, "system": s, "rep": rep, "target": target,
+                        "flood": g.get("rate", 0), "attempts": r["attempts"],
+                        "ok": r["ok"], "retrans": drops}) + "\n")
+PY
+}
+
+# Pool the repetitions of each (point, system): success over all attempts,
+# percentiles over all latencies; bench/results/legit.csv.
+legit_pool() {
+	python3 - "$WORK" "$OUT/legit.csv" <<'PY'
+import json, os, statistics, sys
+work, out = sys.argv[1], sys.argv[2]
+runs = {}
+for line in open(os.path.join(work, "legit.jsonl")):
+    r = json.loads(line)
+    runs.setdefault((r["point"], r["system"]), []).append(r)
+def pct(v, p):
+    return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))] if v else 0
+with open(out, "w") as f:
+    f.write("point,system,target_pps,flood_pps,runs,attempts,ok,success_pct,"
+            "p50_us,p99_us,p999_us,syn_retrans\n")
+    for (point, s), rs in runs.items():
+        lat = []
+        try:
+            lat = sorted(float(x) for x in open(os.path.join(work, f"legit-{point}-{s}.txt")))
+        except OSError:
+            pass
+        att, ok = sum(r["attempts"] for r in rs), sum(r["ok"] for r in rs)
+        f.write(f"{point},{s},{rs[0]['target']},"
+                f"{statistics.median(r['flood'] for r in rs):.0f},{len(rs)},{att},{ok},"
+                f"{100 * ok / att if att else 0:.3f},{pct(lat, .5):.1f},"
+                f"{pct(lat, .99):.1f},{pct(lat, .999):.1f},"
+                f"{sum(r['retrans'] for r in rs)}\n")
+PY
+}
+
+# 3. legitimate clients at several flood rates (legit_rates), each system
+# in turn, LEGIT_REPS times
 bench_legit() {
-	local rep sys flood
-	for rep in $(seq "$REPS"); do
+	local rep sys pt rates
+	rates=$(legit_rates) || return 1
+	log "legit: flood points $rates"
+	echo "legit_rates=$rates" >> "$OUT/machine.txt"
+	rm -f "$WORK"/legit-*.txt "$WORK/legit.jsonl"
+	for rep in $(seq "$LEGIT_REPS"); do
 		for sys in xtcp linux linux-cookies; do
 			system_up "$sys" http || return 1
-			for flood in 0 1; do
-				log "legit: $sys flood=$flood rep $rep"
-				connect_once "$sys" "$rep" "$flood" || return 1
+			for pt in $rates; do
+				log "legit: $sys ${pt%%:*} (${pt#*:}/s) rep $rep"
+				legit_once "$sys" "$rep" "${pt%%:*}" "${pt#*:}" || return 1
 			done
 			system_down
 		done
 	done
+	legit_pool
 }
 
 # The server's CPU: its process plus the server veth's NAPI thread.
 srv_cpu() { awk "BEGIN { print $(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VETH_SRV")") }"; }
 
-# One wrk run of DUR s against whatever is up: rows of bench PREFIX_KIND.
-wrk_once() { # SYSTEM REP close|keepalive PREFIX
-	local sys=$1 rep=$2 kind=$3 c0 c1 out hdr=()
-	[ "$kind" = close ] && hdr=(-H "Connection: close")
-	c0=$(srv_cpu)
-	out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
-		--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
-	c1=$(srv_cpu)
-	python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" "$4" >> "$RAW" <<'PY'
+# 4. HTTP/1.1 requests per second, new connection per request or keep-alive
+bench_conn_rate() {
+	local rep sys kind c0 c1 out hdr
+	for rep in $(seq "$REPS"); do
+		for sys in xtcp linux; do
+			system_up "$sys" http || return 1
+			for kind in close keepalive; do
+				log "conn_rate: $sys $kind rep $rep"
+				hdr=()
+				[ "$kind" = close ] && hdr=(-H "Connection: close")
+				c0=$(srv_cpu)
+				out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
+					--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
+				c1=$(srv_cpu)
+				python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" \
+					>> "$RAW" <<'PY'
 import re, sys
 s, rep, kind = sys.argv[1:4]
 c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
@@ -152,9 +254,10 @@ def lat(p):
     v, u = float(m.group(1)), m.group(2)
     return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+errs = re.search(r"Socket errors: (.*)", out)
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 cpu = (c1 - c0) / dur
-b = f"{sys.argv[8]}_{kind}"
+b = f"http_{kind}"
 print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
 print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
 print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
@@ -163,17 +266,6 @@ if cpu > 0:
     print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
 print(f"{b},errors,{s},{rep},{int(non2xx.group(1)) if non2xx else 0},1")
 PY
-}
-
-# 4. HTTP/1.1 requests per second, new connection per request or keep-alive
-bench_conn_rate() {
-	local rep sys kind
-	for rep in $(seq "$REPS"); do
-		for sys in xtcp linux; do
-			system_up "$sys" http || return 1
-			for kind in close keepalive; do
-				log "conn_rate: $sys $kind rep $rep"
-				wrk_once "$sys" "$rep" "$kind" http || return 1
 			done
 			system_down
 		done
@@ -277,6 +369,59 @@ print(d["flows"] + sum(v for k, v in d.get("engine", {}).items() if k.startswith
 			system_down
 		done
 	done
+}
+
+
+# One connect/GET series for the nginx and proxy benchmarks: with or
+# without the generator at its full rate.
+connect_once() { # SYSTEM REP FLOOD(0|1) [BENCH PREFIX, default legit]
+	local tag=${4:-legit}_$([ "$3" = 1 ] && echo flood || echo quiet) res fpid=
+	if [ "$3" = 1 ]; then
+		flood_run $((DUR + 1)) > "$WORK/flood.json" &
+		fpid=$!
+		sleep 0.5
+	fi
+	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
+		--duration "$DUR") || return 1
+	[ -n "$fpid" ] && wait "$fpid"
+	python3 - "$1" "$2" "$tag" "$res" >> "$RAW" <<'PY'
+import json, sys
+s, rep, tag, r = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+print(f"{tag},success_pct,{s},{rep},{100 * r['success']:.3f},%")
+print(f"{tag},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
+print(f"{tag},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
+print(f"{tag},attempts,{s},{rep},{r['attempts']},1")
+PY
+}
+
+# One wrk run of DUR s against whatever is up: rows of bench PREFIX_KIND.
+wrk_once() { # SYSTEM REP close|keepalive PREFIX
+	local sys=$1 rep=$2 kind=$3 c0 c1 out hdr=()
+	[ "$kind" = close ] && hdr=(-H "Connection: close")
+	c0=$(srv_cpu)
+	out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
+		--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
+	c1=$(srv_cpu)
+	python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" "$4" >> "$RAW" <<'PY'
+import re, sys
+s, rep, kind = sys.argv[1:4]
+c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+def lat(p):
+    m = re.search(rf"^\s*{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+cpu = (c1 - c0) / dur
+b = f"{sys.argv[8]}_{kind}"
+print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
+print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
+print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
+print(f"{b},server_cpu,{s},{rep},{cpu:.3f},cores")
+if cpu > 0:
+    print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
+print(f"{b},errors,{s},{rep},{int(non2xx.group(1)) if non2xx else 0},1")
+PY
 }
 
 # 7. an unmodified nginx behind `xtcp attach --to kernel` beside nginx alone

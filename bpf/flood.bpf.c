@@ -6,6 +6,13 @@
  * rewrites in them, so every run rewrites the whole frame from the template
  * and then draws a random source address, source port and sequence number,
  * patching both checksums incrementally (RFC 1624).
+ *
+ * Paced (pace != 0), a run whose frame is not yet due returns XDP_DROP
+ * before touching it: a test-run call costs milliseconds to set up and
+ * tear down (its page pool), so pacing by the size of the calls would send
+ * bursts at the full rate with gaps between; spacing frames here keeps the
+ * flood even. Behind schedule (the CPU was busy), it catches up at most
+ * `burst` worth of frames at the full rate.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -20,6 +27,11 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct xtcp_flood_tmpl tmpl;
+/* time in ns << 8, so a gap of a few hundred ns keeps its fraction */
+__u64 pace;		/* between two frames; 0: unpaced */
+__u64 burst;		/* the most catching up allowed */
+__u64 next_due;
+__u64 sent;		/* frames XDP_TX'd */
 
 SEC("xdp")
 int xdp_flood(struct xdp_md *ctx)
@@ -31,8 +43,16 @@ int xdp_flood(struct xdp_md *ctx)
 	__u32 saddr = tmpl.net | (bpf_get_prandom_u32() & tmpl.host_mask);
 	__u32 seq = bpf_get_prandom_u32();
 	__u16 sport = bpf_htons((__u16)bpf_get_prandom_u32() | 1024);
-	__u64 sum;
+	__u64 sum, now;
 
+	if (pace) {
+		now = bpf_ktime_get_ns() << 8;
+		if (now < next_due)
+			return XDP_DROP;
+		if (next_due + burst < now)
+			next_due = now - burst;
+		next_due += pace;
+	}
 	if (data + XTCP_FLOOD_FRAME_LEN > data_end)
 		return XDP_ABORTED;
 	__builtin_memcpy(data, tmpl.frame, XTCP_FLOOD_FRAME_LEN);
@@ -47,5 +67,6 @@ int xdp_flood(struct xdp_md *ctx)
 	sum += (saddr & 0xffff) + (saddr >> 16) + sport + (seq & 0xffff) +
 	       (seq >> 16);
 	th->check = ~csum_fold(sum);
+	__sync_fetch_and_add(&sent, 1);
 	return XDP_TX;
 }

@@ -233,6 +233,69 @@ static void spec_all_opts(struct frame_spec *s, int v6)
 	s->wscale = 7;
 }
 
+/*
+ * The SYN option layouts read without the walk (bpf/parse.h
+ * parse_tcp_opts_linux): the test frames put the NOP after the window
+ * scale; Linux puts it before. Both, with a shift above 14 (used as 14,
+ * RFC 7323 2.3), answer as the walk would.
+ */
+static void test_syn_opt_layouts(void)
+{
+	static const __u8 shifts[] = { 7, 15 };
+	unsigned int i, k;
+
+	for (i = 0; i < 2 * sizeof(shifts); i++) {
+		int linux_order = i / sizeof(shifts);
+		__u8 ws = shifts[i % sizeof(shifts)], frame[256], *o;
+		struct frame_spec s;
+		struct frame_view in, v;
+		struct xtcp_syn_opts so;
+		const __u8 *out;
+		struct run r;
+		__u32 out_len, sum;
+		size_t len;
+		char name[64];
+
+		spec_all_opts(&s, 0);
+		s.wscale = ws;
+		len = frame_build(&s, frame, sizeof(frame));
+		frame_parse(frame, len, &in);
+		o = frame + in.l4_off + 20;
+		if (linux_order) {	/* 03 03 ws 01 -> 01 03 03 ws */
+			o[16] = TCPO_NOP;
+			o[17] = TCPO_WSCALE;
+			o[18] = 3;
+			o[19] = ws;
+		}
+		frame[in.l4_off + 16] = frame[in.l4_off + 17] = 0;
+		sum = 6 + (__u32)in.tcp_len;
+		for (k = 0; k < 4; k += 2)
+			sum += ((__u32)s.src_addr[k] << 8 | s.src_addr[k + 1]) +
+			       ((__u32)s.dst_addr[k] << 8 | s.dst_addr[k + 1]);
+		sum = inet_csum(frame + in.l4_off, in.tcp_len, sum);
+		frame[in.l4_off + 16] = (__u8)(sum >> 8);
+		frame[in.l4_off + 17] = (__u8)sum;
+		snprintf(name, sizeof(name), "%s order, shift %u",
+			 linux_order ? "Linux's NOP-first" : "NOP-last", ws);
+		CHECK(!run_frame(frame, len, &r), "%s: test run", name);
+		CHECK_EQ(r.stat, XTCP_STAT_syn_ack, name);
+		out = run_data(&r, &out_len);
+		if (frame_parse(out, out_len, &v)) {
+			CHECK(0, "%s: SYN-ACK does not parse", name);
+			continue;
+		}
+		CHECK(v.tcp_csum_ok, "%s: TCP checksum", name);
+		CHECK_EQ(v.mss, 1460, "MSS option");
+		CHECK_EQ(v.sack, 1, "SACK-permitted");
+		CHECK_EQ(v.tsecr, s.tsval, "TSecr = client TSval");
+		CHECK_EQ(v.wscale, 7, "our window scale");
+		xtcp_syn_opts_decode(0, 0, 1, v.tsval, &so);
+		CHECK_EQ(so.wscale, ws > 14 ? 14 : ws,
+			 "TSval carries the client's shift, at most 14");
+		CHECK_EQ(so.sack, 1, "TSval carries SACK");
+	}
+}
+
 static void test_syn_variants(void)
 {
 	struct frame_spec s;
@@ -1351,6 +1414,7 @@ int main(void)
 	if (setup())
 		return EXIT_FAILURE;
 	test_syn_variants();
+	test_syn_opt_layouts();
 	test_handshake();
 	test_addrs();
 	test_multibuffer();
