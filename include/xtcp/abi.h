@@ -206,6 +206,9 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(challenge_acks, COUNT, "challenge ACKs sent (RFC 5961)")	\
 	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: over the per-second limit") \
 	X(fast_retransmits, COUNT, "fast retransmits: recoveries entered (RFC 5681, 6675)") \
+	X(tlp_probes, COUNT, "tail loss probes sent (RFC 8985 7)")	\
+	X(tlp_recoveries, COUNT, "losses a tail loss probe repaired (RFC 8985 7.4)") \
+	X(rack_reo_timeouts, COUNT, "RACK reordering windows that ended (RFC 8985 6.3)") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
 	X(dsacks_out, COUNT, "D-SACKs sent for duplicate segments (RFC 2883)") \

@@ -27,6 +27,35 @@ enum tcp_timer {
 	TIMER_DELACK,		/* RFC 9293 3.8.6.3 */
 	TIMER_KEEPALIVE,	/* RFC 9293 3.8.4 */
 	TIMER_APP,		/* the application's (tcp_set_app_timer) */
+	TIMER_RACK,		/* RACK reordering window (RFC 8985 6.2) */
+	TIMER_TLP,		/* tail loss probe (RFC 8985 7.2) */
+};
+
+#define RACK_TXM 64		/* first-send time map entries */
+#define RACK_RXR 16		/* retransmitted ranges remembered */
+
+/*
+ * RACK-TLP (RFC 8985) without a per-segment list: first transmissions go
+ * out in sequence order, so their send times are a step function of the
+ * sequence (txm, one step per clock quantum); retransmitted ranges carry
+ * their own times (rxr). Both are trimmed at SND.UNA.
+ */
+struct rack_state {
+	uint64_t txm_ns[RACK_TXM];	/* bytes from txm_seq[i] first sent then */
+	uint64_t rxr_ns[RACK_RXR];
+	uint64_t xmit_ns;		/* RACK.xmit_ts: newest delivered send */
+	uint64_t reo_at;		/* when a pending reordering window ends */
+	uint32_t txm_seq[RACK_TXM];
+	uint32_t rxr[RACK_RXR][2];	/* [start, end), sorted, disjoint */
+	uint32_t end_seq, fack;		/* RACK.end_seq, RACK.fack */
+	uint32_t rtt_us, min_rtt_us, reo_wnd_us;
+	uint32_t dsack_round;		/* SND.MAX when reo_wnd last grew */
+	uint32_t tlp_high, tlp_una, tlp_max;	/* TLP.end_seq; PTO armed at */
+	uint8_t ntxm, nrxr;
+	uint8_t reo_seen : 1, tlp_active : 1, tlp_rexmit : 1, tlp_dsack : 1,
+		dsack_on : 1;
+	uint8_t reo_mult;		/* RACK.reo_wnd_mult - 1 */
+	uint8_t reo_persist;		/* recoveries left at that multiplier */
 };
 
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */
@@ -89,6 +118,8 @@ struct tcp_conn {
 		struct cubic_state cubic;
 	} ccs;
 	uint32_t fast_rexmits, dsacks_in, rto_count;
+	uint32_t tlp_probes, rack_losses;
+	struct rack_state rack;
 
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
@@ -190,7 +221,25 @@ uint32_t recovery_pipe(const struct tcp_conn *c);
 /* RFC 6675 NextSeg rule 1 (lost holes), or with any, rule 3 */
 bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len);
 
+void recovery_enter(struct tcp_conn *c);
+
+/* rack.c: RACK-TLP loss detection (RFC 8985), where SACK is on */
+static inline bool rack_on(const struct tcp_conn *c)
+{
+	return c->sack_ok && !c->e->cfg.no_rack;
+}
+
+void rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void rack_input(struct tcp_conn *c, const struct tcp_seg *s);
+void rack_detect(struct tcp_conn *c);
+uint32_t rack_pipe(const struct tcp_conn *c);
+bool rack_next(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+bool rack_arm(struct tcp_conn *c);
+void rack_reo_fire(struct tcp_conn *c);
+void rack_rto(struct tcp_conn *c);
+
 /* output.c */
+void tcp_output_tlp(struct tcp_conn *c);
 bool emit(struct tcp_engine *e, const struct tcp_tuple *t, const struct wire_out *o);
 uint16_t snd_mss(const struct tcp_conn *c);
 void tcp_output(struct tcp_conn *c);

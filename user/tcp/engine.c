@@ -290,6 +290,12 @@ static void timer_fire(struct tcp_conn *c)
 		case TIMER_RTO:
 			rto_fire(c);
 			break;
+		case TIMER_RACK:
+			rack_reo_fire(c);
+			break;
+		case TIMER_TLP:
+			tcp_output_tlp(c);
+			break;
 		default:
 			break;
 		}

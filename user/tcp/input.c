@@ -236,6 +236,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	}
 	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
 	 * answer to a zero-window probe is not one) */
+	rack_input(c, s);	/* RFC 8985: before SND.UNA and the scoreboard move */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
 	      !(s->flags & TCPHDR_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
@@ -265,6 +266,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
 	    (news || (dup && !dsack)))
 		recovery_dupack(c);
+	rack_detect(c);
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */
 	if (seq_le(c->snd_una, s->ack) &&

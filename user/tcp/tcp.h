@@ -75,6 +75,8 @@ struct tcp_cfg {
 	uint32_t syn_retries;
 	const struct tcp_cc *cc;	/* congestion control (cc.h) */
 	bool sack, timestamps;		/* offered on active opens */
+	bool no_rack;			/* SACK loss detection by RFC 6675's
+					 * DupThresh, not RACK-TLP (RFC 8985) */
 	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
