@@ -209,6 +209,7 @@ _Static_assert(sizeof(struct xtcp_stats) == XTCP_STAT__MAX * sizeof(__u64),
 	X(tlp_probes, COUNT, "tail loss probes sent (RFC 8985 7)")	\
 	X(tlp_recoveries, COUNT, "losses a tail loss probe repaired (RFC 8985 7.4)") \
 	X(rack_reo_timeouts, COUNT, "RACK reordering windows that ended (RFC 8985 6.3)") \
+	X(undos, COUNT, "congestion responses undone: spurious by D-SACK or timestamp (RFC 3708, 3522)") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
 	X(dsacks_out, COUNT, "D-SACKs sent for duplicate segments (RFC 2883)") \

@@ -64,6 +64,18 @@ struct cubic_state {
 	uint64_t epoch_ns;		/* 0: no congestion avoidance epoch */
 };
 
+/* an algorithm's own state, in the connection */
+union cc_state {
+	struct cubic_state cubic;
+};
+
+/* undo.c: what a congestion response changed, to restore it */
+struct undo_state {
+	uint32_t cwnd, ssthresh, marker, retrans, retrans_ts;
+	uint8_t on, rto;	/* rto: the episode had a timeout */
+	union cc_state ccs;
+};
+
 struct tcp_conn {
 	struct tcp_engine *e;
 	struct tcp_tuple t;
@@ -114,11 +126,10 @@ struct tcp_conn {
 	uint32_t ca_bytes;		/* RFC 3465 byte counting */
 	uint8_t nsb;
 	uint32_t sb[TCP_SB_MAX][2];	/* SACKed [start, end) above snd_una, sorted */
-	union {
-		struct cubic_state cubic;
-	} ccs;
+	union cc_state ccs;
 	uint32_t fast_rexmits, dsacks_in, rto_count;
-	uint32_t tlp_probes, rack_losses;
+	uint32_t tlp_probes, rack_losses, undos;
+	struct undo_state undo;
 	struct rack_state rack;
 
 	/* RFC 6298 */
@@ -237,6 +248,12 @@ bool rack_next(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 bool rack_arm(struct tcp_conn *c);
 void rack_reo_fire(struct tcp_conn *c);
 void rack_rto(struct tcp_conn *c);
+
+/* undo.c: spurious retransmissions (RFC 3708, RFC 3522) */
+void undo_begin(struct tcp_conn *c);
+void undo_retransmit(struct tcp_conn *c);
+void undo_dsack(struct tcp_conn *c, uint32_t lo, uint32_t hi);
+void undo_ack(struct tcp_conn *c, const struct tcp_seg *s, bool recovery_over);
 
 /* output.c */
 void tcp_output_tlp(struct tcp_conn *c);

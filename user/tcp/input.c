@@ -209,7 +209,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 {
 	struct tcp_engine *e = c->e;
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
-	bool fin_acked = false, news, dsack, dup;
+	bool fin_acked = false, news, dsack, dup, over;
 
 	if (c->state == TCPS_SYN_RECEIVED) {
 		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
@@ -256,7 +256,9 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		c->retries = 0;
 		if (c->timer_kind == TIMER_RTO || c->timer_kind == TIMER_NONE)
 			rto_rearm(c);	/* RFC 6298 5.2, 5.3 */
+		over = c->in_recovery && seq_ge(s->ack, c->recover);
 		recovery_ack(c, acked);
+		undo_ack(c, s, over);	/* RFC 3522: after the window was set */
 		if (acked && !c->app_gone)
 			*ev |= EVB_WRITABLE;
 	}

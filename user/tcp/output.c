@@ -168,6 +168,7 @@ static void count_retransmit(struct tcp_conn *c)
 {
 	c->retransmits++;
 	ST(c->e, retransmits)++;
+	undo_retransmit(c);
 }
 
 void send_syn(struct tcp_conn *c)

@@ -100,6 +100,7 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
 			c->dsacks_in++;
 			ST(c->e, dsacks_in)++;
 			*dsack = true;
+			undo_dsack(c, l, r);
 			continue;
 		}
 		/* only what we sent and is not acknowledged yet */
@@ -181,6 +182,7 @@ bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *
 
 void recovery_enter(struct tcp_conn *c)
 {
+	undo_begin(c);
 	c->ssthresh = c->cc->loss(c);
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
@@ -252,8 +254,12 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked)
 /* A retransmission timeout for data (RFC 6298 5.4-5.6, RFC 5681 3.1). */
 void recovery_rto(struct tcp_conn *c)
 {
-	if (c->retries == 1)	/* eq. (4): the first timeout of this data */
+	if (c->retries == 1) {	/* eq. (4): the first timeout of this data */
+		if (!c->in_recovery)
+			undo_begin(c);	/* else the recovery's saved state holds */
 		c->ssthresh = c->cc->loss(c);
+	}
+	c->undo.rto = 1;
 	c->cwnd = c->mss;	/* the loss window */
 	c->ca_bytes = 0;
 	c->in_recovery = 0;
