@@ -51,9 +51,10 @@ struct rack_state {
 	uint32_t rtt_us, min_rtt_us, reo_wnd_us;
 	uint32_t dsack_round;		/* SND.MAX when reo_wnd last grew */
 	uint32_t tlp_high, tlp_una, tlp_max;	/* TLP.end_seq; PTO armed at */
+	uint32_t pre_acked;		/* SND.UNA + SACKed bytes before the ACK */
 	uint8_t ntxm, nrxr;
 	uint8_t reo_seen : 1, tlp_active : 1, tlp_rexmit : 1, tlp_dsack : 1,
-		dsack_on : 1;
+		dsack_on : 1, pre_valid : 1;
 	uint8_t reo_mult;		/* RACK.reo_wnd_mult - 1 */
 	uint8_t reo_persist;		/* recoveries left at that multiplier */
 };
@@ -74,6 +75,11 @@ struct undo_state {
 	uint32_t cwnd, ssthresh, marker, retrans, retrans_ts;
 	uint8_t on, rto;	/* rto: the episode had a timeout */
 	union cc_state ccs;
+};
+
+/* prr.c: RFC 6937's counters for one recovery */
+struct prr_state {
+	uint32_t delivered, out, recover_fs;
 };
 
 struct tcp_conn {
@@ -130,6 +136,7 @@ struct tcp_conn {
 	uint32_t fast_rexmits, dsacks_in, rto_count;
 	uint32_t tlp_probes, rack_losses, undos;
 	struct undo_state undo;
+	struct prr_state prr;
 	struct rack_state rack;
 
 	/* RFC 6298 */
@@ -248,6 +255,12 @@ bool rack_next(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 bool rack_arm(struct tcp_conn *c);
 void rack_reo_fire(struct tcp_conn *c);
 void rack_rto(struct tcp_conn *c);
+
+/* prr.c: Proportional Rate Reduction (RFC 6937) */
+void prr_start(struct tcp_conn *c);
+void prr_sent(struct tcp_conn *c, uint32_t n);
+uint32_t prr_sndcnt(struct tcp_conn *c, uint32_t delivered, uint32_t pipe);
+void prr_ack(struct tcp_conn *c, uint32_t delivered);
 
 /* undo.c: spurious retransmissions (RFC 3708, RFC 3522) */
 void undo_begin(struct tcp_conn *c);

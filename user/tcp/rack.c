@@ -56,9 +56,7 @@ static void rxr_ins(struct rack_state *r, int i, uint32_t s, uint32_t e, uint64_
 	r->nrxr++;
 }
 
-/* [s, e) was sent again now: it replaces what the list said of it. When
- * the list is full the lowest range is forgotten (it then looks as old as
- * its first send: at worst a needless retransmission). */
+/* [s, e) was sent again now: it replaces what the list said of it. */
 static void rxr_add(struct rack_state *r, uint32_t s, uint32_t e, uint64_t now)
 {
 	int i;
@@ -83,16 +81,29 @@ static void rxr_add(struct rack_state *r, uint32_t s, uint32_t e, uint64_t now)
 			i--;
 		}
 	}
+	if (r->nrxr == RACK_RXR) {
+		/* full: the two closest ranges become one, at the later time
+		 * (what lies between looks newer: its loss is found later,
+		 * never sooner, and a resent range never looks lost again) */
+		int m = 0;
+
+		for (i = 1; i + 1 < r->nrxr; i++)
+			if (r->rxr[i + 1][0] - r->rxr[i][1] < r->rxr[m + 1][0] - r->rxr[m][1])
+				m = i;
+		r->rxr[m][1] = r->rxr[m + 1][1];
+		if (r->rxr_ns[m + 1] > r->rxr_ns[m])
+			r->rxr_ns[m] = r->rxr_ns[m + 1];
+		rxr_del(r, m + 1);
+		if (seq_lt(r->rxr[m][0], e) && seq_lt(s, r->rxr[m][1])) {
+			r->rxr_ns[m] = now;	/* [s, e) fell inside */
+			return;
+		}
+	}
 	for (i = 0; i < r->nrxr && seq_lt(r->rxr[i][0], s); i++)
 		;
 	if (i && r->rxr[i - 1][1] == s && r->rxr_ns[i - 1] == now) {
 		r->rxr[i - 1][1] = e;	/* the same burst, contiguous */
 		return;
-	}
-	if (r->nrxr == RACK_RXR) {
-		rxr_del(r, 0);
-		if (i)
-			i--;
 	}
 	rxr_ins(r, i, s, e, now);
 }
@@ -103,6 +114,7 @@ void rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end)
 	struct rack_state *r = &c->rack;
 	uint64_t now = c->e->now;
 
+	prr_sent(c, end - seq);
 	if (seq_lt(seq, c->snd_max)) {
 		rxr_add(r, seq, seq_lt(end, c->snd_max) ? end : c->snd_max, now);
 		if (seq_le(end, c->snd_max))
@@ -341,6 +353,8 @@ void rack_input(struct tcp_conn *c, const struct tcp_seg *s)
 
 	if (!rack_on(c) || !(s->flags & TCPHDR_ACK) || seq_gt(s->ack, c->snd_max))
 		return;
+	r->pre_acked = c->snd_una + range_bytes(c->sb, c->nsb);
+	r->pre_valid = 1;
 	for (int i = 0; i < s->nsack; i++) {
 		uint32_t lo = s->sack[i][0], hi = s->sack[i][1];
 
@@ -374,8 +388,13 @@ void rack_input(struct tcp_conn *c, const struct tcp_seg *s)
 void rack_detect(struct tcp_conn *c)
 {
 	struct rack_state *r = &c->rack;
+	uint32_t delivered = 0;
 	struct scan o;
 
+	if (r->pre_valid) {	/* RFC 6937 DeliveredData of this ACK */
+		delivered = c->snd_una + range_bytes(c->sb, c->nsb) - r->pre_acked;
+		r->pre_valid = 0;
+	}
 	if (!rack_on(c) || c->snd_una == c->snd_max) {
 		r->reo_at = 0;
 		return;
@@ -383,15 +402,14 @@ void rack_detect(struct tcp_conn *c)
 	r->reo_wnd_us = reo_wnd_us(c);
 	scan(c, &o);
 	r->reo_at = o.next_at;
-	if (!o.lost)
-		return;
-	if (!c->in_recovery && seq_ge(c->snd_una, c->recover)) {
+	if (o.lost && !c->in_recovery && seq_ge(c->snd_una, c->recover)) {
 		recovery_enter(c);
 		c->rexmit_una = 0;	/* RACK says what goes, not SND.UNA */
 		c->rack_losses++;
 		if (r->reo_persist && !--r->reo_persist)
 			r->reo_mult = 0;	/* RFC 8985 6.2 step 4 */
 	}
+	prr_ack(c, delivered);
 }
 
 /* The reordering window of a pending hole ended (RFC 8985 6.3). */

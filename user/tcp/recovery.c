@@ -187,6 +187,7 @@ void recovery_enter(struct tcp_conn *c)
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->in_recovery = 1;
+	prr_start(c);
 	c->rexmit_una = 1;	/* RFC 5681 3.2 step 4: whatever pipe says */
 	/* RFC 6675 5 step 4.2; RFC 6582 3.2 step 2: inflate by the three
 	 * segments that left the network */
