@@ -83,7 +83,8 @@ static void ack(struct tcp_conn *c, uint32_t ackno, int nsack, const uint32_t (*
 	struct tcp_seg s = { .flags = TCPHDR_ACK, .ack = ackno, .nsack = (uint8_t)nsack };
 	bool news, dsack;
 
-	memcpy(s.sack, b, (size_t)nsack * sizeof(b[0]));
+	if (nsack)
+		memcpy(s.sack, b, (size_t)nsack * sizeof(b[0]));
 	rack_input(c, &s);
 	if (seq_gt(ackno, c->snd_una)) {
 		ring_consume(&c->snd, ackno - c->snd_una);

@@ -145,6 +145,8 @@ struct tcp_conn_info {
 	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
 	uint32_t mss, cwnd, ssthresh, fast_rexmits, rto_count, dsacks_in;
 	uint32_t sacked;		/* bytes on the SACK scoreboard */
+	uint32_t min_rtt_us, reo_wnd_us;	/* RACK (RFC 8985) */
+	uint32_t tlp_probes, undos;
 	uint8_t in_recovery, ts_ok, sack_ok, ws_ok;
 	uint32_t snd_queued, rcv_queued;
 	const char *cc;
