@@ -316,6 +316,10 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(challenge_acks_limited, COUNT, "challenge ACKs not sent: 500 ms per connection, or the engine's random budget a second") \
 	X(oow_acks_limited, COUNT, "ACKs not sent for a refused segment without data: 500 ms per connection") \
 	X(fast_retransmits, COUNT, "fast retransmits: recoveries entered (RFC 5681, 6675)") \
+	X(tlp_probes, COUNT, "tail loss probes sent (RFC 8985 7)")	\
+	X(tlp_recoveries, COUNT, "losses a tail loss probe repaired (RFC 8985 7.4)") \
+	X(rack_reo_timeouts, COUNT, "RACK reordering windows that ended (RFC 8985 6.3)") \
+	X(undos, COUNT, "congestion responses undone: spurious by D-SACK or timestamp (RFC 3708, 3522)") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
 	X(dsacks_out, COUNT, "D-SACKs sent for duplicate segments (RFC 2883)") \

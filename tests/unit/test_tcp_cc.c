@@ -222,7 +222,8 @@ static void test_cubic(void)
 	CHECK(c->cwnd > 100 * MSS, "4.3: Reno-friendly growth (%u segments)", c->cwnd / MSS);
 }
 
-/* RFC 2018 / RFC 6675: the scoreboard, IsLost, pipe, NextSeg; D-SACK. */
+/* RFC 2018 / RFC 6675: the scoreboard, IsLost, pipe, NextSeg; D-SACK.
+ * RFC 6675's loss detection is the one without RACK (cfg.no_rack). */
 static void test_scoreboard(void)
 {
 	struct tcp_conn *c = conn(&tcp_cc_newreno);
@@ -230,6 +231,7 @@ static void test_scoreboard(void)
 	uint32_t una = c->snd_una, seq, len;
 	bool news, dsack;
 
+	E->cfg.no_rack = true;
 	c->sack_ok = 1;
 	c->snd_max = c->snd_nxt = una + 10 * MSS;
 	s.ack = una;
@@ -293,6 +295,7 @@ static void test_scoreboard(void)
 
 	/* SACK recovery enters on IsLost before three dupacks (RFC 6675 5) */
 	c = conn(&tcp_cc_newreno);
+	E->cfg.no_rack = true;
 	c->sack_ok = 1;
 	una = c->snd_una;
 	c->snd_max = c->snd_nxt = una + 10 * MSS;

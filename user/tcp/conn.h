@@ -27,12 +27,59 @@ enum tcp_timer {
 	TIMER_DELACK,		/* RFC 9293 3.8.6.3 */
 	TIMER_KEEPALIVE,	/* RFC 9293 3.8.4 */
 	TIMER_APP,		/* the application's (tcp_set_app_timer) */
+	TIMER_RACK,		/* RACK reordering window (RFC 8985 6.2) */
+	TIMER_TLP,		/* tail loss probe (RFC 8985 7.2) */
+};
+
+#define RACK_TXM 64		/* first-send time map entries */
+#define RACK_RXR 16		/* retransmitted ranges remembered */
+
+/*
+ * RACK-TLP (RFC 8985) without a per-segment list: first transmissions go
+ * out in sequence order, so their send times are a step function of the
+ * sequence (txm, one step per clock quantum); retransmitted ranges carry
+ * their own times (rxr). Both are trimmed at SND.UNA.
+ */
+struct rack_state {
+	uint64_t txm_ns[RACK_TXM];	/* bytes from txm_seq[i] first sent then */
+	uint64_t rxr_ns[RACK_RXR];
+	uint64_t xmit_ns;		/* RACK.xmit_ts: newest delivered send */
+	uint64_t reo_at;		/* when a pending reordering window ends */
+	uint32_t txm_seq[RACK_TXM];
+	uint32_t rxr[RACK_RXR][2];	/* [start, end), sorted, disjoint */
+	uint32_t end_seq, fack;		/* RACK.end_seq, RACK.fack */
+	uint32_t rtt_us, min_rtt_us, reo_wnd_us;
+	uint32_t dsack_round;		/* SND.MAX when reo_wnd last grew */
+	uint32_t tlp_high, tlp_una, tlp_max;	/* TLP.end_seq; PTO armed at */
+	uint32_t pre_acked;		/* SND.UNA + SACKed bytes before the ACK */
+	uint8_t ntxm, nrxr;
+	uint8_t reo_seen : 1, tlp_active : 1, tlp_rexmit : 1, tlp_dsack : 1,
+		dsack_on : 1, pre_valid : 1;
+	uint8_t reo_mult;		/* RACK.reo_wnd_mult - 1 */
+	uint8_t reo_persist;		/* recoveries left at that multiplier */
 };
 
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */
 struct cubic_state {
 	double w_max, k, w_est, cwnd;	/* cwnd: what c->cwnd was set from */
 	uint64_t epoch_ns;		/* 0: no congestion avoidance epoch */
+};
+
+/* an algorithm's own state, in the connection */
+union cc_state {
+	struct cubic_state cubic;
+};
+
+/* undo.c: what a congestion response changed, to restore it */
+struct undo_state {
+	uint32_t cwnd, ssthresh, marker, retrans, retrans_ts;
+	uint8_t on, rto;	/* rto: the episode had a timeout */
+	union cc_state ccs;
+};
+
+/* prr.c: RFC 6937's counters for one recovery */
+struct prr_state {
+	uint32_t delivered, out, recover_fs;
 };
 
 struct tcp_conn {
@@ -90,10 +137,12 @@ struct tcp_conn {
 	uint32_t ca_bytes;		/* RFC 3465 byte counting */
 	uint8_t nsb;
 	uint32_t sb[TCP_SB_MAX][2];	/* SACKed [start, end) above snd_una, sorted */
-	union {
-		struct cubic_state cubic;
-	} ccs;
+	union cc_state ccs;
 	uint32_t fast_rexmits, dsacks_in, rto_count;
+	uint32_t tlp_probes, rack_losses, undos;
+	struct undo_state undo;
+	struct prr_state prr;
+	struct rack_state rack;
 
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
@@ -207,7 +256,37 @@ uint32_t recovery_pipe(const struct tcp_conn *c);
 /* RFC 6675 NextSeg rule 1 (lost holes), or with any, rule 3 */
 bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len);
 
+void recovery_enter(struct tcp_conn *c);
+
+/* rack.c: RACK-TLP loss detection (RFC 8985), where SACK is on */
+static inline bool rack_on(const struct tcp_conn *c)
+{
+	return c->sack_ok && !c->e->cfg.no_rack;
+}
+
+void rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void rack_input(struct tcp_conn *c, const struct tcp_seg *s);
+void rack_detect(struct tcp_conn *c);
+uint32_t rack_pipe(const struct tcp_conn *c);
+bool rack_next(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+bool rack_arm(struct tcp_conn *c);
+void rack_reo_fire(struct tcp_conn *c);
+void rack_rto(struct tcp_conn *c);
+
+/* prr.c: Proportional Rate Reduction (RFC 6937) */
+void prr_start(struct tcp_conn *c);
+void prr_sent(struct tcp_conn *c, uint32_t n);
+uint32_t prr_sndcnt(struct tcp_conn *c, uint32_t delivered, uint32_t pipe);
+void prr_ack(struct tcp_conn *c, uint32_t delivered);
+
+/* undo.c: spurious retransmissions (RFC 3708, RFC 3522) */
+void undo_begin(struct tcp_conn *c);
+void undo_retransmit(struct tcp_conn *c);
+void undo_dsack(struct tcp_conn *c, uint32_t lo, uint32_t hi);
+void undo_ack(struct tcp_conn *c, const struct tcp_seg *s, bool recovery_over);
+
 /* output.c */
+void tcp_output_tlp(struct tcp_conn *c);
 bool emit(struct tcp_engine *e, const struct tcp_tuple *t, const struct wire_out *o);
 uint16_t snd_mss(const struct tcp_conn *c);
 void tcp_output(struct tcp_conn *c);

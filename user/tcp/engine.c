@@ -305,6 +305,12 @@ static void timer_fire(struct tcp_conn *c)
 		case TIMER_RTO:
 			rto_fire(c);
 			break;
+		case TIMER_RACK:
+			rack_reo_fire(c);
+			break;
+		case TIMER_TLP:
+			tcp_output_tlp(c);
+			break;
 		default:
 			break;
 		}
@@ -560,6 +566,10 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->rto_count = c->rto_count;
 	i->dsacks_in = c->dsacks_in;
 	i->sacked = range_bytes(c->sb, c->nsb);
+	i->min_rtt_us = c->rack.min_rtt_us;
+	i->reo_wnd_us = c->rack.reo_wnd_us;
+	i->tlp_probes = c->tlp_probes;
+	i->undos = c->undos;
 	i->in_recovery = c->in_recovery;
 	i->ts_ok = c->ts_ok;
 	i->sack_ok = c->sack_ok;

@@ -256,7 +256,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 {
 	struct tcp_engine *e = c->e;
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
-	bool fin_acked = false, news, dsack, dup;
+	bool fin_acked = false, news, dsack, dup, over;
 
 	if (c->state == TCPS_SYN_RECEIVED) {
 		if (!seq_gt(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
@@ -283,6 +283,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	}
 	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
 	 * answer to a zero-window probe is not one) */
+	rack_input(c, s);	/* RFC 8985: before SND.UNA and the scoreboard move */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
 	      !(s->flags & TCPHDR_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
@@ -302,7 +303,9 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 		c->retries = 0;
 		if (c->timer_kind == TIMER_RTO || c->timer_kind == TIMER_NONE)
 			rto_rearm(c);	/* RFC 6298 5.2, 5.3 */
+		over = c->in_recovery && seq_ge(s->ack, c->recover);
 		recovery_ack(c, acked);
+		undo_ack(c, s, over);	/* RFC 3522: after the window was set */
 		if (acked && !c->app_gone)
 			*ev |= EVB_WRITABLE;
 	}
@@ -312,6 +315,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
 	    (news || (dup && !dsack)))
 		recovery_dupack(c);
+	rack_detect(c);
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */
 	if (seq_le(c->snd_una, s->ack) &&

@@ -168,6 +168,7 @@ static void count_retransmit(struct tcp_conn *c)
 {
 	c->retransmits++;
 	ST(c->e, retransmits)++;
+	undo_retransmit(c);
 }
 
 void send_syn(struct tcp_conn *c)
@@ -208,6 +209,7 @@ static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n, uint32_t *e
 	if (!conn_emit(c, seq, flags, n))
 		return false;
 	*end = seq + n + ((flags & TCPHDR_FIN) ? 1 : 0);
+	rack_sent(c, seq, *end);
 	if (seq_lt(seq, c->snd_max)) {
 		count_retransmit(c);
 		if (c->rtt_start_ns && seq_lt(seq, c->rtt_seq))
@@ -349,7 +351,7 @@ static void output(struct tcp_conn *c, bool probe)
 		return;
 	if (c->snd_max != c->snd_una || starved) {
 		/* no TX frame was free: the retransmission timer retries */
-		if (c->timer_kind != TIMER_RTO)
+		if ((starved || !rack_arm(c)) && c->timer_kind != TIMER_RTO)
 			timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
 	} else if (seq_lt(c->snd_nxt, c->snd_end)) {
 		/* a closed window, or a silly one: probe when it stays so */
@@ -368,6 +370,41 @@ void tcp_output(struct tcp_conn *c)
 void tcp_output_probe(struct tcp_conn *c)
 {
 	output(c, true);
+}
+
+/*
+ * RFC 8985 7.3: the probe timeout fired. One segment of new data if the
+ * peer's window takes it, else the last segment again; the RTO follows.
+ */
+void tcp_output_tlp(struct tcp_conn *c)
+{
+	struct rack_state *r = &c->rack;
+	uint32_t seq, n, end, wnd_end = c->snd_una + c->snd_wnd;
+	uint32_t mss = snd_mss(c);
+
+	if (c->snd_nxt == c->snd_max && seq_lt(c->snd_nxt, c->snd_end) &&
+	    seq_lt(c->snd_nxt, wnd_end)) {
+		seq = c->snd_nxt;
+		n = min3(c->snd_end - seq, mss, wnd_end - seq);
+		r->tlp_rexmit = 0;
+	} else {
+		uint32_t data_end = seq_lt(c->snd_max, c->snd_end) ? c->snd_max : c->snd_end;
+
+		n = seq_gt(data_end, c->snd_una) ? data_end - c->snd_una : 0;
+		n = n < mss ? n : mss;
+		seq = data_end - n;
+		r->tlp_rexmit = 1;
+	}
+	if (send_range(c, seq, n, &end)) {
+		if (!r->tlp_rexmit)
+			c->snd_nxt = end;
+		r->tlp_active = 1;
+		r->tlp_dsack = 0;
+		r->tlp_high = c->snd_max;
+		c->tlp_probes++;
+		ST(c->e, tlp_probes)++;
+	}
+	timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
 }
 
 void send_ctl(struct tcp_engine *e, const struct tcp_tuple *t, uint32_t seq,

@@ -100,6 +100,7 @@ void sack_input(struct tcp_conn *c, const struct tcp_seg *s, bool *news,
 			c->dsacks_in++;
 			ST(c->e, dsacks_in)++;
 			*dsack = true;
+			undo_dsack(c, l, r);
 			continue;
 		}
 		/* only what we sent and is not acknowledged yet */
@@ -133,6 +134,8 @@ uint32_t recovery_pipe(const struct tcp_conn *c)
 {
 	uint32_t pipe = 0, pos = c->snd_una, above = range_bytes(c->sb, c->nsb);
 
+	if (rack_on(c))
+		return rack_pipe(c);
 	for (int i = 0; i <= c->nsb; i++) {
 		uint32_t end = i < c->nsb ? c->sb[i][0] : c->snd_max;
 
@@ -158,6 +161,10 @@ bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *
 {
 	uint32_t pos = c->snd_una, above = range_bytes(c->sb, c->nsb);
 
+	/* RACK (RFC 8985): lost pieces only, lost retransmissions included;
+	 * no rule 3, the tail loss probe covers what it was for */
+	if (rack_on(c))
+		return any ? false : rack_next(c, seq, len);
 	for (int i = 0; i < c->nsb; i++) {
 		uint32_t s = seq_gt(c->high_rxt, pos) ? c->high_rxt : pos;
 		uint32_t e = c->sb[i][0];
@@ -173,12 +180,14 @@ bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *
 	return false;
 }
 
-static void enter_recovery(struct tcp_conn *c)
+void recovery_enter(struct tcp_conn *c)
 {
+	undo_begin(c);
 	c->ssthresh = c->cc->loss(c);
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->in_recovery = 1;
+	prr_start(c);
 	c->rexmit_una = 1;	/* RFC 5681 3.2 step 4: whatever pipe says */
 	/* RFC 6675 5 step 4.2; RFC 6582 3.2 step 2: inflate by the three
 	 * segments that left the network */
@@ -200,13 +209,15 @@ void recovery_dupack(struct tcp_conn *c)
 	}
 	if (c->dupacks < 255)
 		c->dupacks++;
+	if (rack_on(c))
+		return;		/* RACK decides (rack_detect) */
 	lost_una = c->sack_ok && c->nsb && seq_gt(c->sb[0][0], c->snd_una) &&
 		   hole_lost(c, 0, range_bytes(c->sb, c->nsb));
 	/* RFC 6582 3.2 step 2: not again for data sent before the last
 	 * recovery or timeout (recover) */
 	if ((c->dupacks >= TCP_DUPTHRESH || lost_una) &&
 	    seq_ge(c->snd_una, c->recover))
-		enter_recovery(c);
+		recovery_enter(c);
 }
 
 /* SND.UNA moved by acked bytes (the scoreboard already trimmed). */
@@ -244,8 +255,12 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked)
 /* A retransmission timeout for data (RFC 6298 5.4-5.6, RFC 5681 3.1). */
 void recovery_rto(struct tcp_conn *c)
 {
-	if (c->retries == 1)	/* eq. (4): the first timeout of this data */
+	if (c->retries == 1) {	/* eq. (4): the first timeout of this data */
+		if (!c->in_recovery)
+			undo_begin(c);	/* else the recovery's saved state holds */
 		c->ssthresh = c->cc->loss(c);
+	}
+	c->undo.rto = 1;
 	c->cwnd = c->mss;	/* the loss window */
 	c->ca_bytes = 0;
 	c->in_recovery = 0;
@@ -259,4 +274,5 @@ void recovery_rto(struct tcp_conn *c)
 		c->nsb = 0;
 	c->snd_nxt = c->snd_una;	/* go back: resend from the hole */
 	c->rto_count++;
+	rack_rto(c);
 }

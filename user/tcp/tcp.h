@@ -81,6 +81,8 @@ struct tcp_cfg {
 	uint32_t syn_retries;
 	const struct tcp_cc *cc;	/* congestion control (cc.h) */
 	bool sack, timestamps;		/* offered on active opens */
+	bool no_rack;			/* SACK loss detection by RFC 6675's
+					 * DupThresh, not RACK-TLP (RFC 8985) */
 	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
@@ -163,6 +165,8 @@ struct tcp_conn_info {
 	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
 	uint32_t mss, cwnd, ssthresh, fast_rexmits, rto_count, dsacks_in;
 	uint32_t sacked;		/* bytes on the SACK scoreboard */
+	uint32_t min_rtt_us, reo_wnd_us;	/* RACK (RFC 8985) */
+	uint32_t tlp_probes, undos;
 	uint8_t in_recovery, ts_ok, sack_ok, ws_ok;
 	uint32_t snd_queued, rcv_queued;
 	const char *cc;
