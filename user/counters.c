@@ -62,21 +62,6 @@ const bool engine_counter_gauge[XTCP_ENGINE__MAX] = {
 #undef GAUGE
 #undef COUNT
 
-int counters_engine_slot(const char *ifname, __u32 queue,
-			 struct xtcp_engine_stats *slot)
-{
-	int fd = pins_open(ifname, PIN_ENGINE), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &queue, slot))
-		err = -errno;
-	else if (!slot->umem_frames)
-		err = -ENOENT;	/* no engine ran on this queue */
-	close(fd);
-	return err;
-}
-
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum)
 {
 	struct xtcp_engine_stats slot;

@@ -23,9 +23,6 @@ int counters_read(const char *ifname, struct xtcp_stats *sum);
 int counters_handoff(const char *ifname, struct xtcp_handoff_stats *sum);
 /* The engine's counters summed over queues; -ENOENT when no engine runs. */
 int counters_engine(const char *ifname, struct xtcp_engine_stats *sum);
-/* One queue's engine counters; -ENOENT when no engine ran on it. */
-int counters_engine_slot(const char *ifname, __u32 queue,
-			 struct xtcp_engine_stats *slot);
 long counters_flows(const char *ifname);
 /* Each queue's own slot of the engine counters (umem_frames 0: no engine
  * on that queue); the number of slots read or a negative errno. */

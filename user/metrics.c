@@ -73,8 +73,10 @@ int metrics_write(FILE *f, const char *ifname)
 		sample_start(f, "xtcp_flows", ifname);
 		fprintf(f, "} %ld\n", flows);
 	}
+	if (counters_engine_queues(ifname, slot) < 0)
+		memset(slot, 0, sizeof(slot));	/* no serve: XDP's counters only */
 	for (q = 0; q < XTCP_MAX_QUEUES; q++)
-		have[q] = !counters_engine_slot(ifname, q, &slot[q]);
+		have[q] = slot[q].umem_frames != 0;	/* an engine ran there */
 	for (i = 0; i < XTCP_ENGINE__MAX; i++) {
 		bool gauge = engine_counter_gauge[i], any = false;
 

@@ -16,6 +16,8 @@ for f in usr/sbin/xtcp usr/bin/xtcp-flood usr/bin/xtcp-load usr/share/man/man8/x
 done
 check "the unit runs the installed xtcp serve with its config" \
 	grep -q '^ExecStart=/usr/sbin/xtcp serve %i $XTCP_OPTS$' "$D/lib/systemd/system/xtcp@.service"
+check "the unit reloads with SIGHUP" \
+	grep -q '^ExecReload=/bin/kill -HUP $MAINPID$' "$D/lib/systemd/system/xtcp@.service"
 check "the unit reads /etc/xtcp/IFACE.conf" \
 	grep -q '^EnvironmentFile=/etc/xtcp/%i.conf$' "$D/lib/systemd/system/xtcp@.service"
 check "the installed binary runs" bash -c "'$D/usr/sbin/xtcp' --version | grep -q '^xtcp '"

@@ -11,44 +11,18 @@
 
 #include "check.h"
 #include "simnet.h"
-#include "tcp/conn.h"
+#include "bare.h"
 
 #define MS 1000000ULL
 #define MSS 1000u
 
-static struct tcp_engine *E;
+#define E bare_engine
 
-static __u8 *no_tx(void *ctx, __u32 *cap)
-{
-	(void)ctx;
-	(void)cap;
-	return NULL;
-}
-
-static void no_send(void *ctx, __u8 *buf, __u32 len)
-{
-	(void)ctx;
-	(void)buf;
-	(void)len;
-}
 
 static struct tcp_conn *conn(void)
 {
-	static const struct tcp_tuple t = { .key = { .client_port = 1 } };
-	struct tcp_cfg cfg;
-	struct tcp_conn *c;
+	struct tcp_conn *c = bare_conn(NULL, NULL, 0);
 
-	if (E)
-		tcp_engine_free(E);
-	tcp_cfg_default(&cfg);
-	cfg.max_conns = 1;
-	cfg.seed = 1;
-	cfg.io = (struct tcp_io){ .tx_buf = no_tx, .tx_send = no_send };
-	if (tcp_engine_new(&cfg, &E))
-		abort();
-	c = conn_alloc(E, &t, NULL);
-	c->mss = MSS;
-	c->snd_una = 1001;
 	c->snd_max = c->snd_nxt = c->snd_una + 20 * MSS;
 	c->ssthresh = 10 * MSS;
 	c->in_recovery = 1;

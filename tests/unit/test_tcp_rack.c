@@ -10,12 +10,12 @@
 
 #include "check.h"
 #include "simnet.h"
-#include "tcp/conn.h"
+#include "bare.h"
 
 #define MS 1000000ULL
 #define MSS 1000u
 
-static struct tcp_engine *E;
+#define E bare_engine
 static uint8_t txbuf[2048];
 static int sent;
 
@@ -37,26 +37,10 @@ static void tx_send(void *ctx, __u8 *buf, __u32 len)
 /* An established connection with SACK and 20 segments of data queued. */
 static struct tcp_conn *conn(void)
 {
-	static const struct tcp_tuple t = { .key = { .client_port = 1 } };
+	static const struct tcp_io io = { .tx_buf = tx, .tx_send = tx_send };
 	static uint8_t data[20 * MSS];
-	struct tcp_cfg cfg;
-	struct tcp_conn *c;
+	struct tcp_conn *c = bare_conn(&tcp_cc_newreno, &io, 1000 * MS);
 
-	if (E)
-		tcp_engine_free(E);
-	tcp_cfg_default(&cfg);
-	cfg.max_conns = 1;
-	cfg.cc = &tcp_cc_newreno;
-	cfg.seed = 1;
-	cfg.io = (struct tcp_io){ .tx_buf = tx, .tx_send = tx_send };
-	if (tcp_engine_new(&cfg, &E))
-		abort();
-	E->now = 1000 * MS;
-	c = conn_alloc(E, &t, NULL);
-	c->mss = MSS;
-	c->iss = 1000;
-	c->snd_una = c->snd_nxt = c->snd_max = c->snd_end = 1001;
-	c->snd_wnd = 1 << 20;
 	c->sack_ok = 1;
 	conn_set_state(c, TCPS_ESTABLISHED);
 	conn_cc_start(c);
