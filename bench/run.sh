@@ -232,40 +232,13 @@ srv_cpu() { awk "BEGIN { print $(cpu_of "$SRV_PID") + $(cpu_of "$(napi_pid "$VET
 
 # 4. HTTP/1.1 requests per second, new connection per request or keep-alive
 bench_conn_rate() {
-	local rep sys kind c0 c1 out hdr
+	local rep sys kind
 	for rep in $(seq "$REPS"); do
 		for sys in xtcp linux; do
 			system_up "$sys" http || return 1
 			for kind in close keepalive; do
 				log "conn_rate: $sys $kind rep $rep"
-				hdr=()
-				[ "$kind" = close ] && hdr=(-H "Connection: close")
-				c0=$(srv_cpu)
-				out=$(in_cli taskset -c "$CLI_CPU" wrk -t1 -c32 -d"${DUR}s" \
-					--latency "${hdr[@]}" "http://$SRV4:$PORT/") || return 1
-				c1=$(srv_cpu)
-				python3 - "$sys" "$rep" "$kind" "$c0" "$c1" "$DUR" "$out" \
-					>> "$RAW" <<'PY'
-import re, sys
-s, rep, kind = sys.argv[1:4]
-c0, c1, dur, out = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
-def lat(p):
-    m = re.search(rf"^\s*{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v * {"us": 1, "ms": 1e3, "s": 1e6}[u]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-errs = re.search(r"Socket errors: (.*)", out)
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-cpu = (c1 - c0) / dur
-b = f"http_{kind}"
-print(f"{b},req_per_s,{s},{rep},{rps:.0f},1/s")
-print(f"{b},latency_p50,{s},{rep},{lat(50):.1f},us")
-print(f"{b},latency_p99,{s},{rep},{lat(99):.1f},us")
-print(f"{b},server_cpu,{s},{rep},{cpu:.3f},cores")
-if cpu > 0:
-    print(f"{b},req_per_cpu_s,{s},{rep},{rps / cpu:.0f},1/s")
-print(f"{b},errors,{s},{rep},{int(non2xx.group(1)) if non2xx else 0},1")
-PY
+				wrk_once "$sys" "$rep" "$kind" http || return 1
 			done
 			system_down
 		done
