@@ -515,15 +515,9 @@ static __always_inline int stage_handoff(struct pkt *p,
 {
 	struct xtcp_syn_opts so;
 	struct xtcp_meta *m;
-	struct reply r = {};
-	int ret;
 
-	if (!p->listener) {
-		r.seq = p->ack;
-		r.flags = TCPHDR_RST;
-		ret = reply_build(p, &r);
-		return ret == XTCP_CONTINUE ? XTCP_STAT_rst_no_listener : ret;
-	}
+	if (!p->listener)
+		return ack_rst(p, XTCP_STAT_rst_no_listener);
 	xtcp_syn_opts_decode(p->v6, mss_idx, p->opt.ts, p->opt.tsecr, &so);
 	m = put_meta(p);
 	if (!m)

@@ -280,12 +280,37 @@ XTCP_INLINE void xtcp_keycache_refresh(struct xtcp_keycache *kc,
 }
 
 /*
+ * Fill the metadata of a frame that completed the handshake (cookie
+ * valid): ISNs, the client's TSval and TSecr, and what the SYN negotiated.
+ * `kernel` marks it for the tc program rather than the engine. Written
+ * field by field: in BPF m points into the packet's metadata area (and
+ * clang 14 dropped most stores of a stack struct copied there whole).
+ */
+XTCP_INLINE void xtcp_meta_fill(struct xtcp_meta *m,
+				const struct xtcp_syn_opts *so, __u32 iss,
+				__u32 irs, __u32 tsval, __u32 tsecr,
+				__u8 our_wscale, int kernel)
+{
+	m->iss = iss;
+	m->irs = irs;
+	m->ts_val = tsval;
+	m->ts_ecr = tsecr;
+	m->mss = so->mss;
+	m->snd_wscale = so->wscale;
+	m->rcv_wscale = so->wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE :
+							 our_wscale;
+	m->flags = XTCP_META_NEW | (so->sack ? XTCP_META_SACK : 0) |
+		   (so->ts ? XTCP_META_TS : 0) | (so->ecn ? XTCP_META_ECN : 0) |
+		   (kernel ? XTCP_META_KERNEL : 0);
+	m->pad = 0;
+	m->magic = XTCP_META_MAGIC;
+}
+
+/*
  * The metadata of a connection born from a third ACK whose cookie checked
  * out (seq and ack are the ACK's, mss_idx what xtcp_cookie_check found):
  * what the XDP program hands the engine, and what the engine rebuilds by
- * itself when the third ACK reached it without metadata. Written field by
- * field: in BPF m points into the packet's metadata area (and clang 14
- * dropped most stores of a stack struct copied there whole).
+ * itself when the third ACK reached it without metadata.
  */
 XTCP_INLINE void xtcp_meta_from_cookie(struct xtcp_meta *m, int v6, __u32 seq,
 				       __u32 ack, __u32 mss_idx, int ts,
@@ -294,18 +319,7 @@ XTCP_INLINE void xtcp_meta_from_cookie(struct xtcp_meta *m, int v6, __u32 seq,
 	struct xtcp_syn_opts so;
 
 	xtcp_syn_opts_decode(v6, mss_idx, ts, tsecr, &so);
-	m->iss = ack - 1;
-	m->irs = seq - 1;
-	m->ts_val = tsval;
-	m->ts_ecr = tsecr;
-	m->mss = so.mss;
-	m->snd_wscale = so.wscale;
-	m->rcv_wscale = so.wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE
-						       : our_wscale;
-	m->flags = XTCP_META_NEW | (so.sack ? XTCP_META_SACK : 0) |
-		   (so.ts ? XTCP_META_TS : 0) | (so.ecn ? XTCP_META_ECN : 0);
-	m->pad = 0;
-	m->magic = XTCP_META_MAGIC;
+	xtcp_meta_fill(m, &so, ack - 1, seq - 1, tsval, tsecr, our_wscale, 0);
 }
 
 #endif /* XTCP_COOKIE_H */

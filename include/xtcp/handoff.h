@@ -44,32 +44,6 @@ struct bpf_tcp_req_attrs {
 _Static_assert(sizeof(struct bpf_tcp_req_attrs) == 20, "bpf_tcp_req_attrs");
 
 /*
- * Fill the metadata of a frame that completed the handshake (cookie
- * valid): ISNs, the client's TSval and TSecr, and what the SYN negotiated.
- * `kernel` marks it for the tc program rather than the engine. Filled
- * field by field (see put_meta in bpf/xtcp.bpf.c).
- */
-XTCP_INLINE void xtcp_meta_fill(struct xtcp_meta *m,
-				const struct xtcp_syn_opts *so, __u32 iss,
-				__u32 irs, __u32 tsval, __u32 tsecr,
-				__u8 our_wscale, int kernel)
-{
-	m->iss = iss;
-	m->irs = irs;
-	m->ts_val = tsval;
-	m->ts_ecr = tsecr;
-	m->mss = so->mss;
-	m->snd_wscale = so->wscale;
-	m->rcv_wscale = so->wscale == XTCP_WSCALE_NONE ? XTCP_WSCALE_NONE :
-							 our_wscale;
-	m->flags = XTCP_META_NEW | (so->sack ? XTCP_META_SACK : 0) |
-		   (so->ts ? XTCP_META_TS : 0) | (so->ecn ? XTCP_META_ECN : 0) |
-		   (kernel ? XTCP_META_KERNEL : 0);
-	m->pad = 0;
-	m->magic = XTCP_META_MAGIC;
-}
-
-/*
  * The request socket's attributes from handoff metadata. Returns 0, or
  * -1 when the metadata is not a handoff or could not have come from a
  * valid cookie (the kernel would refuse it with EINVAL anyway).

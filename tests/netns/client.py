@@ -35,15 +35,16 @@ def tcp_mss(s):
     return struct.unpack_from("=II", info, 16)
 
 
-def echo(addr, port, mbytes):
-    total = mbytes << 20
-    s = socket.create_connection((addr, port), timeout=30)
+def stream(s, total, half_close=False):
+    """send total random bytes on s while reading what comes back; with
+    half_close, send FIN after them and read to EOF, else read total bytes.
+    Returns (sent and received equal, bytes received, seconds)."""
     sent_hash, got_hash = hashlib.sha256(), hashlib.sha256()
     got = 0
 
     def reader():
         nonlocal got
-        while got < total:
+        while half_close or got < total:
             b = s.recv(1 << 20)
             if not b:
                 break
@@ -59,11 +60,19 @@ def echo(addr, port, mbytes):
         sent_hash.update(chunk)
         s.sendall(chunk)
         left -= len(chunk)
+    if half_close:
+        s.shutdown(socket.SHUT_WR)
     t.join()
-    dt = time.monotonic() - t0
+    ok = got == total and got_hash.digest() == sent_hash.digest()
+    return ok, got, time.monotonic() - t0
+
+
+def echo(addr, port, mbytes):
+    total = mbytes << 20
+    s = socket.create_connection((addr, port), timeout=30)
+    ok, got, dt = stream(s, total)
     snd_mss, rcv_mss = tcp_mss(s)
     s.close()
-    ok = got == total and got_hash.digest() == sent_hash.digest()
     print(f"echo: sent {total} received {got} sha256 {'equal' if ok else 'DIFFER'}"
           f" in {dt:.2f}s ({2 * total * 8 / dt / 1e6:.0f} Mbit/s both ways)"
           f" mss {snd_mss} rcvmss {rcv_mss}")

@@ -26,6 +26,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import client  # noqa: E402  (the shared stream helper)
+
 
 PAT = bytes(i % 251 for i in range((1 << 20) + 251))
 
@@ -109,32 +112,9 @@ def echo(addr, port, mb):
     total = mb << 20
     s = connect(addr, port)
     s.sendall(b"echo\n")
-    sh, gh = hashlib.sha256(), hashlib.sha256()
-    got = 0
-
-    def reader():
-        nonlocal got
-        while True:
-            b = s.recv(1 << 20)
-            if not b:
-                break
-            gh.update(b)
-            got += len(b)
-
-    t = threading.Thread(target=reader)
-    t.start()
-    t0 = time.monotonic()
-    left = total
-    while left:
-        chunk = os.urandom(min(left, 1 << 20))
-        sh.update(chunk)
-        s.sendall(chunk)
-        left -= len(chunk)
-    s.shutdown(socket.SHUT_WR)	# our FIN crosses; the backend's EOF comes back
-    t.join()
-    dt = time.monotonic() - t0
+    # our FIN crosses after the bytes; the backend's EOF comes back
+    ok, got, dt = client.stream(s, total, half_close=True)
     s.close()
-    ok = got == total and gh.digest() == sh.digest()
     print(f"proxy echo: sent {total} received {got} sha256 "
           f"{'equal' if ok else 'DIFFER'}, EOF after, in {dt:.2f}s")
     return ok

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "capture.h"
 #include "check.h"
 #include "frames.h"
 #include "xtcp/cookie.h"
@@ -21,15 +22,11 @@
 #define IRS 5000u
 #define SEC 1000000000ULL
 #define MS 1000000ULL
-#define MAXOUT 64
 
 static struct {
 	struct tcp_engine *e;
 	struct tcp_cfg cfg;
-	__u8 out[MAXOUT][2048];
-	__u32 outlen[MAXOUT];
-	int nout, rd;
-	__u8 txbuf[2048];
+	struct capture cap;	/* what the engine sent */
 	__u64 now;
 	int flows_gone;
 	struct xtcp_flow_key gone_key;
@@ -38,21 +35,6 @@ static struct {
 	size_t rxlen;
 } H;
 
-static __u8 *io_tx_buf(void *ctx, __u32 *cap)
-{
-	(void)ctx;
-	*cap = sizeof(H.txbuf);
-	return H.txbuf;
-}
-
-static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
-{
-	(void)ctx;
-	if (H.nout < MAXOUT) {
-		memcpy(H.out[H.nout], buf, len);
-		H.outlen[H.nout++] = len;
-	}
-}
 
 static void io_flow_gone(void *ctx, const struct xtcp_flow_key *k)
 {
@@ -87,8 +69,8 @@ static void setup_n(__u32 max_conns, __u32 challenge_limit)
 	H.cfg.app = &rec_app;
 	H.cfg.secret[0] = 0x1122334455667788ULL;
 	H.cfg.secret[1] = 0x99aabbccddeeff00ULL;
-	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send,
-				    .flow_gone = io_flow_gone };
+	H.cfg.io = (struct tcp_io){ .flow_gone = io_flow_gone };
+	capture_io(&H.cap, &H.cfg.io);
 	H.now = 5000 * SEC;	/* tai_offset 0: TAI = this clock */
 	if (tcp_engine_new(&H.cfg, &H.e))
 		abort();
@@ -174,19 +156,19 @@ static int sent_to(__u16 sport, int from)
 	struct frame_view v;
 	int i, n = 0;
 
-	for (i = from; i < H.nout; i++)
-		if (!frame_parse(H.out[i], H.outlen[i], &v) && v.dport == sport)
+	for (i = from; i < H.cap.nout; i++)
+		if (!frame_parse(H.cap.out[i], H.cap.outlen[i], &v) && v.dport == sport)
 			n++;
 	return n;
 }
 
 static bool next_out(struct frame_view *v)
 {
-	if (H.rd >= H.nout)
+	if (H.cap.rd >= H.cap.nout)
 		return false;
-	if (frame_parse(H.out[H.rd], H.outlen[H.rd], v))
+	if (frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], v))
 		return false;
-	H.rd++;
+	H.cap.rd++;
 	return true;
 }
 
@@ -241,7 +223,7 @@ static void test_established_lost_third_ack_other(void)
 	setup();
 	known(TCPHDR_ACK, IRS + 1, cookie_for(IRS, 1) + 1, NULL, 0, 0, 0);
 	CHECK_EQ(H.accepted, 1, "bare ACK with last period's cookie: born");
-	CHECK_EQ(H.nout, 0, "a bare ACK needs no answer");
+	CHECK_EQ(H.cap.nout, 0, "a bare ACK needs no answer");
 
 	setup();
 	known(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, cookie_for(IRS, 0) + 1, NULL, 0, 0, 0);
@@ -283,7 +265,7 @@ static void test_established_known_flow_refused(void)
 	setup();
 	known(TCPHDR_ACK, IRS + 101, c + 1, "y", 1, 0, 0);
 	CHECK(H.accepted == 0 && H.flows_gone == 1, "SEQ off the ISN: refused");
-	CHECK_EQ(H.nout, 0, "silently: its client's retransmission from ISN + 1 is born");
+	CHECK_EQ(H.cap.nout, 0, "silently: its client's retransmission from ISN + 1 is born");
 	known(TCPHDR_ACK, IRS + 1, c + 1, "x", 1, 0, 0);
 	CHECK_EQ(H.accepted, 1, "the retransmission from ISN + 1: born");
 
@@ -341,7 +323,7 @@ static int probe(bool victim_live, __u32 limit, int own_conns)
 	for (i = 0; i < own_conns; i++)
 		from_port((__u16)(50000 + i), TCPHDR_ACK, IRS + 1, 1001, 0, true);
 	H.now += 2 * SEC;
-	mark = H.nout;
+	mark = H.cap.nout;
 	/* the spoofed RST in the victim's window, off RCV.NXT, and a SYN */
 	from_port(40000, TCPHDR_RST, IRS + 100, 0, 0, false);
 	from_port(40000, TCPHDR_SYN, IRS + 5000, 0, 0, false);
@@ -381,7 +363,7 @@ static void test_established_challenge_side_channel(void)
 		int mark, n = 0;
 
 		H.now += SEC;
-		mark = H.nout;
+		mark = H.cap.nout;
 		for (int i = 0; i < 60; i++)
 			from_port((__u16)(50000 + i), TCPHDR_SYN, IRS + 9, 0, 0, false);
 		for (int i = 0; i < 60; i++)
@@ -389,7 +371,7 @@ static void test_established_challenge_side_channel(void)
 		CHECK(n >= 5 && n < 15, "budget %d in [limit/2, limit*3/2)", n);
 		distinct += n != last;
 		last = n;
-		H.nout = 0;
+		H.cap.nout = 0;
 	}
 	CHECK(distinct >= 5, "the budget is random: %d changes in 20 s", distinct);
 }

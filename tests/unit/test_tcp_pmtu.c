@@ -12,23 +12,20 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "capture.h"
 #include "check.h"
 #include "frames.h"
 #include "tcp/tcp.h"
 
 #define ISS 1000u
 #define IRS 5000u
-#define MAXOUT 512
 #define MS 1000000ULL
 #define SEC 1000000000ULL
 
 static struct {
 	struct tcp_engine *e;
 	struct tcp_cfg cfg;
-	__u8 out[MAXOUT][2048];
-	__u32 outlen[MAXOUT];
-	int nout, rd;
-	__u8 txbuf[2048];
+	struct capture cap;	/* what the engine sent */
 	__u64 now;
 	struct tcp_conn *conn;
 	int v6;
@@ -38,21 +35,6 @@ static struct {
 static __u8 pattern[200000];
 static __u32 bh_rtos = 3;	/* blackhole_rtos of the next establish() */
 
-static __u8 *io_tx_buf(void *ctx, __u32 *cap)
-{
-	(void)ctx;
-	*cap = sizeof(H.txbuf);
-	return H.txbuf;
-}
-
-static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
-{
-	(void)ctx;
-	if (H.nout < MAXOUT) {
-		memcpy(H.out[H.nout], buf, len);
-		H.outlen[H.nout++] = len;
-	}
-}
 
 static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 {
@@ -77,7 +59,7 @@ static void setup(int v6, __u32 blackhole_rtos)
 	H.cfg.delack_ms = 0;
 	H.cfg.blackhole_rtos = blackhole_rtos;
 	H.cfg.app = &rec_app;
-	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send };
+	capture_io(&H.cap, &H.cfg.io);
 	H.now = 1000 * SEC;
 	H.v6 = v6;
 	if (tcp_engine_new(&H.cfg, &H.e))
@@ -161,7 +143,7 @@ static void icmp_too_big(int idx, __u32 mtu, size_t quote, __u32 seq_delta,
 	size_t n;
 	__u32 seq;
 
-	memcpy(ours, H.out[idx], H.outlen[idx]);
+	memcpy(ours, H.cap.out[idx], H.cap.outlen[idx]);
 	th = ours + 14 + (H.v6 ? 40 : 20);
 	seq = ((__u32)th[4] << 24 | (__u32)th[5] << 16 | (__u32)th[6] << 8 | th[7]) +
 	      seq_delta;
@@ -169,7 +151,7 @@ static void icmp_too_big(int idx, __u32 mtu, size_t quote, __u32 seq_delta,
 	th[5] = (__u8)(seq >> 16);
 	th[6] = (__u8)(seq >> 8);
 	th[7] = (__u8)seq;
-	n = frame_icmp_too_big(ours, H.outlen[idx], mtu, quote, f, sizeof(f));
+	n = frame_icmp_too_big(ours, H.cap.outlen[idx], mtu, quote, f, sizeof(f));
 	if (corrupt)
 		f[n - 1] ^= 0x10;
 	tcp_input(H.e, f, n, &m, H.now);
@@ -178,7 +160,7 @@ static void icmp_too_big(int idx, __u32 mtu, size_t quote, __u32 seq_delta,
 
 static bool parse_out(int idx, struct frame_view *v)
 {
-	return idx < H.nout && !frame_parse(H.out[idx], H.outlen[idx], v);
+	return idx < H.cap.nout && !frame_parse(H.cap.out[idx], H.cap.outlen[idx], v);
 }
 
 static size_t plen(const struct frame_view *v)
@@ -190,7 +172,7 @@ static size_t plen(const struct frame_view *v)
  * frame. */
 static int send_data(size_t len)
 {
-	int first = H.nout;
+	int first = H.cap.nout;
 
 	tcp_send(H.conn, pattern + H.sent, len);
 	H.sent += len;
@@ -205,15 +187,15 @@ static int check_sizes(int idx, size_t max_payload, size_t max_ip, const char *w
 	struct frame_view v;
 	int n = 0;
 
-	for (int i = idx; i < H.nout; i++) {
+	for (int i = idx; i < H.cap.nout; i++) {
 		if (!parse_out(i, &v)) {
 			CHECK(0, "%s: frame %d parses", what, i);
 			continue;
 		}
 		CHECK(plen(&v) <= max_payload, "%s: frame %d carries %zu > %zu",
 		      what, i, plen(&v), max_payload);
-		CHECK(H.outlen[i] - 14 <= max_ip, "%s: frame %d is %u bytes of IP",
-		      what, i, H.outlen[i] - 14);
+		CHECK(H.cap.outlen[i] - 14 <= max_ip, "%s: frame %d is %u bytes of IP",
+		      what, i, H.cap.outlen[i] - 14);
 		n += plen(&v) > 0;
 	}
 	return n;
@@ -228,10 +210,10 @@ static bool drain(__u32 end)
 	for (int rounds = 0; rounds < 200; rounds++) {
 		__u32 hi = 0;
 
-		for (; H.rd < H.nout; H.rd++) {
-			if (!parse_out(H.rd, &v))
+		for (; H.cap.rd < H.cap.nout; H.cap.rd++) {
+			if (!parse_out(H.cap.rd, &v))
 				return false;
-			if (plen(&v) && memcmp(H.out[H.rd] + v.l4_off + v.doff * 4u,
+			if (plen(&v) && memcmp(H.cap.out[H.cap.rd] + v.l4_off + v.doff * 4u,
 					       pattern + (v.seq - ISS - 1), plen(&v)))
 				return false;
 			if (v.seq + plen(&v) > hi)	/* no wrap: ISS is small */
@@ -257,7 +239,7 @@ static void test_established_frag_needed(void)
 	first = send_data(20000);
 	CHECK_EQ(check_sizes(first, 1460, 1500, "before"), 10, "ten full segments in flight");
 	before = info();
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 
 	/* a router on the way has an MTU of 1280 now */
 	icmp_too_big(first + 3, 1280, 548, 0, false);
@@ -267,7 +249,7 @@ static void test_established_frag_needed(void)
 	CHECK_EQ(after.mss, 1240, "MSS = 1280 - 40");
 	CHECK_EQ(after.cwnd, before.cwnd, "no congestion signal: cwnd kept");
 	CHECK_EQ(after.ssthresh, before.ssthresh, "ssthresh kept");
-	resent = H.rd;
+	resent = H.cap.rd;
 	CHECK(parse_out(resent, &v) && v.seq == ISS + 1 && plen(&v) == 1240,
 	      "resent at once from SND.UNA at the new size");
 	CHECK(check_sizes(resent, 1240, 1280, "after") >= 11,
@@ -310,7 +292,7 @@ static void test_established_icmp_invalid(void)
 	/* a quote of a connection we do not have */
 	ack(ISS + 1 + 5000, 0);
 	first = send_data(2000);
-	memcpy(H.out[first] + 14 + 20 + 2, "\x9c\x41", 2); /* client port 40001 */
+	memcpy(H.cap.out[first] + 14 + 20 + 2, "\x9c\x41", 2); /* client port 40001 */
 	icmp_too_big(first, 1280, 548, 0, false);
 	CHECK_EQ(STAT(drop_icmp), 6, "no such connection: dropped");
 	CHECK_EQ(info().mss, 1460, "ours untouched");
@@ -354,11 +336,11 @@ static void test_established_v6_packet_too_big(void)
 	establish(1, 0);
 	CHECK_EQ(info().mss, 1440, "IPv6 MSS: ours, 1500 - 60");
 	first = send_data(20000);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	icmp_too_big(first + 1, 1280, 1232, 0, false);
 	CHECK_EQ(STAT(pmtu_updates), 1, "packet too big applied");
 	CHECK_EQ(info().mss, 1220, "1280 - 60");
-	CHECK(check_sizes(H.rd, 1220, 1280, "v6") > 0, "resent at 1280 bytes of IPv6");
+	CHECK(check_sizes(H.cap.rd, 1220, 1280, "v6") > 0, "resent at 1280 bytes of IPv6");
 	CHECK(drain(ISS + 1 + 20000), "every byte arrives");
 	establish(1, 0);
 	first = send_data(5000);
@@ -374,16 +356,16 @@ static void test_established_blackhole(void)
 
 	establish(0, 0);
 	send_data(20000);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	for (i = 0; i < 2; i++)
 		tcp_timers(H.e, H.now += 70 * SEC);
 	CHECK_EQ(STAT(rto_expiries), 2, "two timeouts");
 	CHECK_EQ(info().mss, 1460, "two timeouts keep the MSS");
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	tcp_timers(H.e, H.now += 70 * SEC);
 	CHECK_EQ(STAT(pmtu_blackholes), 1, "the third in a row lowers it");
 	CHECK_EQ(info().mss, 536, "to the floor");
-	CHECK(parse_out(H.rd, &v) && v.seq == ISS + 1 && plen(&v) == 536,
+	CHECK(parse_out(H.cap.rd, &v) && v.seq == ISS + 1 && plen(&v) == 536,
 	      "the timeout resends SND.UNA at 536");
 	CHECK(drain(ISS + 1 + 20000), "and the transfer completes");
 	CHECK_EQ(STAT(pmtu_blackholes), 1, "once");
@@ -393,13 +375,13 @@ static void test_established_blackhole(void)
 	send_data(3000);
 	CHECK_EQ(info().mss, 536, "not before a second");
 	CHECK(drain(ISS + 1 + 23000), "acknowledged");
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	tcp_timers(H.e, H.now += 200 * MS);
 	send_data(20000);
 	CHECK_EQ(STAT(pmtu_raised), 1, "after a second: the old size again");
-	CHECK(parse_out(H.rd, &v) && plen(&v) == 1460, "new data goes at 1460");
+	CHECK(parse_out(H.cap.rd, &v) && plen(&v) == 1460, "new data goes at 1460");
 	/* it is a real black hole: it falls back again, and waits longer */
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	for (i = 0; i < 3; i++)
 		tcp_timers(H.e, H.now += 70 * SEC);
 	CHECK_EQ(STAT(pmtu_blackholes), 2, "the trial fails: down again");
@@ -450,12 +432,12 @@ static void test_established_if_mtu(void)
 
 	establish(0, 0);
 	first = send_data(20000);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	tcp_set_mss(H.e, 1240, 1220);
 	tcp_flush(H.e);
 	CHECK_EQ(STAT(pmtu_if_mtu), 1, "the live connection lowered");
 	CHECK_EQ(info().mss, 1240, "to the new interface MSS");
-	CHECK(check_sizes(H.rd, 1240, 1280, "if mtu") > 0, "in-flight data resent to fit");
+	CHECK(check_sizes(H.cap.rd, 1240, 1280, "if mtu") > 0, "in-flight data resent to fit");
 	CHECK(drain(ISS + 1 + 20000), "every byte arrives");
 	(void)first;
 
@@ -464,9 +446,9 @@ static void test_established_if_mtu(void)
 	s.sport = 41000;
 	s.seq = IRS;
 	s.mss = 1460;
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	inject_spec(&s, NULL);
-	CHECK(parse_out(H.rd, &v) && (v.flags & TCPHDR_SYN) && v.mss == 1240,
+	CHECK(parse_out(H.cap.rd, &v) && (v.flags & TCPHDR_SYN) && v.mss == 1240,
 	      "SYN-ACK MSS follows the interface");
 
 	/* raising it back leaves live connections as they are */
@@ -487,7 +469,7 @@ static void test_established_icmp_fuzz(void)
 
 	establish(0, 0);
 	first = send_data(5000);
-	n = frame_icmp_too_big(H.out[first], H.outlen[first], 1400, 548, good,
+	n = frame_icmp_too_big(H.cap.out[first], H.cap.outlen[first], 1400, 548, good,
 			       sizeof(good));
 	for (i = 0; i < 2000; i++) {
 		memcpy(f, good, n);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "capture.h"
 #include "check.h"
 #include "frames.h"
 #include "xtcp/cookie.h"
@@ -20,18 +21,13 @@
 
 #define ISS 1000u
 #define IRS 5000u
-#define MAXOUT 256
 #define MS 1000000ULL
 #define SEC 1000000000ULL
 
 static struct {
 	struct tcp_engine *e;
 	struct tcp_cfg cfg;
-	__u8 out[MAXOUT][2048];
-	__u32 outlen[MAXOUT];
-	int nout, rd;
-	__u8 txbuf[2048];
-	bool tx_starved;
+	struct capture cap;	/* what the engine sent */
 	__u64 now;
 	int flows_gone;
 	/* the replay guard: what the engine asked the driver to remember */
@@ -48,21 +44,6 @@ static struct {
 	__u32 iss;		/* our ISS on an active open */
 } H;
 
-static __u8 *io_tx_buf(void *ctx, __u32 *cap)
-{
-	(void)ctx;
-	*cap = sizeof(H.txbuf);
-	return H.tx_starved ? NULL : H.txbuf;
-}
-
-static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
-{
-	(void)ctx;
-	if (H.nout < MAXOUT) {
-		memcpy(H.out[H.nout], buf, len);
-		H.outlen[H.nout++] = len;
-	}
-}
 
 static void io_flow_gone(void *ctx, const struct xtcp_flow_key *k)
 {
@@ -129,9 +110,9 @@ static void setup(__u32 max_conns)
 	H.cfg.app = &rec_app;
 	H.cfg.secret[0] = 0x0123456789abcdefULL;
 	H.cfg.secret[1] = 0xfedcba9876543210ULL;
-	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send,
-				    .flow_gone = io_flow_gone,
+	H.cfg.io = (struct tcp_io){ .flow_gone = io_flow_gone,
 				    .handshake_ended = io_handshake_ended };
+	capture_io(&H.cap, &H.cfg.io);
 	H.autoread = true;
 	H.now = 1000 * SEC;
 	if (cfg_tweak)
@@ -199,12 +180,12 @@ static void advance(__u64 ns)
 /* The next frame the engine sent; false (and a failure) when none. */
 static bool next_out(struct frame_view *v, const char *what)
 {
-	if (H.rd >= H.nout) {
+	if (H.cap.rd >= H.cap.nout) {
 		CHECK(0, "%s: expected a segment, none was sent", what);
 		return false;
 	}
-	CHECK(!frame_parse(H.out[H.rd], H.outlen[H.rd], v), "%s: parses", what);
-	H.rd++;
+	CHECK(!frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], v), "%s: parses", what);
+	H.cap.rd++;
 	CHECK(v->ip_csum_ok && v->tcp_csum_ok, "%s: checksums", what);
 	return true;
 }
@@ -216,7 +197,7 @@ static size_t payload_len(const struct frame_view *v)
 
 static const __u8 *payload(const struct frame_view *v, int idx)
 {
-	return H.out[idx] + v->l4_off + v->doff * 4u;
+	return H.cap.out[idx] + v->l4_off + v->doff * 4u;
 }
 
 static void expect(__u8 flags, __u32 seq, __u32 ack, size_t len,
@@ -235,8 +216,8 @@ static void expect(__u8 flags, __u32 seq, __u32 ack, size_t len,
 
 static void expect_none(const char *what)
 {
-	CHECK(H.rd == H.nout, "%s: %d unexpected segment(s)", what, H.nout - H.rd);
-	H.rd = H.nout;
+	CHECK(H.cap.rd == H.cap.nout, "%s: %d unexpected segment(s)", what, H.cap.nout - H.cap.rd);
+	H.cap.rd = H.cap.nout;
 }
 
 static __u64 stat(size_t off)
@@ -303,7 +284,7 @@ static __u64 gauge(enum tcp_state s)
 static void drain(void)
 {
 	tcp_flush(H.e);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 }
 
 static __u8 pattern[200000];
@@ -467,7 +448,7 @@ static void rst_in_window(const struct rst_case *k)
 	rst_enter(k);
 	seg(TCPHDR_RST, k->rcv_nxt + 10, 0, 0, NULL, 0);
 	snprintf(what, sizeof(what), "%s: RST off RCV.NXT challenged", k->name);
-	CHECK(H.nout - H.rd == 1, "%s", what);
+	CHECK(H.cap.nout - H.cap.rd == 1, "%s", what);
 	expect(TCPHDR_ACK, k->snd_nxt, k->rcv_nxt, 0, what);
 	CHECK_EQ(tcp_conn_count(H.e), 1, "challenge leaves it alive");
 	CHECK_EQ(gauge(k->state), 1, "and in its state");
@@ -483,7 +464,7 @@ static void rst_outside_window(const struct rst_case *k)
 	rst_enter(k);
 	seg(TCPHDR_RST, k->rcv_nxt + 200000, 0, 0, NULL, 0);
 	snprintf(what, sizeof(what), "%s: RST outside the window ignored", k->name);
-	CHECK(H.nout == H.rd && tcp_conn_count(H.e) == 1, "%s", what);
+	CHECK(H.cap.nout == H.cap.rd && tcp_conn_count(H.e) == 1, "%s", what);
 	CHECK_EQ(STAT(rst_in), 0, "an ignored RST is not counted as taken");
 	CHECK(H.ev[TCP_EV_RESET] == 0, "%s: the app is told nothing", k->name);
 }
@@ -712,7 +693,7 @@ static void test_listen_third_ack_recycles_time_wait(void)
 	o.sport = 43000;
 	inject(TCPHDR_ACK | TCPHDR_FIN, IRS + 1, ISS + 2, 65535, NULL, 0, NULL, &o);
 	CHECK_EQ(STAT(conn_time_wait), 2, "pool full of TIME-WAIT");
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	o.sport = 43002;
 	inject(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, "hi", 2, &m, &o);
 	CHECK_EQ(STAT(refused_max_conns), 0, "not refused");
@@ -748,7 +729,7 @@ static void test_syn_sent_syn_ack_connects(void)
 {
 	syn_sent();
 	advance(1001 * MS);	/* after a retransmission, as a slow peer */
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	seg(TCPHDR_SYN | TCPHDR_ACK, IRS, H.iss + 1, 65535, NULL, 0);
 	expect(TCPHDR_ACK, H.iss + 1, IRS + 1, 0, "handshake's ACK");
 	CHECK_EQ(H.ev[TCP_EV_CONNECTED], 1, "connected event");
@@ -848,7 +829,7 @@ static void test_established_data_out_of_order(void)
 /* The SACK blocks of a frame we sent (RFC 2018 3); their count. */
 static int sack_blocks(const struct frame_view *v, int idx, __u32 (*b)[2])
 {
-	const __u8 *o = H.out[idx] + v->l4_off + 20, *end = o + v->doff * 4u - 20;
+	const __u8 *o = H.cap.out[idx] + v->l4_off + 20, *end = o + v->doff * 4u - 20;
 	int n = 0;
 
 	while (o < end) {
@@ -892,27 +873,27 @@ static void test_established_data_out_of_order_sack(void)
 
 	estab_sack();
 	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "out of order: ACK at once")) {
 		CHECK_EQ(v.ack, IRS + 1, "acks RCV.NXT");
 		CHECK(sack_blocks(&v, idx, b) == 1 && b[0][0] == IRS + 1001 &&
 		      b[0][1] == IRS + 1501, "one SACK block for the segment");
 	}
 	seg(TCPHDR_ACK, IRS + 3001, ISS + 1, 65535, pattern, 500);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "second hole")) {
 		CHECK(sack_blocks(&v, idx, b) == 2 && b[0][0] == IRS + 3001 &&
 		      b[1][0] == IRS + 1001, "the newest block first, then the other");
 	}
 	seg(TCPHDR_ACK, IRS + 1001, ISS + 1, 65535, pattern, 500);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "a duplicate")) {
 		CHECK(sack_blocks(&v, idx, b) >= 2 && b[0][0] == IRS + 1001 &&
 		      b[0][1] == IRS + 1501, "D-SACK: the duplicate first");
 	}
 	CHECK_EQ(STAT(dsacks_out), 1, "D-SACK counted");
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 1000);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "hole filled")) {
 		CHECK_EQ(v.ack, IRS + 1501, "cumulative ACK past the first block");
 		CHECK(sack_blocks(&v, idx, b) == 1 && b[0][0] == IRS + 3001,
@@ -920,7 +901,7 @@ static void test_established_data_out_of_order_sack(void)
 	}
 	/* an old segment, entirely below RCV.NXT: D-SACK below the ACK */
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 100);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "old duplicate"))
 		CHECK(sack_blocks(&v, idx, b) >= 1 && b[0][0] == IRS + 1 &&
 		      b[0][1] == IRS + 101, "D-SACK for the old segment");
@@ -938,7 +919,7 @@ static void test_established_send_with_sack_blocks(void)
 	drain();
 	tcp_send(H.conn, pattern, 3000);
 	tcp_flush(H.e);
-	idx = H.rd;
+	idx = H.cap.rd;
 	if (next_out(&v, "data with a SACK block")) {
 		CHECK(sack_blocks(&v, idx, b) >= 1, "the data segment carries the block");
 		CHECK(payload_len(&v) + v.doff * 4u - 20 <= 1460,
@@ -958,7 +939,7 @@ static void test_established_data_fills_window(void)
 	H.autoread = false;
 	for (i = 0; i < 44; i++, seq += 1460)	/* 64240 bytes */
 		seg(TCPHDR_ACK, seq, ISS + 1, 65535, pattern, 1460);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	seg(TCPHDR_ACK, seq, ISS + 1, 65535, pattern, 1296);	/* fills 65536 */
 	if (next_out(&v, "ACK of the last byte"))
 		CHECK_EQ(v.window, 0, "window closed");
@@ -990,9 +971,9 @@ static void test_established_send(void)
 	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1460, "segment 1");
 	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 1460, "segment 2");
 	expect(TCPHDR_ACK, ISS + 2921, IRS + 1, 1460, "segment 3");
-	first = H.rd;
+	first = H.cap.rd;
 	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 4381, IRS + 1, 620, "last segment pushes");
-	CHECK(!frame_parse(H.out[first], H.outlen[first], &v) &&
+	CHECK(!frame_parse(H.cap.out[first], H.cap.outlen[first], &v) &&
 	      !memcmp(payload(&v, first), pattern + 4380, 620), "payload bytes");
 	seg(TCPHDR_ACK, IRS + 1, ISS + 5001, 65535, NULL, 0);
 	expect_none("an ACK of everything needs no answer");
@@ -1060,11 +1041,11 @@ static void test_established_send_nagle_large_write(void)
 static void test_established_send_no_tx_frame(void)
 {
 	estab();
-	H.tx_starved = true;
+	H.cap.starved = true;
 	tcp_send(H.conn, pattern, 10);
 	tcp_flush(H.e);
 	CHECK_EQ(STAT(drop_no_tx_frame), 1, "no TX frame counted");
-	H.tx_starved = false;
+	H.cap.starved = false;
 	advance(1100 * MS);
 	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 1, IRS + 1, 10, "sent once a frame is free");
 }
@@ -1100,7 +1081,7 @@ static void test_established_rto_retries_exhausted(void)
 	CHECK_EQ(tcp_conn_count(H.e), 0, "aborted after the retry limit");
 	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "app told");
 	CHECK_EQ(STAT(aborted), 1, "aborted counted");
-	CHECK(H.nout > 0 && !frame_parse(H.out[H.nout - 1], H.outlen[H.nout - 1], &v) &&
+	CHECK(H.cap.nout > 0 && !frame_parse(H.cap.out[H.cap.nout - 1], H.cap.outlen[H.cap.nout - 1], &v) &&
 	      (v.flags & TCPHDR_RST), "last segment is a RST");
 }
 
@@ -1115,9 +1096,9 @@ static void test_established_zero_window_persists(void)
 	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1, "persist probe: one byte of new data");
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0);	/* probe answered, still 0 */
 	advance(10 * SEC);
-	CHECK(H.nout > H.rd, "probes continue while the window is closed");
+	CHECK(H.cap.nout > H.cap.rd, "probes continue while the window is closed");
 	CHECK_EQ(tcp_conn_count(H.e), 1, "a live peer with a closed window is kept");
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	seg(TCPHDR_ACK, IRS + 1, ISS + 2, 65535, NULL, 0);	/* opens, acks the probe */
 	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 2, IRS + 1, 99, "the rest once it opens");
 }
@@ -1135,8 +1116,8 @@ static void test_established_zero_window_backoff(void)
 	tcp_flush(H.e);
 	for (int t = 0; t < 1600 && n < 4; t++) {
 		advance(10 * MS);
-		if (H.rd < H.nout) {
-			H.rd = H.nout;
+		if (H.cap.rd < H.cap.nout) {
+			H.cap.rd = H.cap.nout;
 			if (last)
 				gaps[n++] = H.now - last;
 			last = H.now;
@@ -1224,7 +1205,7 @@ static void test_established_data_paws(void)
 	expect(TCPHDR_ACK, ISS + 1, IRS + 201, 0, "an equal timestamp passes");
 	/* a TS.Recent older than 24 days is not trusted (5.5) */
 	advance(25ULL * 24 * 3600 * SEC);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	o.tsval = 100;
 	inject(TCPHDR_ACK, IRS + 201, ISS + 1, 65535, pattern, 100, NULL, &o);
 	expect(TCPHDR_ACK, ISS + 1, IRS + 301, 0, "after 24 idle days an old timestamp passes");
@@ -1241,7 +1222,7 @@ static void test_established_ack_out_of_range_challenged(void)
 	estab();
 	tcp_send(H.conn, pattern, 1000);
 	tcp_flush(H.e);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1001, 65535, NULL, 0);
 	expect_none("a good ACK needs no answer");
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1001 - 100, 65535, NULL, 0);
@@ -1261,7 +1242,7 @@ static void test_established_ack_out_of_range_challenged(void)
 	CHECK_EQ(STAT(challenge_acks), 2, "challenge ACKs stop at the limit");
 	CHECK_EQ(STAT(challenge_acks_limited), 1010, "the rest counted as limited");
 	advance(SEC);
-	H.rd = H.nout = 0;	/* the record is full of the flood's answers */
+	H.cap.rd = H.cap.nout = 0;	/* the record is full of the flood's answers */
 	seg(TCPHDR_SYN, IRS + 5, 0, 65535, NULL, 0);
 	expect(TCPHDR_ACK, ISS + 1001, IRS + 1, 0, "a new second: challenged again");
 	CHECK_EQ(tcp_conn_count(H.e), 1, "the connection survived it all");
@@ -1431,7 +1412,7 @@ static void test_established_close_unread_data_rst(void)
 	estab();
 	H.autoread = false;
 	seg(TCPHDR_ACK, IRS + 1, ISS + 1, 65535, pattern, 10);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	tcp_close(H.conn);
 	tcp_flush(H.e);
 	expect(TCPHDR_RST | TCPHDR_ACK, ISS + 1, IRS + 11, 0, "close with unread data: RST");

@@ -9,23 +9,20 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "capture.h"
 #include "check.h"
 #include "frames.h"
 #include "tcp/tcp.h"
 
 #define ISS 1000u
 #define IRS 5000u
-#define MAXOUT 512
 #define MS 1000000ULL
 #define SEC 1000000000ULL
 
 static struct {
 	struct tcp_engine *e;
 	struct tcp_cfg cfg;
-	__u8 out[MAXOUT][2048];
-	__u32 outlen[MAXOUT];
-	int nout, rd;
-	__u8 txbuf[2048];
+	struct capture cap;	/* what the engine sent */
 	__u64 now;
 	/* what the app saw and does */
 	struct tcp_conn *conn;
@@ -37,21 +34,6 @@ static struct {
 	bool abort_on_timer, close_on_timer;
 } H;
 
-static __u8 *io_tx_buf(void *ctx, __u32 *cap)
-{
-	(void)ctx;
-	*cap = sizeof(H.txbuf);
-	return H.txbuf;
-}
-
-static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
-{
-	(void)ctx;
-	if (H.nout < MAXOUT) {
-		memcpy(H.out[H.nout], buf, len);
-		H.outlen[H.nout++] = len;
-	}
-}
 
 static void app_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 {
@@ -100,7 +82,7 @@ static void setup(__u32 max_conns)
 	H.cfg.time_wait_ns = 1 * SEC;
 	H.cfg.delack_ms = 0;
 	H.cfg.app = &app;
-	H.cfg.io = (struct tcp_io){ .tx_buf = io_tx_buf, .tx_send = io_tx_send };
+	capture_io(&H.cap, &H.cfg.io);
 	H.now = 1000 * SEC;
 }
 
@@ -174,8 +156,8 @@ static int sent_with(__u8 flags)
 	struct frame_view v;
 	int n = 0;
 
-	for (; H.rd < H.nout; H.rd++)
-		if (!frame_parse(H.out[H.rd], H.outlen[H.rd], &v) && (v.flags & flags))
+	for (; H.cap.rd < H.cap.nout; H.cap.rd++)
+		if (!frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], &v) && (v.flags & flags))
 			n++;
 	return n;
 }
@@ -225,7 +207,7 @@ static void test_app_timer(void)
 	accept_from(40000);
 	tcp_send(H.conn, "data", 4);
 	tcp_flush(H.e);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	advance(4 * SEC);
 	CHECK(STAT(rto_expiries) >= 2, "RTOs fire while the app timer waits (%llu)",
 	      (unsigned long long)STAT(rto_expiries));
@@ -259,7 +241,7 @@ static void test_app_timer(void)
 	H.arm_on_accept = 100;
 	H.abort_on_timer = true;
 	accept_from(40000);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	advance(100 * MS);
 	CHECK_EQ(sent_with(TCPHDR_RST), 1, "aborted from TCP_EV_TIMER: RST");
 	CHECK_EQ(tcp_conn_count(H.e), 0, "and freed");
@@ -280,11 +262,11 @@ static __u64 time_to_gone(__u16 sport, bool answer_wnd0, __u64 limit)
 			break;
 		H.now = next;
 		tcp_timers(H.e, H.now);
-		for (; H.rd < H.nout; H.rd++)
-			if (answer_wnd0 && !frame_parse(H.out[H.rd], H.outlen[H.rd], &v) &&
+		for (; H.cap.rd < H.cap.nout; H.cap.rd++)
+			if (answer_wnd0 && !frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], &v) &&
 			    !(v.flags & TCPHDR_RST) && tcp_conn_count(H.e))
 				inject(sport, TCPHDR_ACK, IRS + 1, ISS + 1, 0, NULL, 0, false);
-		H.rd = H.nout = 0;	/* all looked at: room for an hour of them */
+		H.cap.rd = H.cap.nout = 0;	/* all looked at: room for an hour of them */
 	}
 	return H.now - t0;
 }
@@ -308,7 +290,7 @@ static void test_orphan_last_ack(void)
 
 	/* as Linux's tcp_orphan_retries: 8 timeouts, then RST */
 	last_ack_vanished(8);
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	t = time_to_gone(40000, false, 3600 * SEC);
 	CHECK_EQ(tcp_conn_count(H.e), 0, "vanished peer: LAST-ACK ends");
 	CHECK_EQ(STAT(orphan_aborts), 1, "counted as an orphan abort");
@@ -347,7 +329,7 @@ static void zero_window_fin_wait_1(bool app_closes)
 		tcp_shutdown(H.conn);
 	tcp_flush(H.e);
 	CHECK_EQ(STAT(conn_fin_wait_1), 1, "FIN-WAIT-1");
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 }
 
 static void test_orphan_zero_window(void)
@@ -427,14 +409,14 @@ static void test_reclaim_idle(void)
 	CHECK_EQ(STAT(idle_reclaimed), 0, "nothing reclaimed");
 
 	H.now += 6 * SEC;	/* t = 13 s: 40000 idle 13 s but in flight, 40002 11 s */
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	accept_from(40004);
 	CHECK_EQ(STAT(idle_reclaimed), 1, "the longest idle with nothing in flight reclaimed");
 	CHECK_EQ(STAT(refused_max_conns), 1, "the newcomer admitted");
 	CHECK_EQ(tcp_conn_count(H.e), 3, "pool still full");
 	CHECK_EQ(H.ev[TCP_EV_RESET], 1, "its app told");
-	for (; H.rd < H.nout; H.rd++)
-		if (!frame_parse(H.out[H.rd], H.outlen[H.rd], &v) && (v.flags & TCPHDR_RST)) {
+	for (; H.cap.rd < H.cap.nout; H.cap.rd++)
+		if (!frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], &v) && (v.flags & TCPHDR_RST)) {
 			rsts++;
 			rst_port = v.dport;
 		}
@@ -459,13 +441,13 @@ static void test_reclaim_idle(void)
 	H.now += SEC;
 	accept_from(40001);	/* idle as long, nearly, but its app holds it */
 	H.now += 10 * SEC;
-	H.rd = H.nout;
+	H.cap.rd = H.cap.nout;
 	accept_from(40002);
 	CHECK_EQ(STAT(idle_reclaimed), 1, "the silent orphan reclaimed");
 	CHECK_EQ(STAT(refused_max_conns), 0, "the newcomer admitted");
 	rst_port = 0;
-	for (; H.rd < H.nout; H.rd++)
-		if (!frame_parse(H.out[H.rd], H.outlen[H.rd], &v) && (v.flags & TCPHDR_RST))
+	for (; H.cap.rd < H.cap.nout; H.cap.rd++)
+		if (!frame_parse(H.cap.out[H.cap.rd], H.cap.outlen[H.cap.rd], &v) && (v.flags & TCPHDR_RST))
 			rst_port = v.dport;
 	CHECK_EQ(rst_port, 40000, "RST to the orphan");
 	finish();
