@@ -143,6 +143,12 @@ struct tcp_conn {
 	struct undo_state undo;
 	struct prr_state prr;
 	struct rack_state rack;
+	/* delivery rate (rate.c) and pacing: the cc (or the engine's
+	 * default) sets pacing_rate, output holds segments until pace_at */
+	uint64_t pacing_rate;		/* bytes per second; 0: unpaced */
+	uint64_t pace_at;		/* the next segment leaves no earlier */
+	uint64_t delivered;		/* bytes ACKed or SACKed, ever */
+	uint64_t delivered_ns;		/* when delivered last grew */
 
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
