@@ -30,7 +30,7 @@ static struct {
 	__u64 now;
 	int flows_gone;
 	struct xtcp_flow_key gone_key;
-	int accepted, peer_closed;
+	int accepted, peer_closed, resets;
 	__u8 rx[4096];
 	size_t rxlen;
 } H;
@@ -50,6 +50,8 @@ static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		H.accepted++;
 	if (ev == TCP_EV_PEER_CLOSED)
 		H.peer_closed++;
+	if (ev == TCP_EV_RESET)
+		H.resets++;
 	if (ev == TCP_EV_READABLE)
 		H.rxlen += tcp_recv(c, H.rx + H.rxlen, sizeof(H.rx) - H.rxlen);
 }
@@ -376,6 +378,21 @@ static void test_established_challenge_side_channel(void)
 	CHECK(distinct >= 5, "the budget is random: %d changes in 20 s", distinct);
 }
 
+/* xtcp_serve_stop frees the engine with connections open: their apps
+ * must hear the end, or the proxy's backend sockets stay open. */
+static void test_established_engine_freed(void)
+{
+	__u32 c;
+
+	setup();
+	c = cookie_for(IRS, 0);
+	known(TCPHDR_ACK, IRS + 1, c + 1, NULL, 0, 0, 0);
+	CHECK_EQ(H.accepted, 1, "born");
+	tcp_engine_free(H.e);
+	H.e = NULL;
+	CHECK_EQ(H.resets, 1, "the app heard TCP_EV_RESET as the engine went away");
+}
+
 int main(void)
 {
 	test_established_lost_third_ack_data();
@@ -383,6 +400,6 @@ int main(void)
 	test_established_known_flow_refused();
 	test_established_oow_ack_limit();
 	test_established_challenge_side_channel();
-	tcp_engine_free(H.e);
+	test_established_engine_freed();
 	return check_done("unit/tcp_birth");
 }

@@ -102,6 +102,11 @@ void tcp_engine_free(struct tcp_engine *e)
 
 	if (!e)
 		return;
+	/* the apps hold resources per connection (the proxy's backend
+	 * socket): the engine going away ends every live one for them.
+	 * conn_event marks each app_gone, so the list is walked once. */
+	for (struct tcp_conn *c = e->idle_head; c; c = c->idle_next)
+		conn_event(c, TCP_EV_RESET);
 	if (e->pool) {
 		for (i = 0; i < e->cfg.max_conns; i++) {
 			struct tcp_conn *c = (void *)(e->pool + (size_t)i * e->conn_size);
