@@ -125,6 +125,13 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 			i.tlp_probes, i.undos, i.in_recovery ? "true" : "false",
 			i.snd_queued, i.rcv_queued, i.sack_ok ? "true" : "false",
 			i.ts_ok ? "true" : "false", i.ws_ok ? "true" : "false");
+		if (i.bbr_mode)
+			fprintf(d->f, ",\"bbr\":{\"mode\":\"%s\",\"bw\":%llu,"
+				"\"min_rtt_us\":%u,\"pacing_gain\":%.2f,\"cwnd_gain\":%.2f,"
+				"\"inflight_hi\":%lld}", i.bbr_mode,
+				(unsigned long long)i.bbr_bw, i.bbr_min_rtt_us,
+				i.bbr_pacing_gain / 100.0, i.bbr_cwnd_gain / 100.0,
+				i.bbr_inflight_hi == UINT32_MAX ? -1LL : (long long)i.bbr_inflight_hi);
 		/* the app's own line (the proxy's backend side): no quotes in it */
 		if (tcp_conn_describe(c, app, sizeof(app)) > 0)
 			fprintf(d->f, ",\"app\":\"%s\"", app);
@@ -145,6 +152,15 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 		i.fast_rexmits, i.rto_count, i.dsacks_in, i.min_rtt_us / 1000.0,
 		i.reo_wnd_us / 1000.0, i.tlp_probes, i.undos,
 		i.in_recovery ? " recovery" : "", i.snd_queued, i.rcv_queued);
+	/* BBR's model: mode, max_bw, min_rtt, gains (inflight_hi once set) */
+	if (i.bbr_mode) {
+		fprintf(d->f, "\tbbr:%s bw:%.3fMbps min_rtt:%.3f pacing_gain:%.2f cwnd_gain:%.2f",
+			i.bbr_mode, i.bbr_bw * 8 / 1e6, i.bbr_min_rtt_us / 1000.0,
+			i.bbr_pacing_gain / 100.0, i.bbr_cwnd_gain / 100.0);
+		if (i.bbr_inflight_hi != UINT32_MAX)
+			fprintf(d->f, " inflight_hi:%u", i.bbr_inflight_hi);
+		fputc('\n', d->f);
+	}
 	if (tcp_conn_describe(c, app, sizeof(app)) > 0)
 		fprintf(d->f, "\t%s\n", app);
 	return 0;

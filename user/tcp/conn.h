@@ -65,9 +65,43 @@ struct cubic_state {
 	uint64_t epoch_ns;		/* 0: no congestion avoidance epoch */
 };
 
+/*
+ * BBR's state (draft-ietf-ccwg-bbr-04, BBRv3): the path model (max_bw over
+ * two ProbeBW cycles, min_rtt, the long- and short-term bounds), the state
+ * machine and round counting. Bytes, bytes/s, microseconds, and the
+ * engine's nanosecond clock for stamps; gains in percent; UINT64_MAX and
+ * UINT32_MAX stand for the draft's Infinity.
+ */
+struct bbr_state {
+	uint64_t max_bw[2];		/* max filter, one slot per cycle */
+	uint64_t bw_shortterm, bw_latest, full_bw;
+	uint64_t next_round_delivered, loss_round_delivered;
+	uint64_t round_delivered;	/* C.delivered when this round began */
+	uint64_t min_rtt_stamp, probe_rtt_min_stamp, probe_rtt_done_stamp;
+	uint64_t cycle_stamp, extra_acked_start, rng;
+	uint32_t min_rtt_us, probe_rtt_min_us;
+	uint32_t inflight_longterm, inflight_shortterm, inflight_latest;
+	uint32_t prior_cwnd, init_cwnd;
+	uint32_t extra_acked[2], extra_acked_delivered;
+	uint32_t probe_up_cnt, bw_probe_up_acks, bw_probe_wait_ms;
+	uint32_t round_count, rounds_since_bw_probe, recovery_round;
+	uint32_t round_lost, round_loss_events;	/* this round's losses */
+	uint32_t rto_high;		/* SND.MAX at a timeout: its recovery ends there */
+	uint16_t pacing_gain, cwnd_gain;
+	uint8_t state, ack_phase, full_bw_count, bw_probe_up_rounds;
+	uint8_t extra_rounds;
+	uint8_t cycle_count : 1, extra_idx : 1, round_start : 1,
+		full_bw_reached : 1, full_bw_now : 1, idle_restart : 1,
+		loss_in_round : 1, loss_round_start : 1;
+	uint8_t probe_rtt_round_done : 1, bw_probe_samples : 1,
+		cwnd_limited : 1, cwnd_limited_prev : 1, in_loss_recovery : 1,
+		rto_recovery : 1, conservation : 1;
+};
+
 /* an algorithm's own state, in the connection */
 union cc_state {
 	struct cubic_state cubic;
+	struct bbr_state bbr;
 };
 
 /* undo.c: what a congestion response changed, to restore it */
@@ -263,6 +297,9 @@ uint32_t recovery_pipe(const struct tcp_conn *c);
 bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *len);
 
 void recovery_enter(struct tcp_conn *c);
+
+/* cc_bbr.c: BBR's model and mode, for stats */
+void bbr_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);
 
 /* rack.c: RACK-TLP loss detection (RFC 8985), where SACK is on */
 static inline bool rack_on(const struct tcp_conn *c)

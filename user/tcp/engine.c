@@ -575,6 +575,9 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->sack_ok = c->sack_ok;
 	i->ws_ok = c->ws_ok;
 	i->cc = c->cc ? c->cc->name : "-";
+	i->bbr_mode = NULL;
+	if (c->cc == &tcp_cc_bbr)
+		bbr_get_info(c, i);
 	i->snd_queued = c->snd.cap ? ring_used(&c->snd) : 0;
 	i->rcv_queued = c->rcv.cap ? ring_used(&c->rcv) : 0;
 }

@@ -170,6 +170,12 @@ struct tcp_conn_info {
 	uint8_t in_recovery, ts_ok, sack_ok, ws_ok;
 	uint32_t snd_queued, rcv_queued;
 	const char *cc;
+	/* BBR's model (cc_bbr.c); bbr_mode NULL under another algorithm */
+	const char *bbr_mode;
+	uint64_t bbr_bw;		/* BBR.max_bw, bytes per second */
+	uint32_t bbr_min_rtt_us;
+	uint32_t bbr_inflight_hi;	/* inflight_longterm; UINT32_MAX: none */
+	uint16_t bbr_pacing_gain, bbr_cwnd_gain;	/* percent */
 };
 const char *tcp_state_name(enum tcp_state state);
 /* The app's line about c (tcp_app.describe) into buf; 0 when it has none. */
