@@ -986,10 +986,9 @@ static void bbr_event(struct tcp_conn *c, enum tcp_cc_event ev)
 			c->cwnd = min_pipe_cwnd(c);
 		break;
 	case CC_EV_RTO:
-		/* BBROnEnterRTO: room for one segment; the cwnd of before
-		 * comes back when SND.UNA passes what was sent */
-		if (!b->in_loss_recovery)
-			save_cwnd(c);
+		/* BBROnEnterRTO (loss() saved cwnd on the first timeout):
+		 * room for one segment; the cwnd of before comes back when
+		 * SND.UNA passes what was sent */
 		b->in_loss_recovery = 1;
 		b->rto_recovery = 1;
 		b->conservation = 0;
