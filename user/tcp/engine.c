@@ -331,6 +331,10 @@ static void timer_fire(struct tcp_conn *c)
 		if (c->state == TCPS_CLOSED)
 			return;
 	}
+	if (c->pace_wake_at && c->pace_wake_at <= now) {
+		timer_clear(c, TIMER_PACE);
+		conn_mark(c);		/* the held segment goes at the flush */
+	}
 	if (c->app_at && c->app_at <= now) {
 		timer_clear(c, TIMER_APP);
 		conn_event(c, TCP_EV_TIMER);	/* nothing once the app let go */
@@ -570,6 +574,10 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->reo_wnd_us = c->rack.reo_wnd_us;
 	i->tlp_probes = c->tlp_probes;
 	i->undos = c->undos;
+	i->pacing_rate = c->pacing_rate;
+	i->delivery_rate = c->rate.last.interval_us ?
+			   c->rate.last.delivered * 1000000 / c->rate.last.interval_us : 0;
+	i->delivery_app_limited = c->rate.last.is_app_limited;
 	i->in_recovery = c->in_recovery;
 	i->ts_ok = c->ts_ok;
 	i->sack_ok = c->sack_ok;

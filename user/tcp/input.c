@@ -284,6 +284,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
 	 * answer to a zero-window probe is not one) */
 	rack_input(c, s);	/* RFC 8985: before SND.UNA and the scoreboard move */
+	rate_ack_begin(c, s);	/* the delivery-rate sample: likewise */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
 	      !(s->flags & TCPHDR_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
@@ -316,6 +317,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	    (news || (dup && !dsack)))
 		recovery_dupack(c);
 	rack_detect(c);
+	rate_ack_end(c);	/* the sample, to cong_control or pacing */
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */
 	if (seq_le(c->snd_una, s->ack) &&
