@@ -102,6 +102,7 @@ struct rate_state {
 	uint32_t prior_in_flight;
 	uint32_t lost_left;		/* RACK: deemed lost, not yet resent */
 	uint32_t min_rtt_us;
+	uint32_t srtt_us;		/* smoothed rtt_us of the samples */
 	uint8_t nrec;
 	uint8_t in_ack : 1, have_p : 1;
 };

@@ -408,6 +408,8 @@ ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 		return -EPIPE;
 	if (!can_send(c))
 		return -ENOTCONN;
+	if (c->cc)
+		rate_app_check(c);	/* before the new bytes count as unsent */
 	n = ring_write(&c->snd, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	c->snd_end += n;
 	if (n)

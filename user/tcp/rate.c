@@ -214,6 +214,9 @@ void rate_ack_end(struct tcp_conn *c)
 			rs.rtt_us = rtt ? (rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt) : 1;
 			if (!r->min_rtt_us || rs.rtt_us < r->min_rtt_us)
 				r->min_rtt_us = rs.rtt_us;
+			/* RFC 6298's gain of 1/8, on the microsecond clock */
+			r->srtt_us = r->srtt_us ? (7 * (uint64_t)r->srtt_us + rs.rtt_us) / 8
+					       : rs.rtt_us;
 		}
 		/* 3.3: an interval under the minimum RTT is ACK compression
 		 * (or a retransmission taken for its original): no sample */
@@ -292,18 +295,22 @@ void rate_resent(struct tcp_conn *c, uint32_t bytes)
  * The engine's pacing rate for an algorithm that sets none (Linux's
  * tcp_update_pacing_rate): the window over SRTT, twice that in slow start
  * (cwnd below half ssthresh: the window doubles each round trip), 1.2
- * times in congestion avoidance; unpaced until an RTT is known.
+ * times in congestion avoidance; unpaced until an RTT is known. SRTT from
+ * the estimator's own samples when there are any: timestamps count in
+ * milliseconds, and a LAN's 50 us would read as 500 (Linux's SRTT is in
+ * microseconds).
  */
 void pacing_default(struct tcp_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una;
 	uint64_t w = c->cwnd > flight ? c->cwnd : flight, rate;
+	uint32_t srtt = c->rate.srtt_us ? c->rate.srtt_us : c->srtt_us;
 
-	if (c->e->cfg.no_pacing || !c->srtt_us) {
+	if (c->e->cfg.no_pacing || !srtt) {
 		c->pacing_rate = 0;
 		return;
 	}
-	rate = w * 1000000 / c->srtt_us;
+	rate = w * 1000000 / srtt;
 	rate = c->cwnd < c->ssthresh / 2 ? rate * 2 : rate * 12 / 10;
 	c->pacing_rate = rate ? rate : 1;
 }
