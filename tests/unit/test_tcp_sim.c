@@ -58,13 +58,14 @@ static void clean_link(void)
 }
 
 /* Loss on a bottleneck: recovery must be fast retransmits, not only
- * timeouts, for NewReno and CUBIC, with SACK (RFC 6675) and without
+ * timeouts, for NewReno, CUBIC and BBR, with SACK (RFC 6675) and without
  * (RFC 6582 partial ACKs). */
 static void lossy(void)
 {
-	static const struct tcp_cc *const ccs[] = { &tcp_cc_newreno, &tcp_cc_cubic };
+	static const struct tcp_cc *const ccs[] = { &tcp_cc_newreno, &tcp_cc_cubic,
+						    &tcp_cc_bbr };
 
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		for (int sack = 0; sack < 2; sack++) {
 			struct sim_cfg c;
 			struct sim_result r;

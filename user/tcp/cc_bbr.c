@@ -10,6 +10,20 @@
  * Section numbers below are the draft's. Where the sample lacks what the
  * draft reads per packet (RS.lost, RS.tx_in_flight, C.is_cwnd_limited),
  * the per-round approximations are stated where they are made.
+ *
+ * Two deviations, for random (non-congestive) loss, which the draft's
+ * loss responses take for congestion: on a path of 1% random loss and a
+ * BDP of 33 segments they cut inflight_longterm on most bandwidth probes
+ * (one lost segment is already over 2% of the window) and pull the
+ * short-term model down on a third of the rounds, so BBR got 85% of the
+ * bottleneck in tests/unit/test_tcp_bbr.c's simulation, under the goal
+ * of 90%. Here (1) loss is "too high" (5.5.10.2) only when at least
+ * LOSS_MIN_SEGS segments were lost in the round, and (2) the short-term
+ * model is cut (5.5.10.3) only for a loss round that lost more than
+ * LossThresh of its data, at least LOSS_MIN_SEGS segments, with a queue
+ * (an RTT sample QUEUE_RTT_PCT of min_rtt). Congestive loss (a full
+ * queue drops several segments) is still answered; LOSS_MIN_SEGS 1 and
+ * QUEUE_RTT_PCT 0 give the draft's behaviour back.
  */
 #include <string.h>
 
@@ -36,6 +50,9 @@
 #define STARTUP_FULL_LOSS_CNT 6
 #define EXTRA_ACKED_ROUNDS 5		/* a slot of the 10-round filter */
 #define MAX_PROBE_ROUNDS 63		/* T_reno's bound, 5.3.3.5 */
+/* Deviations (see the top): 1 and 0 give the draft's behaviour */
+#define LOSS_MIN_SEGS 2			/* loss "too high" needs 2 segments */
+#define QUEUE_RTT_PCT 125		/* a short-term cut needs a queue */
 
 enum bbr_mode {
 	BBR_STARTUP,
@@ -352,11 +369,13 @@ static void enter_probe_bw(struct tcp_conn *c)
  * lost since the round began against what was in flight when the ACK
  * came (RS.tx_in_flight: the sample has no per-packet snapshot of it).
  */
-static bool inflight_too_high(const struct bbr_state *b, const struct bbr_ack *a)
+static bool inflight_too_high(const struct bbr_state *b, const struct bbr_ack *a,
+			      uint16_t mss)
 {
 	uint64_t tx = a->rs->prior_in_flight;
 
-	return b->round_lost && (uint64_t)b->round_lost * 100 > tx * LOSS_THRESH_PCT;
+	return b->round_lost >= LOSS_MIN_SEGS * (uint32_t)mss &&
+	       (uint64_t)b->round_lost * 100 > tx * LOSS_THRESH_PCT;
 }
 
 /* 5.5.10.2 BBRHandleInflightTooHigh */
@@ -390,7 +409,7 @@ static void handle_loss(struct tcp_conn *c, const struct bbr_ack *a)
 	b->round_loss_events++;
 	if (!b->bw_probe_samples)
 		return;		/* not data sent while probing */
-	if (inflight_too_high(b, a))
+	if (inflight_too_high(b, a, c->mss))
 		handle_inflight_too_high(c, a);
 }
 
@@ -457,6 +476,10 @@ static void update_latest_delivery_signals(struct tcp_conn *c, const struct bbr_
 		b->bw_latest = a->rate;
 	if (a->rs->delivered > b->inflight_latest)
 		b->inflight_latest = clamp32(a->rs->delivered);
+	/* and the loss round's loss and largest RTT, for the deviation */
+	if (a->rs->rtt_us > b->rtt_latest_us)
+		b->rtt_latest_us = a->rs->rtt_us;
+	b->lost_latest += a->rs->newly_lost;
 	if (a->rs->prior_delivered >= b->loss_round_delivered) {
 		b->loss_round_delivered = c->delivered;
 		b->loss_round_start = 1;
@@ -467,6 +490,8 @@ static void update_latest_delivery_signals(struct tcp_conn *c, const struct bbr_
 static void advance_latest_delivery_signals(struct bbr_state *b, const struct bbr_ack *a)
 {
 	if (b->loss_round_start) {
+		b->lost_latest = 0;
+		b->rtt_latest_us = a->rs->rtt_us;
 		b->bw_latest = a->rate;
 		b->inflight_latest = clamp32(a->rs->delivered);
 	}
@@ -478,6 +503,23 @@ static bool is_probing_bw(const struct bbr_state *b)
 	       b->state == BBR_PROBE_BW_UP;
 }
 
+/*
+ * Deviation: was the loss round's loss congestion? More than LossThresh
+ * of what it delivered, at least LOSS_MIN_SEGS segments, and a queue
+ * (its largest RTT QUEUE_RTT_PCT of min_rtt or more). Random loss on an
+ * empty queue is not a sign that the rate or the volume is too high.
+ */
+static bool loss_round_congestive(const struct tcp_conn *c)
+{
+	const struct bbr_state *b = &c->ccs.bbr;
+
+	if (b->lost_latest < LOSS_MIN_SEGS * (uint32_t)c->mss ||
+	    (uint64_t)b->lost_latest * 100 <= (uint64_t)b->inflight_latest * LOSS_THRESH_PCT)
+		return false;
+	return !QUEUE_RTT_PCT || b->min_rtt_us == BBR_INF32 ||
+	       (uint64_t)b->rtt_latest_us * 100 >= (uint64_t)b->min_rtt_us * QUEUE_RTT_PCT;
+}
+
 /* 5.5.10.3 BBRAdaptLowerBoundsFromCongestion, once a round: the
  * short-term model follows the latest delivery, down by Beta at most */
 static void adapt_lower_bounds(struct tcp_conn *c)
@@ -486,7 +528,7 @@ static void adapt_lower_bounds(struct tcp_conn *c)
 	uint64_t bw;
 	uint32_t in;
 
-	if (is_probing_bw(b) || !b->loss_in_round)
+	if (is_probing_bw(b) || !b->loss_in_round || !loss_round_congestive(c))
 		return;
 	/* BBRInitLowerBounds */
 	if (b->bw_shortterm == BBR_INF64)
@@ -676,7 +718,7 @@ static void adapt_long_term_model(struct tcp_conn *c, const struct bbr_ack *a)
 		if (in_probe_bw(b) && !a->rs->is_app_limited)
 			advance_max_bw_filter(b);
 	}
-	if (inflight_too_high(b, a))
+	if (inflight_too_high(b, a, c->mss))
 		return;
 	/* the loss rate is safe: the upper bound may rise */
 	if (b->inflight_longterm == BBR_INF32)

@@ -129,6 +129,7 @@ struct bbr_state {
 	uint64_t cycle_stamp, extra_acked_start, rng;
 	uint32_t min_rtt_us, probe_rtt_min_us;
 	uint32_t inflight_longterm, inflight_shortterm, inflight_latest;
+	uint32_t rtt_latest_us, lost_latest;	/* the loss round's (deviation) */
 	uint32_t prior_cwnd, init_cwnd;
 	uint32_t extra_acked[2], extra_acked_delivered;
 	uint32_t probe_up_cnt, bw_probe_up_acks, bw_probe_wait_ms;
