@@ -770,6 +770,12 @@ static bool update_min_rtt(struct tcp_conn *c, const struct bbr_ack *a)
 	uint32_t rtt = a->rs->rtt_us;
 	bool expired = now > b->probe_rtt_min_stamp + PROBE_RTT_INTERVAL_NS;
 
+	/* never under RACK's minimum (RFC 8985, timed per segment): a
+	 * sample below it is the estimator's send time taken from a merged
+	 * record (rate.c), not the path */
+	if (rtt && rtt < c->rack.min_rtt_us)
+		rtt = c->rack.min_rtt_us;
+
 	if (rtt && (rtt < b->probe_rtt_min_us || expired)) {
 		b->probe_rtt_min_us = rtt;
 		b->probe_rtt_min_stamp = now;
