@@ -410,7 +410,7 @@ static void test_no_delivery(void)
 static struct {
 	uint64_t n, samples, app_limited, after_ns, seen;
 	double rates[8192];
-	uint64_t max_pacing;
+	uint64_t max_pacing, rec_full;
 } est;
 
 /* A's connection after each frame it takes in: a new sample? */
@@ -423,6 +423,7 @@ static void watch(void *arg, int side, struct tcp_conn *c, uint64_t now)
 		return;
 	if (c->pacing_rate > est.max_pacing)
 		est.max_pacing = c->pacing_rate;
+	est.rec_full = c->e->st->rate_rec_full;
 	if (!rs->interval_us || c->e->st->rate_samples == est.seen)
 		return;
 	est.seen = c->e->st->rate_samples;
@@ -495,9 +496,10 @@ static void test_estimator(void)
 	for (uint64_t i = 0; i < est.n; i++)
 		within += fabs(est.rates[i] - want) <= 0.15 * want;
 	printf("  bottleneck payload rate %.0f B/s: %llu samples, median %.0f (%.3f), "
-	       "max %.0f (%.3f), %.1f%% within 15%%; %llu app-limited\n", want,
-	       (unsigned long long)est.n, med, med / want, hi, hi / want,
-	       100.0 * within / est.n, (unsigned long long)est.app_limited);
+	       "max %.0f (%.3f), %.1f%% within 15%%; %llu app-limited; %llu sends on a "
+	       "full record list\n", want, (unsigned long long)est.n, med, med / want, hi,
+	       hi / want, 100.0 * within / est.n, (unsigned long long)est.app_limited,
+	       (unsigned long long)est.rec_full);
 	CHECK(fabs(med - want) <= 0.05 * want, "median sample %.0f B/s, bottleneck %.0f",
 	      med, want);
 	CHECK(within * 10 >= est.n * 9, "%llu of %llu samples within 15%%",
