@@ -372,6 +372,20 @@ static void test_bbr_probe_rtt(void)
 	CHECK_EQ(B(c)->min_rtt_us, 30000, "a 10 s old min_rtt gives way");
 }
 
+/* An RTT sample under RACK's per-segment minimum is not the path's. */
+static void test_bbr_min_rtt_floor(void)
+{
+	struct tcp_conn *c = to_cruise();
+	struct path p = { .rate = 40000000, .rtt_us = 15000, .inflight = 700000 };
+
+	c->rack.min_rtt_us = 19000;
+	round_trip(c, &p);
+	CHECK_EQ(B(c)->min_rtt_us, 19000, "15 ms sample, RACK's minimum 19 ms");
+	c->rack.min_rtt_us = 0;		/* no RACK (no SACK): taken as it is */
+	round_trip(c, &p);
+	CHECK_EQ(B(c)->min_rtt_us, 15000, "without RACK's minimum");
+}
+
 /* ProbeRTT waits for a round, not only 200 ms: a 300 ms RTT. */
 static void test_bbr_probe_rtt_waits_a_round(void)
 {
@@ -816,6 +830,7 @@ static const struct check_case tests[] = {
 	CHECK_CASE(test_bbr_max_bw_filter),
 	CHECK_CASE(test_bbr_probe_rtt),
 	CHECK_CASE(test_bbr_probe_rtt_waits_a_round),
+	CHECK_CASE(test_bbr_min_rtt_floor),
 	CHECK_CASE(test_bbr_cwnd_from_bdp),
 	CHECK_CASE(test_bbr_min_cwnd),
 	CHECK_CASE(test_bbr_loss_while_probing),
