@@ -161,6 +161,8 @@ static struct tcp_conn *conn(const struct tcp_cc *cc, uint32_t bytes)
 	struct tcp_conn *c = bare_conn(cc, &io, 1000 * MS);
 
 	ntx = 0;
+	/* past its first 10 segments, which go unpaced (as Linux) */
+	c->iss -= 10 * MSS;
 	conn_set_state(c, TCPS_ESTABLISHED);
 	conn_cc_start(c);
 	ring_write(&c->snd, data, bytes);

@@ -274,15 +274,19 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t n,
  * which each segment advances by its length over pacing_rate (from now
  * when the clock fell behind: no credit is saved up while idle). A wake-up
  * may run ahead of the clock by one quantum (pacing_quantum_ns, rate.c),
- * so a fast connection is woken per burst, not per segment. burst: this
- * output() call already sent a paced segment. True: hold, the release
- * timer armed at pace_at.
+ * so a fast connection is woken per burst, not per segment. As Linux, the
+ * first PACE_FREE_SEGS segments of a connection (its initial window) go
+ * unpaced. burst: this output() call already sent a paced segment. True:
+ * hold, the release timer armed at pace_at.
  */
+#define PACE_FREE_SEGS 10
+
 static bool pace_hold(struct tcp_conn *c, bool burst)
 {
 	uint64_t now = c->e->now;
 
-	if (!c->pacing_rate)
+	if (!c->pacing_rate ||
+	    c->snd_max - c->iss <= PACE_FREE_SEGS * (uint32_t)c->mss)
 		return false;
 	if (burst ? c->pace_at < now + pacing_quantum_ns(c) : now >= c->pace_at)
 		return false;
@@ -293,15 +297,27 @@ static bool pace_hold(struct tcp_conn *c, bool burst)
 	return true;
 }
 
+/*
+ * n bytes went: the rate clock moves on. A wake-up that came late (the
+ * clock behind now by less than a quantum: later than that the connection
+ * was idle, not delayed) takes back up to half of this segment's time, as
+ * Linux's tcp_update_skb_after_send does for OS jitter: a driver woken
+ * late loses less of the rate.
+ */
 static void pace_sent(struct tcp_conn *c, uint32_t n)
 {
-	uint64_t now = c->e->now;
+	uint64_t now = c->e->now, len_ns, late = 0;
 
 	if (!c->pacing_rate)
 		return;
-	if (c->pace_at < now)
+	len_ns = (uint64_t)n * 1000000000 / c->pacing_rate;
+	if (c->pace_at < now) {
+		late = now - c->pace_at;
+		if (late > pacing_quantum_ns(c))
+			late = 0;
 		c->pace_at = now;
-	c->pace_at += (uint64_t)n * 1000000000 / c->pacing_rate;
+	}
+	c->pace_at += len_ns - (late < len_ns / 2 ? late : len_ns / 2);
 	timer_clear(c, TIMER_PACE);
 }
 
