@@ -157,10 +157,8 @@ syn_retrans() {
 # tx_dropped less the other two. Read it only while no flood runs: the two
 # reads are tens of ms apart, and a flood adds thousands to each meanwhile.
 veth_legit_drops() {
-	local td
-	td=$(ip -n "$NS_CLI" -s -j link show "$VETH_CLI" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])')
-	in_cli ethtool -S "$VETH_CLI" | awk -v td="$td" '
+	in_cli sh -c "cat /proc/net/dev; ethtool -S $VETH_CLI" | awk -v dev="$VETH_CLI:" '
+		$1 == dev { sub(/^ *[^:]*:/, ""); td = $12 }	# TX drop
 		/^ *(tx_queue_[0-9]+_xdp_xmit_errors|rx_queue_[0-9]+_xdp_tx_errors):/ { x += $2 }
 		END { print td - x }'
 }
