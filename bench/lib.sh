@@ -49,9 +49,26 @@ mac_of() { # NS DEV
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
 }
 
+# The map of the sink on this run's client veth, by id: other runs on the
+# machine (another bench, a test) may have a sink_stats of their own, and
+# a dump by name would read them all.
+sink_map() {
+	local prog
+	prog=$(ip -n "$NS_CLI" -j -d link show "$VETH_CLI" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])') ||
+		return 1
+	bpftool -j prog show id "$prog" | python3 -c '
+import json, subprocess, sys
+for m in json.load(sys.stdin)["map_ids"]:
+    info = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(m)],
+                                     capture_output=True, text=True).stdout)
+    if info["name"] == "sink_stats":
+        print(m)'
+}
+
 # The sink's counters summed over CPUs: "syn_ack rst other passed".
 sink_read() {
-	in_cli bpftool -j map dump name sink_stats | python3 -c '
+	bpftool -j map dump id "$SINK_MAP" | python3 -c '
 import json, sys
 tot = [0, 0, 0, 0]
 for e in json.load(sys.stdin):
@@ -77,20 +94,50 @@ flood_run() { # SECONDS [PPS]
 		--json "${rate[@]}"
 }
 
-# The same beside a legitimate client on the same CPU, at SCHED_IDLE: the
-# generator never sleeps (paced, it spins through the runs whose frame is
-# not yet due), and at the normal policy it starved the client to a
-# handful of connections per run; this way the client runs whenever it
-# has work and the flood takes what is left, at the rate asked for as long
-# as that leaves enough (the rate it achieved is reported beside). Run it
-# in the background only: it execs, so $! is the generator itself, and
-# SIGTERM ends it with its report.
+# The same beside a legitimate client on the same CPU, at SCHED_IDLE once
+# it is sending (flood_idle): the generator never sleeps (paced, it spins
+# through the runs whose frame is not yet due), and at the normal policy it
+# starved the client to a handful of connections per run; this way the
+# client runs whenever it has work and the flood takes what is left, at
+# the rate asked for as long as that leaves enough (the rate it achieved
+# is reported beside). Run it in the background only: it execs, so $! is
+# the generator itself, and SIGTERM ends it with its report.
 flood_beside() { # SECONDS [PPS]
 	local rate=()
 	[ -n "${2:-}" ] && [ "$2" != 0 ] && rate=(--rate "$2")
-	exec nsenter --net=/run/netns/"$NS_CLI" taskset -c "$CLI_CPU" chrt --idle 0 \
+	exec nsenter --net=/run/netns/"$NS_CLI" taskset -c "$CLI_CPU" \
 		"$BUILD/xtcp-flood" --dev "$VETH_CLI" --dst "$SRV4" --port "$PORT" \
 		--dst-mac "$SRV_MAC" --duration "$1" --json "${rate[@]}"
+}
+
+# Flood frames the client veth has handed to its peer's ring so far.
+veth_xdp_xmits() {
+	in_cli ethtool -S "$VETH_CLI" | awk '/^ *tx_queue_[0-9]+_xdp_xmit:/ { x += $2 } END { print x + 0 }'
+}
+
+# Once the generator started by flood_beside is sending (at most 5 s),
+# put it at SCHED_IDLE. It loads its program at the normal policy: at
+# SCHED_IDLE on a busy CPU that took seconds, and a client started before
+# the flood would measure a run partly unflooded.
+flood_idle() { # PID
+	local x0 x
+	x0=$(veth_xdp_xmits)
+	for _ in $(seq 100); do
+		x=$(veth_xdp_xmits)
+		[ "$x" -gt $((x0 + 1000)) ] && break
+		sleep 0.05
+	done
+	[ "$x" -gt $((x0 + 1000)) ] || log "flood: not sending after 5 s"
+	chrt -a -i -p 0 "$1"
+}
+
+# End a generator started by flood_beside, with its report: back at the
+# normal policy first, or on a busy CPU the SCHED_IDLE generator may wait
+# seconds for the CPU time it needs to see the signal.
+flood_stop() { # PID
+	chrt -a -o -p 0 "$1" 2>/dev/null
+	kill -TERM "$1" 2>/dev/null
+	wait "$1"
 }
 
 # The client's SYN retransmissions (TcpExt TCPSynRetrans of its namespace):
@@ -98,6 +145,30 @@ flood_beside() { # SECONDS [PPS]
 # when the flood outruns the server, or dropped by the server.
 syn_retrans() {
 	in_cli awk '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "TCPSynRetrans") c = i; n = 1 } else print $c }' /proc/net/netstat
+}
+
+# Legitimate packets the veth ring refused so far, client to server. The
+# client veth's tx_dropped sums three counters (veth_get_stats64): skbs
+# veth_xmit could not put in the peer's ring, which on this veth are only
+# the client kernel stack's packets, the legitimate ones (SYNs, ACKs,
+# requests); XDP frames the peer's ring refused (ethtool
+# tx_queue_N_xdp_xmit_errors: the flood); and the veth's own XDP_TX errors
+# (rx_queue_N_xdp_tx_errors: the sink transmits nothing). This is the first:
+# tx_dropped less the other two. Read it only while no flood runs: the two
+# reads are tens of ms apart, and a flood adds thousands to each meanwhile.
+veth_legit_drops() {
+	in_cli sh -c "cat /proc/net/dev; ethtool -S $VETH_CLI" | awk -v dev="$VETH_CLI:" '
+		$1 == dev { sub(/^ *[^:]*:/, ""); td = $12 }	# TX drop
+		/^ *(tx_queue_[0-9]+_xdp_xmit_errors|rx_queue_[0-9]+_xdp_tx_errors):/ { x += $2 }
+		END { print td - x }'
+}
+
+# Flood frames the generator has handed the client veth so far, taken or
+# refused by the peer's ring (tx_queue_N_xdp_xmit and _errors): read around
+# a client's run, the flood's rate during exactly that run.
+veth_flood_frames() {
+	in_cli ethtool -S "$VETH_CLI" |
+		awk '/^ *tx_queue_[0-9]+_xdp_xmit(_errors)?:/ { x += $2 } END { print x + 0 }'
 }
 
 # Run a command in the background in the server namespace, pinned.
@@ -331,6 +402,8 @@ bench_netns_setup() {
 	# some: give it every port and let it reuse its TIME-WAITs
 	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
 		net.ipv4.tcp_tw_reuse=1
+	SINK_MAP=$(sink_map)
+	[ -n "$SINK_MAP" ] || { log "no sink map on $VETH_CLI"; return 1; }
 	srv_xdp "$BUILD/bpf/pass.bpf.o"
 	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU"
 }

@@ -2,8 +2,10 @@
 /*
  * xtcp-load: the client side of the benchmarks that wrk does not cover.
  *
- *   connect  one connection after another, each a GET answered in full;
- *            success rate and connect latency percentiles
+ *   connect  one connection after another, each a GET answered in full,
+ *            from one client or several in parallel (threads), optionally
+ *            paced to a total rate; success rate and connect latency
+ *            percentiles over all of them
  *   bulk     N connections reading (from source) or writing (to discard)
  *            for a time; Gbit/s
  *   idle     N connections held open, doing nothing, until SIGINT/SIGTERM
@@ -16,7 +18,9 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,54 +149,146 @@ struct connect_opts {
 	double max_duration;	/* but never longer than this */
 	unsigned long max;	/* nor more attempts than this */
 	double timeout;
+	unsigned long clients;	/* parallel clients, each one attempt after another */
+	unsigned long rate;	/* attempts started per second, all clients; 0: no cap */
 	const char *samples;
 };
+
+/*
+ * One connect run shared by its clients. A client is a thread doing one
+ * attempt after another; the counters and the latency array are shared, so
+ * the percentiles are over every client's attempts. With a rate, attempts
+ * start on a common schedule 1/rate apart: the load then does not depend on
+ * how fast the server answers, and a client held up by a lost SYN (a 1 s
+ * retransmission timer) leaves its slots to the others instead of the run
+ * stalling behind it.
+ */
+struct connect_run {
+	const struct sockaddr_storage *ss;
+	socklen_t len;
+	const struct connect_opts *co;
+	double end, stop;
+	__u64 interval_ns;		/* 0: unpaced */
+	_Atomic __u64 next_ns;		/* the next free start slot */
+	_Atomic unsigned long started, ok, refused, timed_out, bad;
+	double *lat;			/* co->max + co->clients entries */
+};
+
+/* Whether a client may start another attempt now: never past the bound,
+ * and past the duration only while the attempts are short of --min. */
+static bool may_start(struct connect_run *r)
+{
+	unsigned long n = atomic_load(&r->started);
+	double now = mono_s();
+
+	return n < r->co->max && now < r->stop && (now < r->end || n < r->co->min);
+}
+
+/* Claim the next start slot of the schedule and sleep until it; slots
+ * already past are not made up (no burst after a stall). */
+static void wait_slot(struct connect_run *r)
+{
+	__u64 now = mono_ns(), cur = atomic_load(&r->next_ns), t;
+	struct timespec ts;
+
+	do
+		t = cur > now ? cur : now;
+	while (!atomic_compare_exchange_weak(&r->next_ns, &cur, t + r->interval_ns));
+	if (t <= now)
+		return;
+	ts.tv_sec = (time_t)(t / 1000000000ULL);
+	ts.tv_nsec = (long)(t % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* One client: connect, GET, read to EOF; again until the run says stop.
+ * An attempt under way when the run ends is finished (within --timeout)
+ * and counted, so a slow attempt is never dropped from the figures. */
+static void *connect_client(void *arg)
+{
+	struct connect_run *r = arg;
+	double t0, t1;
+	int fd;
+
+	while (may_start(r)) {
+		if (r->interval_ns) {
+			wait_slot(r);
+			if (!may_start(r))
+				break;
+		}
+		atomic_fetch_add(&r->started, 1);
+		t0 = mono_s();
+		fd = connect_by(r->ss, r->len, t0 + r->co->timeout);
+		t1 = mono_s();
+		if (fd == -ETIMEDOUT) {
+			atomic_fetch_add(&r->timed_out, 1);
+			continue;
+		}
+		if (fd < 0) {
+			atomic_fetch_add(&r->refused, 1);
+			continue;
+		}
+		if (get_once(fd, t0 + r->co->timeout))
+			r->lat[atomic_fetch_add(&r->ok, 1)] = (t1 - t0) * 1e6;
+		else
+			atomic_fetch_add(&r->bad, 1);
+		close(fd);
+	}
+	return NULL;
+}
 
 static int cmd_connect(const struct sockaddr_storage *ss, socklen_t len,
 		       const struct connect_opts *co)
 {
-	double start = mono_s(), end = start + co->duration,
-	       stop = start + co->max_duration, t0, t1, now;
-	unsigned long max = co->max;
-	double *lat = calloc(max, sizeof(*lat));
-	unsigned long tries = 0, ok = 0, refused = 0, timed_out = 0, bad = 0;
-	int fd, err = 0;
+	struct connect_run r = { .ss = ss, .len = len, .co = co };
+	unsigned long i, n = 0, tries, ok;
+	double start = mono_s();
+	pthread_attr_t attr;
+	pthread_t *tids;
+	int err = 0;
 
-	if (!lat)
-		return -ENOMEM;
-	while (tries < max && (now = mono_s()) < stop &&
-	       (now < end || tries < co->min)) {
-		tries++;
-		t0 = mono_s();
-		fd = connect_by(ss, len, t0 + co->timeout);
-		t1 = mono_s();
-		if (fd == -ETIMEDOUT) {
-			timed_out++;
-			continue;
-		}
-		if (fd < 0) {
-			refused++;
-			continue;
-		}
-		if (get_once(fd, t0 + co->timeout))
-			lat[ok++] = (t1 - t0) * 1e6;
-		else
-			bad++;
-		close(fd);
+	/* clients may each pass the max check at once: room for all */
+	r.lat = calloc(co->max + co->clients, sizeof(*r.lat));
+	tids = calloc(co->clients, sizeof(*tids));
+	if (!r.lat || !tids) {
+		err = -ENOMEM;
+		goto out_free;
 	}
-	now = mono_s();
-	qsort(lat, ok, sizeof(*lat), cmp_double);
+	r.end = start + co->duration;
+	r.stop = start + co->max_duration;
+	r.interval_ns = co->rate ? 1000000000ULL / co->rate : 0;
+	atomic_store(&r.next_ns, mono_ns());
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	for (n = 0; n < co->clients; n++) {
+		err = -pthread_create(&tids[n], &attr, connect_client, &r);
+		if (err) {
+			pr_err("connect: client %lu: %s", n + 1, strerror(-err));
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	if (err)
+		goto out_free;
+	tries = atomic_load(&r.started);
+	ok = atomic_load(&r.ok);
+	qsort(r.lat, ok, sizeof(*r.lat), cmp_double);
 	printf("{\"attempts\":%lu,\"ok\":%lu,\"timed_out\":%lu,\"refused\":%lu,"
 	       "\"bad_answer\":%lu,\"success\":%.6f,\"p50_us\":%.1f,"
 	       "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-	       "\"seconds\":%.3f}\n",
-	       tries, ok, timed_out, refused, bad,
-	       tries ? (double)ok / (double)tries : 0, pct(lat, ok, 0.5),
-	       pct(lat, ok, 0.99), pct(lat, ok, 0.999), ok ? lat[ok - 1] : 0,
-	       now - start);
+	       "\"seconds\":%.3f,\"clients\":%lu,\"rate\":%lu}\n",
+	       tries, ok, atomic_load(&r.timed_out), atomic_load(&r.refused),
+	       atomic_load(&r.bad), tries ? (double)ok / (double)tries : 0,
+	       pct(r.lat, ok, 0.5), pct(r.lat, ok, 0.99), pct(r.lat, ok, 0.999),
+	       ok ? r.lat[ok - 1] : 0, mono_s() - start, co->clients, co->rate);
 	if (co->samples)
-		err = write_samples(co->samples, lat, ok);
-	free(lat);
+		err = write_samples(co->samples, r.lat, ok);
+out_free:
+	free(tids);
+	free(r.lat);
 	return err;
 }
 
@@ -286,6 +382,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xtcp-load connect ADDR PORT [--duration SEC] [--min N] [--count N]\n"
 		"                 [--max-duration SEC] [--timeout SEC] [--samples FILE]\n"
+		"                 [--clients N] [--rate PER_S]\n"
 		"       xtcp-load bulk ADDR PORT --read|--write [--conns N] [--duration SEC]\n"
 		"       xtcp-load idle ADDR PORT --conns N\n\n"
 		"  connect   one connection after another, each a full GET; JSON with\n"
@@ -299,6 +396,11 @@ static void usage(FILE *out)
 		"  -m, --min N          connect: go on past --duration until N attempts\n"
 		"      --max-duration SEC  connect: but never past SEC (default 120)\n"
 		"      --samples FILE   connect: append each latency (µs) to FILE\n"
+		"      --clients N      connect: N clients in parallel, each one attempt\n"
+		"                       after another; figures over all (default 1)\n"
+		"      --rate PER_S     connect: start at most PER_S attempts a second,\n"
+		"                       all clients together, on one schedule (default:\n"
+		"                       no cap)\n"
 		"      --timeout SEC    per connection, SYN retries included (default 3)\n"
 		"  -c, --conns N        connections (bulk: at most 256, default 1;\n"
 		"                       idle: at most 1000000)\n"
@@ -315,13 +417,15 @@ int main(int argc, char **argv)
 		{ "max-duration", required_argument, NULL, 'X' },
 		{ "samples", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "clients", required_argument, NULL, 'C' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "conns", required_argument, NULL, 'c' },
 		{ "read", no_argument, NULL, 'r' },
 		{ "write", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned long v, count = 1000000, conns = 1, min = 0;
+	unsigned long v, count = 1000000, conns = 1, min = 0, clients = 1, rate = 0;
 	double duration = 5, timeout = 3, max_duration = 120;
 	const char *samples = NULL;
 	struct sockaddr_storage ss;
@@ -356,6 +460,14 @@ int main(int argc, char **argv)
 				return 1;
 			timeout = (double)v;
 			break;
+		case 'C':
+			if (parse_uint("--clients", optarg, 1, 1024, &clients))
+				return 1;
+			break;
+		case 'R':
+			if (parse_uint("--rate", optarg, 1, 10000000, &rate))
+				return 1;
+			break;
 		case 'c':
 			if (parse_uint("--conns", optarg, 1, 1000000, &conns))
 				return 1;
@@ -380,7 +492,7 @@ int main(int argc, char **argv)
 			.max_duration = max_duration < duration ? duration
 								: max_duration,
 			.max = count < min ? min : count, .timeout = timeout,
-			.samples = samples,
+			.clients = clients, .rate = rate, .samples = samples,
 		};
 
 		err = cmd_connect(&ss, len, &co);

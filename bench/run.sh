@@ -15,19 +15,32 @@ BUILD=$ROOT/build
 . bench/lib.sh
 
 QUICK=${QUICK:-}
-REPS=${REPS:-5}
+# QUICK measures the same things as the full run, with less of each: 3
+# repetitions instead of 5, 1 s instead of 3 s per timed run, 10^6 instead
+# of 10^7 runs per XDP cost figure, 1000 idle connections instead of 5000,
+# one legit run per point instead of two (each still >= LEGIT_MIN attempts)
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
+	REPS=${REPS:-3}
 	DUR=1; COST_REPEAT=1000000; IDLE_CONNS=1000; MODE=quick
 	LEGIT_REPS=${LEGIT_REPS:-1}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-10}
 else
+	REPS=${REPS:-5}
 	DUR=3; COST_REPEAT=10000000; IDLE_CONNS=5000; MODE=full
 	LEGIT_REPS=${LEGIT_REPS:-2}; LEGIT_MAXDUR=${LEGIT_MAXDUR:-30}
 fi
 # legitimate clients: at least this many attempts per run, so every point
 # of every system stands on LEGIT_MIN x LEGIT_REPS; a run never goes past
-# LEGIT_MAXDUR seconds (a server that loses SYNs costs the sequential
-# client a second or more per loss; the report flags a point under 2000)
+# LEGIT_MAXDUR seconds (the report flags a point under 2000). The attempts
+# come from LEGIT_CLIENTS clients in parallel on the client CPU, each one
+# attempt after another, all together starting at most LEGIT_RATE attempts
+# a second on one schedule: the legitimate load is the same for every
+# system and point, small beside any flood rate, and a client waiting out
+# a lost SYN (1 s, then 2 s more) leaves its turns to the others. Most
+# clients idle at a point without loss; they are there for the points
+# where a large share of attempts waits on a retransmission.
 LEGIT_MIN=${LEGIT_MIN:-2000}
+LEGIT_CLIENTS=${LEGIT_CLIENTS:-256}
+LEGIT_RATE=${LEGIT_RATE:-2000}
 OUT=${BENCH_OUT:-$ROOT/bench/results}	# BENCH_OUT: elsewhere, e.g. for a partial run
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
@@ -51,6 +64,9 @@ machine() {
 		echo "idle_conns=$IDLE_CONNS"
 		echo "legit_min=$LEGIT_MIN"
 		echo "legit_reps=$LEGIT_REPS"
+		echo "legit_clients=$LEGIT_CLIENTS"
+		echo "legit_rate=$LEGIT_RATE"
+		echo "legit_maxdur=$LEGIT_MAXDUR"
 		echo "kernel=$(uname -r)"
 		echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 		echo "cores=$(nproc)"
@@ -133,46 +149,59 @@ print(f"none:0 k2:{2 * k:.0f} k4:{4 * k:.0f} x08:{0.8 * x:.0f} max:0")
 PY
 }
 
-# One point: the client connects one connection after another (connect,
-# GET, read to EOF) for at least DUR seconds and LEGIT_MIN attempts while
-# the generator floods at PPS beside it; its latencies go to a samples
-# file per (point, system) so percentiles pool over the repetitions.
+# One point: the clients connect one connection after another each
+# (connect, GET, read to EOF) for at least DUR seconds and LEGIT_MIN
+# attempts in all while the generator floods at PPS beside them; the
+# latencies go to a samples file per (point, system) so percentiles pool
+# over the repetitions. Lost legitimate packets are counted twice over:
+# the client's SYN retransmissions, and what the veth ring refused of the
+# client's own (kernel stack) packets (veth_legit_drops in lib.sh, read
+# before the flood starts and after it ends). The flood rate is the one
+# during the client's run, from the veth's counters; the generator's own
+# report (its whole run) is kept beside.
 legit_once() { # SYSTEM REP POINT PPS
-	local fpid= d0 d1 res gen='{}' max=0
-	[ "$3" = max ] && max=1
-	d0=$(syn_retrans)
+	local fpid= d0 d1 v0 v1 f0 f1 t0 t1 res gen='{}'
+	d0=$(syn_retrans); v0=$(veth_legit_drops)
 	if [ "$3" != none ]; then
 		flood_beside $((LEGIT_MAXDUR + 5)) "$4" > "$WORK/flood.json" &
 		fpid=$!
-		sleep 0.3
+		flood_idle "$fpid"
 	fi
+	f0=$(veth_flood_frames); t0=$(date +%s.%N)
 	res=$(in_cli taskset -c "$CLI_CPU" "$BUILD/xtcp-load" connect "$SRV4" "$PORT" \
 		--duration "$DUR" --min "$LEGIT_MIN" --max-duration "$LEGIT_MAXDUR" \
+		--clients "$LEGIT_CLIENTS" --rate "$LEGIT_RATE" \
 		--samples "$WORK/legit-$3-$1.txt")
 	local rc=$?
+	f1=$(veth_flood_frames); t1=$(date +%s.%N)
 	if [ -n "$fpid" ]; then
-		kill -TERM "$fpid" 2>/dev/null
-		wait "$fpid" && gen=$(cat "$WORK/flood.json")
+		flood_stop "$fpid" && gen=$(cat "$WORK/flood.json")
 	fi
 	[ $rc -eq 0 ] || return 1
-	d1=$(syn_retrans)
+	d1=$(syn_retrans); v1=$(veth_legit_drops)
 	python3 - "$1" "$2" "$3" "$4" "$res" "$gen" $((d1 - d0)) "$WORK/legit.jsonl" \
-		>> "$RAW" <<'PY'
+		$((v1 - v0)) $((f1 - f0)) "$t0" "$t1" >> "$RAW" <<'PY'
 import json, sys
 s, rep, point, target = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 r, g, drops = json.loads(sys.argv[5]), json.loads(sys.argv[6]), int(sys.argv[7])
+ring, frames = int(sys.argv[9]), int(sys.argv[10])
+flood = frames / (float(sys.argv[12]) - float(sys.argv[11])) if point != "none" else 0
 b = f"legit_{point}"
 print(f"{b},success_pct,{s},{rep},{100 * r['success']:.3f},%")
 print(f"{b},connect_p50,{s},{rep},{r['p50_us']:.1f},us")
 print(f"{b},connect_p99,{s},{rep},{r['p99_us']:.1f},us")
 print(f"{b},connect_p999,{s},{rep},{r['p999_us']:.1f},us")
 print(f"{b},attempts,{s},{rep},{r['attempts']},1")
-print(f"{b},flood_pps,{s},{rep},{g.get('rate', 0):.0f},1/s")
+print(f"{b},flood_pps,{s},{rep},{flood:.0f},1/s")
+print(f"{b},generator_pps,{s},{rep},{g.get('rate', 0):.0f},1/s")
 print(f"{b},syn_retrans,{s},{rep},{drops},1")
+print(f"{b},ring_drops,{s},{rep},{ring},1")
+print(f"{b},seconds,{s},{rep},{r['seconds']:.2f},s")
 with open(sys.argv[8], "a") as f:
     f.write(json.dumps({"point": point, "system": s, "rep": rep, "target": target,
-                        "flood": g.get("rate", 0), "attempts": r["attempts"],
-                        "ok": r["ok"], "retrans": drops}) + "\n")
+                        "flood": flood, "attempts": r["attempts"],
+                        "ok": r["ok"], "retrans": drops, "ring": ring,
+                        "seconds": r["seconds"]}) + "\n")
 PY
 }
 
@@ -190,7 +219,7 @@ def pct(v, p):
     return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))] if v else 0
 with open(out, "w") as f:
     f.write("point,system,target_pps,flood_pps,runs,attempts,ok,success_pct,"
-            "p50_us,p99_us,p999_us,syn_retrans\n")
+            "p50_us,p99_us,p999_us,syn_retrans,ring_drops,seconds\n")
     for (point, s), rs in runs.items():
         lat = []
         try:
@@ -202,7 +231,8 @@ with open(out, "w") as f:
                 f"{statistics.median(r['flood'] for r in rs):.0f},{len(rs)},{att},{ok},"
                 f"{100 * ok / att if att else 0:.3f},{pct(lat, .5):.1f},"
                 f"{pct(lat, .99):.1f},{pct(lat, .999):.1f},"
-                f"{sum(r['retrans'] for r in rs)}\n")
+                f"{sum(r['retrans'] for r in rs)},{sum(r['ring'] for r in rs)},"
+                f"{sum(r['seconds'] for r in rs):.1f}\n")
 PY
 }
 
@@ -457,9 +487,17 @@ machine
 bench_netns_setup || exit 1
 trap bench_cleanup EXIT		# netns_setup set its own
 SRV_MAC=$(mac_of "$NS_SRV" "$VETH_SRV")
+# each section's wall time, to the log and machine.txt (time_s_NAME=)
 for b in $BENCHES; do
 	declare -F "bench_$b" >/dev/null || { echo "bench: no benchmark $b" >&2; exit 2; }
-	"bench_$b" || { log "$b failed"; exit 1; }
 done
+for b in $BENCHES; do
+	t0=$(date +%s.%N)
+	"bench_$b" || { log "$b failed"; exit 1; }
+	t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+	log "$b: $t s"
+	echo "time_s_$b=$t" >> "$OUT/machine.txt"
+done
+echo "time_s_all=$SECONDS" >> "$OUT/machine.txt"	# since run.sh started
 python3 bench/report.py "$OUT" || exit 1
-log "report: $OUT/REPORT.md"
+log "report: $OUT/REPORT.md ($SECONDS s since run.sh started)"
