@@ -291,6 +291,15 @@ void undo_retransmit(struct tcp_conn *c);
 void undo_dsack(struct tcp_conn *c, uint32_t lo, uint32_t hi);
 void undo_ack(struct tcp_conn *c, const struct tcp_seg *s, bool recovery_over);
 
+/* gso.c: a run of new data as one super-segment */
+/* Payload bytes the next segment of new data carries when n are allowed:
+ * at most mss, or whole segments up to the driver's gso_max. */
+uint32_t gso_len(const struct tcp_conn *c, uint32_t mss, uint32_t n);
+/* Send o, whose payload is longer than seg, cut into segments of seg
+ * bytes; false: stopped short, no TX frame. */
+bool emit_gso(struct tcp_engine *e, const struct tcp_tuple *t,
+	      const struct wire_out *o, uint32_t seg);
+
 /* output.c */
 void tcp_output_tlp(struct tcp_conn *c);
 bool emit(struct tcp_engine *e, const struct tcp_tuple *t, const struct wire_out *o);

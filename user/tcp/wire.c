@@ -352,17 +352,21 @@ void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n)
 }
 
 
-size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
-		  const struct wire_out *o)
+/*
+ * Ethernet, IP and TCP headers with options for a segment of plen payload
+ * bytes; the TCP checksum field is left zero. Returns the header length, 0
+ * if the headers won't fit in cap; *src and *dst are the addresses in buf.
+ */
+static size_t build_headers(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+			    const struct wire_out *o, uint32_t plen,
+			    const void **src, const void **dst)
 {
 	size_t optlen = o->opts ? o->opts->len : 0;
-	uint32_t plen = o->data_len[0] + o->data_len[1];
 	size_t l3 = t->l2_len, l4 = l3 + (t->v6 ? 40 : 20);
-	size_t tcp_len = 20 + optlen + plen, len = l4 + tcp_len;
-	const void *src, *dst;
+	size_t tcp_len = 20 + optlen + plen;
 	uint8_t *th;
 
-	if (len > cap)
+	if (l4 + 20 + optlen > cap)
 		return 0;
 	memcpy(buf, t->l2, l3);
 	if (t->v6) {
@@ -374,8 +378,8 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		ip[7] = 64;
 		memcpy(ip + 8, t->key.server, 16);
 		memcpy(ip + 24, t->key.client, 16);
-		src = ip + 8;
-		dst = ip + 24;
+		*src = ip + 8;
+		*dst = ip + 24;
 	} else {
 		uint8_t *ip = buf + l3;
 
@@ -389,8 +393,8 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		memcpy(ip + 12, &t->key.server[3], 4);
 		memcpy(ip + 16, &t->key.client[3], 4);
 		put16(ip + 10, ntohs(wire_csum_fold(wire_csum_add(ip, 20, 0))));
-		src = ip + 12;
-		dst = ip + 16;
+		*src = ip + 12;
+		*dst = ip + 16;
 	}
 	th = buf + l4;
 	memcpy(th, &t->key.server_port, 2);
@@ -403,11 +407,46 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 	th[16] = th[17] = th[18] = th[19] = 0;
 	if (optlen)
 		memcpy(th + 20, o->opts->b, optlen);
+	return l4 + 20 + optlen;
+}
+
+size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		  const struct wire_out *o)
+{
+	uint32_t plen = o->data_len[0] + o->data_len[1];
+	size_t l4 = t->l2_len + (t->v6 ? 40 : 20), hlen;
+	const void *src, *dst;
+	uint8_t *th = buf + l4;
+
+	hlen = build_headers(buf, cap, t, o, plen, &src, &dst);
+	if (!hlen || hlen + plen > cap)
+		return 0;
 	if (o->data_len[0])
-		memcpy(th + 20 + optlen, o->data[0], o->data_len[0]);
+		memcpy(buf + hlen, o->data[0], o->data_len[0]);
 	if (o->data_len[1])
-		memcpy(th + 20 + optlen + o->data_len[0], o->data[1], o->data_len[1]);
+		memcpy(buf + hlen + o->data_len[0], o->data[1], o->data_len[1]);
 	put16(th + 16, ntohs(wire_csum_fold(wire_csum_add(
-		th, tcp_len, pseudo_sum(t->v6, src, dst, (uint32_t)tcp_len)))));
-	return len;
+		th, hlen - l4 + plen,
+		pseudo_sum(t->v6, src, dst, (uint32_t)(hlen - l4 + plen))))));
+	return hlen + plen;
+}
+
+size_t wire_build_gso(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		      const struct wire_out *o)
+{
+	uint32_t plen = o->data_len[0] + o->data_len[1];
+	size_t l4 = t->l2_len + (t->v6 ? 40 : 20), hlen;
+	const void *src, *dst;
+
+	/* IPv4 total length and IPv6 payload length are 16 bits */
+	if (plen > WIRE_GSO_MAX)
+		return 0;
+	hlen = build_headers(buf, cap, t, o, plen, &src, &dst);
+	if (!hlen)
+		return 0;
+	/* a partial checksum: the pseudo-header's sum, folded, not
+	 * complemented; the rest is summed in by whoever cuts the segments */
+	put16(buf + l4 + 16, ntohs((uint16_t)~wire_csum_fold(
+		pseudo_sum(t->v6, src, dst, (uint32_t)(hlen - l4 + plen)))));
+	return hlen;
 }
