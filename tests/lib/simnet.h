@@ -33,6 +33,8 @@ struct sim_cfg {
 	uint16_t mss;
 	uint32_t sndbuf, rcvbuf;
 	uint64_t limit_ns;		/* virtual time allowed */
+	bool gso;			/* both drivers take runs (tcp_io.tx_gso)
+					 * and cut them as the kernel would */
 };
 
 struct sim_result {
@@ -40,6 +42,7 @@ struct sim_result {
 	uint64_t frames, lost, corrupted, duplicated;
 	uint64_t retransmits, fast_retransmits, rto_expiries, dsacks_in;
 	uint64_t drop_csum;
+	uint64_t gso_runs;		/* runs the engines sent (tx_gso) */
 };
 
 /* Draw a configuration from a seed: the fuzz-like mix of make test. */
