@@ -23,12 +23,29 @@ static inline void put32(uint8_t *p, uint32_t v)
 uint64_t wire_csum_add(const void *p, size_t len, uint64_t sum)
 {
 	const uint8_t *b = p;
-	uint32_t w;
+	uint64_t w, a0 = 0, a1 = 0, c0 = 0, c1 = 0;
+	uint32_t w4;
 
-	/* 32-bit words into a 64-bit accumulator: no carry is lost */
+	/*
+	 * 64-bit words into two accumulators, each counting its carries:
+	 * 2^64 and 2^32 are 1 modulo 2^16 - 1, so a carry is worth 1 and a
+	 * 64-bit word is its two halves (RFC 1071 2(B)). Two chains keep
+	 * the adds independent; the halves go into sum, far from overflow.
+	 */
+	while (len >= 16) {
+		memcpy(&w, b, 8);
+		a0 += w;
+		c0 += a0 < w;
+		memcpy(&w, b + 8, 8);
+		a1 += w;
+		c1 += a1 < w;
+		b += 16;
+		len -= 16;
+	}
+	sum += (a0 & 0xffffffff) + (a0 >> 32) + c0 + (a1 & 0xffffffff) + (a1 >> 32) + c1;
 	while (len >= 4) {
-		memcpy(&w, b, 4);
-		sum += w;
+		memcpy(&w4, b, 4);
+		sum += w4;
 		b += 4;
 		len -= 4;
 	}
