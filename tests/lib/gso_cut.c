@@ -24,7 +24,8 @@ static void gather(const struct tcp_gso *g, uint32_t off, uint32_t n, uint8_t *d
 	if (off < len0) {
 		k = len0 - off < n ? len0 - off : n;
 		memcpy(dst, g->data[0] + off, k);
-		memcpy(dst + k, g->data[1], n - k);
+		if (n > k)	/* data[1] is NULL when there is no second piece */
+			memcpy(dst + k, g->data[1], n - k);
 	} else {
 		memcpy(dst, g->data[1] + (off - len0), n);
 	}
