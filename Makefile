@@ -47,12 +47,13 @@ HDRS := $(CORE_HDRS) $(wildcard bpf/*.h) $(wildcard user/*.h) $(wildcard user/cl
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_TESTS  := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_OBJS   := $(CORE_SRCS:%.c=$(SAN)/%.o) $(SAN)/tests/lib/frames.o $(SAN)/tests/lib/simnet.o \
-	      $(SAN)/tests/lib/evq.o $(SAN)/tests/lib/bare.o $(SAN)/tests/lib/capture.o
+	      $(SAN)/tests/lib/evq.o $(SAN)/tests/lib/bare.o $(SAN)/tests/lib/capture.o \
+	      $(SAN)/tests/lib/gso_cut.o
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(B)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIB   := $(B)/tests/lib/frames.o
 # the simulated network: engines and a link, for the unit layer
 SIM_LIB    := $(B)/tests/lib/simnet.o $(B)/tests/lib/evq.o $(B)/tests/lib/bare.o \
-	      $(B)/tests/lib/capture.o
+	      $(B)/tests/lib/capture.o $(B)/tests/lib/gso_cut.o
 # with an AF_XDP socket: for programs that link libxdp
 XSK_LIB    := $(TEST_LIB) $(B)/tests/lib/xsk_lo.o
 # the benchmark's tools: flood generator, XDP cost, kernel server, clients

@@ -54,6 +54,17 @@ static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
 		afxdp_tx_kick(&q->port);
 }
 
+/* A run of new data through the kernel's GSO; what AF_XDP holds goes
+ * first, so the wire sees the engine's order. */
+static int io_tx_gso(void *ctx, const struct tcp_gso *g)
+{
+	struct queue *q = ctx;
+
+	if (q->port.tx_queued)
+		afxdp_tx_kick(&q->port);
+	return gso_tx_send(&q->gso, g);
+}
+
 static void io_flow_gone(void *ctx, const struct xtcp_flow_key *key)
 {
 	struct queue *q = ctx;
@@ -266,10 +277,12 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop)
 {
+	uint32_t gso_max = cfg->io.gso_max;
 	int err, i;
 
 	memset(q, 0, sizeof(*q));
 	q->ep = -1;
+	q->gso.fd = -1;
 	q->queue = xo->queue;
 	q->flows_fd = flows_fd;
 	q->replay_fd = -1;
@@ -304,11 +317,22 @@ int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		.flow_gone = io_flow_gone,
 		.handshake_ended = io_handshake_ended,
 	};
+	if (gso_max) {
+		err = gso_tx_open(&q->gso, xo->ifname);
+		if (err)
+			pr_warn("queue %u: GSO send path: %s (every segment through AF_XDP)",
+				q->queue, strerror(-err));
+		else {
+			cfg->io.tx_gso = io_tx_gso;
+			cfg->io.gso_max = gso_max;
+		}
+	}
 	cfg->stats = xo->st;
 	cfg->tai_offset_ns = tai_offset_ns();
 	err = tcp_engine_new(cfg, &q->eng);
 	if (err) {
 		pr_err("queue %u: engine: %s", q->queue, strerror(-err));
+		gso_tx_close(&q->gso);
 		afxdp_close(&q->port);
 		goto out_ep;
 	}
@@ -495,6 +519,7 @@ void queue_close(struct queue *q)
 	q->running = false;
 	tcp_engine_free(q->eng);
 	q->eng = NULL;
+	gso_tx_close(&q->gso);
 	afxdp_close(&q->port);
 	if (q->raw4 >= 0)
 		close(q->raw4);

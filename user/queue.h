@@ -12,10 +12,12 @@
 
 #include "tcp/tcp.h"
 #include "afxdp.h"
+#include "gso_tx.h"
 
 struct queue {
 	__u32 queue;
 	struct afxdp port;
+	struct gso_tx gso;	/* runs of new data; fd -1: none */
 	struct tcp_engine *eng;
 	int flows_fd;
 	int raw4, raw6;		/* send-only raw sockets for orphan prompts */
@@ -36,7 +38,8 @@ struct queue {
 	struct queue_fd *fds;	/* by fd */
 };
 
-/* Open queue's socket and engine; cfg's io and stats are filled in here. */
+/* Open queue's socket and engine; cfg's io and stats are filled in here
+ * (cfg->io.gso_max, when not 0, asks for the GSO path: gso_tx.h). */
 int queue_open(struct queue *q, const struct afxdp_opts *xo,
 		     struct tcp_cfg *cfg, const __u16 *ports, int nports,
 		     int flows_fd, volatile sig_atomic_t *stop);

@@ -364,6 +364,9 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(rx_multi, COUNT, "jumbo frames received in several UMEM frames (XDP_USE_SG)") \
 	X(tx_multi, COUNT, "jumbo frames sent in several UMEM frames (XDP_USE_SG)") \
 	X(drop_rx_long, COUNT, "frames longer than the MTU allows, dropped") \
+	X(tx_gso, COUNT, "runs of new data sent as one super-segment the kernel cuts (GSO)") \
+	X(tx_gso_segs, COUNT, "segments in those runs (counted in segs_out too)") \
+	X(tx_gso_fallback, COUNT, "runs the GSO path refused, sent segment by segment") \
 	X(umem_fill, GAUGE, "UMEM frames on the fill ring")		\
 	X(umem_tx_free, GAUGE, "UMEM TX frames free")			\
 	X(umem_tx_busy, GAUGE, "UMEM TX frames in flight")		\

@@ -4,6 +4,7 @@
  * their arrival time (ties in send order); the clock jumps from event to
  * event, so a minute of virtual time with 50 ms RTTs costs milliseconds.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "evq.h"
 #include "frames.h"
+#include "gso_cut.h"
 #include "simnet.h"
 #include "tcp/rng.h"
 #include "tcp/tcp.h"
@@ -176,6 +178,24 @@ static void io_tx_send(void *ctx, uint8_t *buf, uint32_t len)
 	link_send(sd->sim, sd->idx, buf, len);
 }
 
+static void cut_out(void *arg, uint8_t *frame, uint32_t len)
+{
+	struct sim_side *sd = arg;
+
+	link_send(sd->sim, sd->idx, frame, len);
+}
+
+/* The kernel's GSO: each segment of the run onto the link in turn. */
+static int io_tx_gso(void *ctx, const struct tcp_gso *g)
+{
+	struct sim_side *sd = ctx;
+
+	if (gso_cut(g, cut_out, sd) < 0)
+		return -EINVAL;
+	sd->sim->r->gso_runs++;
+	return 0;
+}
+
 /* ---- the application on both ends ---- */
 
 static void pump(struct tcp_conn *c, struct sim_side *sd)
@@ -270,6 +290,10 @@ static int new_engine(struct sim *s, int idx)
 	cfg.secret[0] = 42;
 	cfg.seed = sc->seed * 2 + (uint64_t)idx + 1;
 	cfg.io = (struct tcp_io){ .ctx = sd, .tx_buf = io_tx_buf, .tx_send = io_tx_send };
+	if (sc->gso) {
+		cfg.io.tx_gso = io_tx_gso;
+		cfg.io.gso_max = 64000;
+	}
 	sd->sim = s;
 	sd->idx = idx;
 	sd->total = sc->bytes[idx];

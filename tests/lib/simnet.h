@@ -46,6 +46,8 @@ struct sim_cfg {
 	void (*watch)(void *arg, int side, struct tcp_conn *c, uint64_t now);
 	void (*tx)(void *arg, int side, uint32_t len, uint64_t now);
 	void *arg;
+	bool gso;			/* both drivers take runs (tcp_io.tx_gso)
+					 * and cut them as the kernel would */
 };
 
 struct sim_result {
@@ -56,6 +58,7 @@ struct sim_result {
 	/* the bottleneck, per direction: frames dropped by its full queue,
 	 * frames that went through it and their waits in the queue */
 	uint64_t qdrops[2], queued[2], qdelay_sum_ns[2], qdelay_max_ns[2];
+	uint64_t gso_runs;		/* runs the engines sent (tx_gso) */
 };
 
 /* Draw a configuration from a seed: the fuzz-like mix of make test. */

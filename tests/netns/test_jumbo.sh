@@ -37,7 +37,9 @@ sys.exit(0 if ok else 1)"
 }
 
 check "both ends at MTU 9000, client XDP as xdp.frags" netns_mtu 9000
-check "serve echo at MTU 9000" start_serve --port 7 --app echo --time-wait 1
+# --no-gso: every segment through AF_XDP, so the multi-buffer TX path is
+# what sends them (with GSO, runs of new data leave through the kernel)
+check "serve echo at MTU 9000" start_serve --port 7 --app echo --time-wait 1 --no-gso
 fsz=$(engine_json "e['umem_bytes'] // e['umem_frames']")
 echo "  UMEM frames of $fsz bytes"
 check "UMEM frames of 4096 bytes" [ "${fsz:-0}" -eq 4096 ]
@@ -111,6 +113,8 @@ read -r sin bin < <(engine_json "e['segs_in'], e['bytes_in']" | tr -d '(),')
 echo "  engine: $sin segments in, $(( bin / sin )) payload bytes each on average"
 check "the engine took them whole: above 1448 bytes a segment" [ $(( bin / sin )) -gt 1448 ]
 check "each frame in one UMEM frame" [ "$(engine_json "e['rx_multi'] + e['tx_multi']")" -eq 0 ]
+check "runs of new data left through the kernel's GSO, none refused" \
+	[ "$(engine_json "e['tx_gso']")" -gt 0 ] && [ "$(engine_json "e['tx_gso_fallback']")" -eq 0 ]
 check "stop serve" stop_serve
 
 # A frame longer than the MTU serve started with (the MTU raised under it):

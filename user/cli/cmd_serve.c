@@ -62,6 +62,8 @@ static void usage(FILE *f)
 "      --rx-ring N            of them, for RX: the AF_XDP RX and fill ring\n"
 "                             size, a power of two (default: half)\n"
 "      --xsk-mode MODE        auto (default), copy or zerocopy\n"
+"      --no-gso               every segment through AF_XDP (default: runs of\n"
+"                             new data leave through the kernel's GSO)\n"
 "      --time-wait SECONDS    TIME-WAIT length, 2*MSL (default 60)\n"
 "      --cc NAME              congestion control: %s (default cubic)\n"
 "      --no-pacing            send cubic and newreno unpaced (by default their\n"
@@ -113,6 +115,7 @@ enum {
 	OPT_RCVBUF,
 	OPT_UMEM,
 	OPT_XSK_MODE,
+	OPT_NO_GSO,
 	OPT_TIME_WAIT,
 	OPT_CC,
 	OPT_RTO_MIN,
@@ -182,7 +185,7 @@ struct serve_args {
 	struct tcp_cfg tc;
 	const struct tcp_app *app;
 	unsigned long queues, umem_frames, rx_ring;
-	bool queues_given, rss_steered;
+	bool queues_given, rss_steered, no_gso;
 	unsigned long drain_s;
 	const char *metrics;
 	__u16 bind_flags;
@@ -204,6 +207,7 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "umem-frames", required_argument, NULL, OPT_UMEM },
 		{ "rx-ring", required_argument, NULL, OPT_RX_RING },
 		{ "xsk-mode", required_argument, NULL, OPT_XSK_MODE },
+		{ "no-gso", no_argument, NULL, OPT_NO_GSO },
 		{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 		{ "cc", required_argument, NULL, OPT_CC },
 		{ "rto-min", required_argument, NULL, OPT_RTO_MIN },
@@ -256,6 +260,9 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			break;
 		case OPT_RSS_STEERED:
 			a->rss_steered = true;
+			break;
+		case OPT_NO_GSO:
+			a->no_gso = true;
 			break;
 		case OPT_METRICS:
 			a->metrics = optarg;
@@ -673,6 +680,7 @@ int cmd_serve(int argc, char **argv)
 		};
 		struct tcp_cfg tc = a.tc;
 
+		tc.io.gso_max = a.no_gso ? 0 : GSO_TX_MAX;
 		if (queue_open(&qs[q], &xo, &tc, engine_ports, n_engine,
 				     flows_fd, &queues_stop))
 			goto out;

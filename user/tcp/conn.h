@@ -383,6 +383,8 @@ void rate_lost(struct tcp_conn *c, uint32_t bytes);
 void rate_rack_lost(struct tcp_conn *c, uint32_t lost_now);
 void rate_resent(struct tcp_conn *c, uint32_t bytes);
 void pacing_default(struct tcp_conn *c);
+/* about 1 ms of the rate, 2 segments to 64 KiB: what may leave at once */
+uint32_t pacing_quantum(const struct tcp_conn *c);
 uint64_t pacing_quantum_ns(const struct tcp_conn *c);
 void cc_event(struct tcp_conn *c, enum tcp_cc_event ev);
 
@@ -391,6 +393,15 @@ void undo_begin(struct tcp_conn *c);
 void undo_retransmit(struct tcp_conn *c);
 void undo_dsack(struct tcp_conn *c, uint32_t lo, uint32_t hi);
 void undo_ack(struct tcp_conn *c, const struct tcp_seg *s, bool recovery_over);
+
+/* gso.c: a run of new data as one super-segment */
+/* Payload bytes the next segment of new data carries when n are allowed:
+ * at most mss, or whole segments up to the driver's gso_max. */
+uint32_t gso_len(const struct tcp_conn *c, uint32_t mss, uint32_t n);
+/* Send o, whose payload is longer than seg, cut into segments of seg
+ * bytes; false: stopped short, no TX frame. */
+bool emit_gso(struct tcp_engine *e, const struct tcp_tuple *t,
+	      const struct wire_out *o, uint32_t seg);
 
 /* output.c */
 void tcp_output_tlp(struct tcp_conn *c);

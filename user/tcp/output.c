@@ -149,7 +149,8 @@ static bool conn_emit(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		o.data_len[0] = sp.len[0];
 		o.data_len[1] = sp.len[1];
 	}
-	if (!emit(c->e, &c->t, &o))
+	if (!(n > snd_mss(c) ? emit_gso(c->e, &c->t, &o, snd_mss(c))
+			     : emit(c->e, &c->t, &o)))
 		return false;
 	ST(c->e, bytes_out) += n;
 	if (o.flags & TCPHDR_ACK) {
@@ -383,7 +384,8 @@ static void output(struct tcp_conn *c, bool probe)
 		} else {
 			uint32_t cw = cwnd_room(c);
 
-			n = min3(avail, mss, room < cw ? room : cw);
+			/* a run of whole segments when the driver cuts them */
+			n = gso_len(c, mss, min3(avail, room, cw));
 			if (n && n < mss && seq_ge(c->snd_nxt, c->snd_max) &&
 			    !small_segment_ok(c, n, avail))
 				break;

@@ -321,7 +321,7 @@ void pacing_default(struct tcp_conn *c)
  * sk_pacing_shift 10. At 10 Gbit/s that is a wake-up every 52 us, at
  * 20 Mbit/s one every two segments; the average rate is exact either way.
  */
-uint64_t pacing_quantum_ns(const struct tcp_conn *c)
+uint32_t pacing_quantum(const struct tcp_conn *c)
 {
 	uint64_t q = c->pacing_rate >> 10;
 
@@ -329,5 +329,10 @@ uint64_t pacing_quantum_ns(const struct tcp_conn *c)
 		q = 2u * c->mss;
 	if (q > 65536)
 		q = 65536;
-	return q * 1000000000 / c->pacing_rate;
+	return (uint32_t)q;
+}
+
+uint64_t pacing_quantum_ns(const struct tcp_conn *c)
+{
+	return (uint64_t)pacing_quantum(c) * 1000000000 / c->pacing_rate;
 }

@@ -52,6 +52,22 @@ _Static_assert(TCPS_GAUGE(TCPS_SYN_SENT) == XTCP_ENGINE_conn_syn_sent &&
 	       TCPS_GAUGE(TCPS_TIME_WAIT) == XTCP_ENGINE_conn_time_wait,
 	       "enum tcp_state and the conn_* gauges are in one order");
 
+/*
+ * A super-segment (wire_build_gso): hdr holds the frame's headers through
+ * the TCP options, the payload is in up to two pieces, and the driver has
+ * it cut into segments of seg payload bytes (the last may be shorter).
+ */
+struct tcp_gso {
+	const uint8_t *hdr;
+	uint32_t hdr_len;
+	uint8_t l3_off;			/* the IP header: after Ethernet, VLANs */
+	uint8_t l4_off;			/* the TCP header */
+	uint8_t v6;
+	uint16_t seg;
+	const uint8_t *data[2];
+	uint32_t data_len[2];
+};
+
 /* How the engine sends frames and tells the driver a flow is gone. */
 struct tcp_io {
 	void *ctx;
@@ -69,6 +85,16 @@ struct tcp_io {
 	 * 0 or a negative errno; may be NULL. */
 	int (*handshake_ended)(void *ctx, const struct xtcp_flow_key *key,
 			       uint32_t irs, uint64_t expires_tai_ns);
+	/*
+	 * Optional: send a run of new data as one super-segment of at most
+	 * gso_max payload bytes that the driver cuts into segments (the
+	 * kernel's GSO: per-segment work below the engine is then done per
+	 * run, and a Linux receiver merges the run again with GRO). 0, or a
+	 * negative errno and the engine sends the run segment by segment
+	 * through tx_buf. NULL or gso_max 0: never.
+	 */
+	int (*tx_gso)(void *ctx, const struct tcp_gso *g);
+	uint32_t gso_max;
 };
 
 struct tcp_cfg {

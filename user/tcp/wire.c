@@ -23,12 +23,29 @@ static inline void put32(uint8_t *p, uint32_t v)
 uint64_t wire_csum_add(const void *p, size_t len, uint64_t sum)
 {
 	const uint8_t *b = p;
-	uint32_t w;
+	uint64_t w, a0 = 0, a1 = 0, c0 = 0, c1 = 0;
+	uint32_t w4;
 
-	/* 32-bit words into a 64-bit accumulator: no carry is lost */
+	/*
+	 * 64-bit words into two accumulators, each counting its carries:
+	 * 2^64 and 2^32 are 1 modulo 2^16 - 1, so a carry is worth 1 and a
+	 * 64-bit word is its two halves (RFC 1071 2(B)). Two chains keep
+	 * the adds independent; the halves go into sum, far from overflow.
+	 */
+	while (len >= 16) {
+		memcpy(&w, b, 8);
+		a0 += w;
+		c0 += a0 < w;
+		memcpy(&w, b + 8, 8);
+		a1 += w;
+		c1 += a1 < w;
+		b += 16;
+		len -= 16;
+	}
+	sum += (a0 & 0xffffffff) + (a0 >> 32) + c0 + (a1 & 0xffffffff) + (a1 >> 32) + c1;
 	while (len >= 4) {
-		memcpy(&w, b, 4);
-		sum += w;
+		memcpy(&w4, b, 4);
+		sum += w4;
 		b += 4;
 		len -= 4;
 	}
@@ -352,17 +369,21 @@ void wire_opt_sack(struct wire_opts *o, const uint32_t (*blocks)[2], int n)
 }
 
 
-size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
-		  const struct wire_out *o)
+/*
+ * Ethernet, IP and TCP headers with options for a segment of plen payload
+ * bytes; the TCP checksum field is left zero. Returns the header length, 0
+ * if the headers won't fit in cap; *src and *dst are the addresses in buf.
+ */
+static size_t build_headers(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+			    const struct wire_out *o, uint32_t plen,
+			    const void **src, const void **dst)
 {
 	size_t optlen = o->opts ? o->opts->len : 0;
-	uint32_t plen = o->data_len[0] + o->data_len[1];
 	size_t l3 = t->l2_len, l4 = l3 + (t->v6 ? 40 : 20);
-	size_t tcp_len = 20 + optlen + plen, len = l4 + tcp_len;
-	const void *src, *dst;
+	size_t tcp_len = 20 + optlen + plen;
 	uint8_t *th;
 
-	if (len > cap)
+	if (l4 + 20 + optlen > cap)
 		return 0;
 	memcpy(buf, t->l2, l3);
 	if (t->v6) {
@@ -374,8 +395,8 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		ip[7] = 64;
 		memcpy(ip + 8, t->key.server, 16);
 		memcpy(ip + 24, t->key.client, 16);
-		src = ip + 8;
-		dst = ip + 24;
+		*src = ip + 8;
+		*dst = ip + 24;
 	} else {
 		uint8_t *ip = buf + l3;
 
@@ -389,8 +410,8 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		memcpy(ip + 12, &t->key.server[3], 4);
 		memcpy(ip + 16, &t->key.client[3], 4);
 		put16(ip + 10, ntohs(wire_csum_fold(wire_csum_add(ip, 20, 0))));
-		src = ip + 12;
-		dst = ip + 16;
+		*src = ip + 12;
+		*dst = ip + 16;
 	}
 	th = buf + l4;
 	memcpy(th, &t->key.server_port, 2);
@@ -403,11 +424,46 @@ size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 	th[16] = th[17] = th[18] = th[19] = 0;
 	if (optlen)
 		memcpy(th + 20, o->opts->b, optlen);
+	return l4 + 20 + optlen;
+}
+
+size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		  const struct wire_out *o)
+{
+	uint32_t plen = o->data_len[0] + o->data_len[1];
+	size_t l4 = t->l2_len + (t->v6 ? 40 : 20), hlen;
+	const void *src, *dst;
+	uint8_t *th = buf + l4;
+
+	hlen = build_headers(buf, cap, t, o, plen, &src, &dst);
+	if (!hlen || hlen + plen > cap)
+		return 0;
 	if (o->data_len[0])
-		memcpy(th + 20 + optlen, o->data[0], o->data_len[0]);
+		memcpy(buf + hlen, o->data[0], o->data_len[0]);
 	if (o->data_len[1])
-		memcpy(th + 20 + optlen + o->data_len[0], o->data[1], o->data_len[1]);
+		memcpy(buf + hlen + o->data_len[0], o->data[1], o->data_len[1]);
 	put16(th + 16, ntohs(wire_csum_fold(wire_csum_add(
-		th, tcp_len, pseudo_sum(t->v6, src, dst, (uint32_t)tcp_len)))));
-	return len;
+		th, hlen - l4 + plen,
+		pseudo_sum(t->v6, src, dst, (uint32_t)(hlen - l4 + plen))))));
+	return hlen + plen;
+}
+
+size_t wire_build_gso(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		      const struct wire_out *o)
+{
+	uint32_t plen = o->data_len[0] + o->data_len[1];
+	size_t l4 = t->l2_len + (t->v6 ? 40 : 20), hlen;
+	const void *src, *dst;
+
+	/* IPv4 total length and IPv6 payload length are 16 bits */
+	if (plen > WIRE_GSO_MAX)
+		return 0;
+	hlen = build_headers(buf, cap, t, o, plen, &src, &dst);
+	if (!hlen)
+		return 0;
+	/* a partial checksum: the pseudo-header's sum, folded, not
+	 * complemented; the rest is summed in by whoever cuts the segments */
+	put16(buf + l4 + 16, ntohs((uint16_t)~wire_csum_fold(
+		pseudo_sum(t->v6, src, dst, (uint32_t)(hlen - l4 + plen)))));
+	return hlen;
 }

@@ -95,6 +95,19 @@ struct wire_out {
 size_t wire_build(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
 		  const struct wire_out *o);
 
+/*
+ * The headers of a super-segment whose payload (o->data, at most
+ * WIRE_GSO_MAX bytes) someone else cuts into segments and copies in after
+ * them: the kernel's GSO, a NIC's TSO. The lengths are the whole's and the
+ * TCP checksum is partial (the pseudo-header's sum, as for Linux's
+ * CHECKSUM_PARTIAL): the segmenter fixes both per segment, copies the
+ * headers and clears FIN and PSH on all but the last segment (CWR on all
+ * but the first). Returns the header length, 0 if it won't fit in cap.
+ */
+#define WIRE_GSO_MAX 65000u
+size_t wire_build_gso(uint8_t *buf, size_t cap, const struct tcp_tuple *t,
+		      const struct wire_out *o);
+
 /* RFC 1071 sum of len bytes, added to sum, not folded. */
 uint64_t wire_csum_add(const void *p, size_t len, uint64_t sum);
 uint16_t wire_csum_fold(uint64_t sum);
