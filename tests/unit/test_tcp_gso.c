@@ -300,6 +300,19 @@ static void test_runs(void)
 	      (frames[4].flags & TCPHDR_FIN) && (frames[4].flags & TCPHDR_PSH),
 	      "FIN and PSH on the last segment only (%d frames)", nframes);
 
+	/* paced: a run is one pacing quantum (rate >> 10: 5 segments) */
+	c = sender(50500, 64000, 100 * MSS);
+	c->pacing_rate = 5 * MSS * 1024;
+	tcp_output(c);
+	{
+		bool short_runs = nruns >= 2 && runs[0].len == 5 * MSS;
+
+		for (int i = 0; i < nruns; i++)
+			short_runs &= runs[i].len <= 5 * MSS;
+		CHECK(short_runs, "paced at 5 segments a ms: runs of 5 segments at most "
+		      "(%d runs, the first %u bytes)", nruns, nruns ? runs[0].len : 0);
+	}
+
 	/* no GSO in the driver: segment by segment as ever */
 	c = sender(50500, 0, 100 * MSS);
 	tcp_output(c);
