@@ -162,7 +162,7 @@ static struct tcp_conn *conn(const struct tcp_cc *cc, uint32_t bytes)
 
 	ntx = 0;
 	/* past its first 10 segments, which go unpaced (as Linux) */
-	c->iss -= 10 * MSS;
+	c->rate.free_segs = 10;
 	conn_set_state(c, TCPS_ESTABLISHED);
 	conn_cc_start(c);
 	ring_write(&c->snd, data, bytes);
@@ -259,7 +259,8 @@ static void test_pace_spacing(void)
 }
 
 /* A held connection is woken by the release timer, not by its RTO; an
- * unpaced one sends its whole window at once. */
+ * unpaced one sends its whole window at once; a new one its first ten
+ * segments. */
 static void test_pace_unpaced(void)
 {
 	struct tcp_conn *c;
@@ -286,6 +287,13 @@ static void test_pace_unpaced(void)
 	CHECK_EQ(ntx, 2, "an ACK-clocked flush before then sends nothing");
 	tcp_timers(E, E->now + 1 * MS);
 	CHECK_EQ(ntx, 4, "the timer releases the next two");
+	/* a new connection's first 10 segments (its initial window) go
+	 * unpaced, as Linux's; pacing starts at the 11th */
+	c = conn(&stub_cc, 100000);
+	c->rate.free_segs = 0;
+	conn_mark(c);
+	tcp_flush(E);
+	CHECK_EQ(ntx, 12, "10 unpaced, then a quantum of two");
 }
 
 /* Linux's tcp_update_pacing_rate: cwnd * MSS / SRTT, x2 while cwnd is

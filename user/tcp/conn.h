@@ -105,6 +105,7 @@ struct rate_state {
 	uint32_t srtt_us;		/* smoothed rtt_us of the samples */
 	uint8_t nrec;
 	uint8_t in_ack : 1, have_p : 1;
+	uint8_t free_segs;		/* pacing: the first segments, unpaced */
 };
 
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */
