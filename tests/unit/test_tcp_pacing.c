@@ -296,6 +296,25 @@ static void test_pace_unpaced(void)
 	CHECK_EQ(ntx, 12, "10 unpaced, then a quantum of two");
 }
 
+static void queue(struct tcp_conn *c, uint32_t bytes);
+
+/* A driver that hands the engine a stale time (the queue loop's top of
+ * loop after an app's descriptor moved the clock on) does not turn it
+ * back: send times, pacing and rate samples only see it go forward. */
+static void test_clock_forward(void)
+{
+	struct tcp_conn *c;
+
+	memset(&stub, 0, sizeof(stub));
+	stub.cwnd_segs = 10;
+	c = conn(&stub_cc, 0);
+	tcp_timers(E, E->now + 5 * MS);
+	tcp_timers(E, E->now - 2 * MS);
+	CHECK_EQ(E->now, 1005 * MS, "the clock stays");
+	queue(c, 2 * MSS);
+	CHECK_EQ(c->rate.rec[0].sent_ns, 1005 * MS, "sent at the newest time");
+}
+
 /* Linux's tcp_update_pacing_rate: cwnd * MSS / SRTT, x2 while cwnd is
  * below half ssthresh, x1.2 after; none without an RTT or with
  * --no-pacing. */
@@ -670,6 +689,7 @@ static void test_hooks(void)
 static const struct check_case tests[] = {
 	CHECK_CASE(test_pace_spacing),
 	CHECK_CASE(test_pace_unpaced),
+	CHECK_CASE(test_clock_forward),
 	CHECK_CASE(test_default_rate),
 	CHECK_CASE(test_app_limited),
 	CHECK_CASE(test_no_delivery),
