@@ -162,7 +162,7 @@ static struct tcp_conn *conn(const struct tcp_cc *cc, uint32_t bytes)
 
 	ntx = 0;
 	/* past its first 10 segments, which go unpaced (as Linux) */
-	c->iss -= 10 * MSS;
+	c->rate.free_segs = 10;
 	conn_set_state(c, TCPS_ESTABLISHED);
 	conn_cc_start(c);
 	ring_write(&c->snd, data, bytes);
@@ -259,7 +259,8 @@ static void test_pace_spacing(void)
 }
 
 /* A held connection is woken by the release timer, not by its RTO; an
- * unpaced one sends its whole window at once. */
+ * unpaced one sends its whole window at once; a new one its first ten
+ * segments. */
 static void test_pace_unpaced(void)
 {
 	struct tcp_conn *c;
@@ -286,6 +287,32 @@ static void test_pace_unpaced(void)
 	CHECK_EQ(ntx, 2, "an ACK-clocked flush before then sends nothing");
 	tcp_timers(E, E->now + 1 * MS);
 	CHECK_EQ(ntx, 4, "the timer releases the next two");
+	/* a new connection's first 10 segments (its initial window) go
+	 * unpaced, as Linux's; pacing starts at the 11th */
+	c = conn(&stub_cc, 100000);
+	c->rate.free_segs = 0;
+	conn_mark(c);
+	tcp_flush(E);
+	CHECK_EQ(ntx, 12, "10 unpaced, then a quantum of two");
+}
+
+static void queue(struct tcp_conn *c, uint32_t bytes);
+
+/* A driver that hands the engine a stale time (the queue loop's top of
+ * loop after an app's descriptor moved the clock on) does not turn it
+ * back: send times, pacing and rate samples only see it go forward. */
+static void test_clock_forward(void)
+{
+	struct tcp_conn *c;
+
+	memset(&stub, 0, sizeof(stub));
+	stub.cwnd_segs = 10;
+	c = conn(&stub_cc, 0);
+	tcp_timers(E, E->now + 5 * MS);
+	tcp_timers(E, E->now - 2 * MS);
+	CHECK_EQ(E->now, 1005 * MS, "the clock stays");
+	queue(c, 2 * MSS);
+	CHECK_EQ(c->rate.rec[0].sent_ns, 1005 * MS, "sent at the newest time");
 }
 
 /* Linux's tcp_update_pacing_rate: cwnd * MSS / SRTT, x2 while cwnd is
@@ -662,6 +689,7 @@ static void test_hooks(void)
 static const struct check_case tests[] = {
 	CHECK_CASE(test_pace_spacing),
 	CHECK_CASE(test_pace_unpaced),
+	CHECK_CASE(test_clock_forward),
 	CHECK_CASE(test_default_rate),
 	CHECK_CASE(test_app_limited),
 	CHECK_CASE(test_no_delivery),

@@ -67,7 +67,9 @@ struct rack_state {
  * estimation-02 3.2) keeps of one transmission, for a run of sequence
  * sent with one connection snapshot: consecutive sends between two ACKs
  * share C.delivered, C.delivered_time and C.first_sent_time, so they are
- * one record, whose send times span [sent_ns - span_ns, sent_ns].
+ * one record, whose send times span [sent_ns - span_ns, sent_ns] (a send
+ * joins a record only soon after its last one: a byte's send time is taken
+ * from its place in the record).
  */
 struct rate_rec {
 	uint32_t seq, end;		/* [seq, end) */
@@ -78,6 +80,7 @@ struct rate_rec {
 	uint32_t span_ns;		/* sent_ns - when its first byte went */
 	uint8_t app_limited;		/* P.is_app_limited */
 	uint8_t rexmit;			/* a retransmission: no RTT sample */
+	uint8_t coarse;			/* grown on a full list: no RTT sample */
 };
 
 /*
@@ -105,6 +108,7 @@ struct rate_state {
 	uint32_t srtt_us;		/* smoothed rtt_us of the samples */
 	uint8_t nrec;
 	uint8_t in_ack : 1, have_p : 1;
+	uint8_t free_segs;		/* pacing: the first segments, unpaced */
 };
 
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */

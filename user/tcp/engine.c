@@ -126,6 +126,16 @@ void tcp_listen(struct tcp_engine *e, uint16_t port)
 	e->listen[port / 8] |= (uint8_t)(1U << (port % 8));
 }
 
+/* The engine's clock never steps back: a driver may hand it a time taken
+ * before a later one it already passed (the queue loop's top of loop,
+ * after an app's descriptor moved it on), and send times, pacing and
+ * rate samples must not see time run backwards. */
+static void clock_set(struct tcp_engine *e, uint64_t now_ns)
+{
+	if (now_ns > e->now)
+		e->now = now_ns;
+}
+
 void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 	       const struct xtcp_meta *meta, uint64_t now_ns)
 {
@@ -133,7 +143,7 @@ void tcp_input(struct tcp_engine *e, const uint8_t *frame, size_t len,
 	struct tcp_conn *c;
 	int r;
 
-	e->now = now_ns;
+	clock_set(e, now_ns);
 	if (meta && (meta->flags & XTCP_META_ICMP)) {
 		pmtu_icmp_input(e, frame, len);
 		return;
@@ -348,8 +358,8 @@ static void timer_fire(struct tcp_conn *c)
 
 uint64_t tcp_timers(struct tcp_engine *e, uint64_t now_ns)
 {
-	e->now = now_ns;
-	while (e->nheap && e->heap[0]->timer_at <= now_ns)
+	clock_set(e, now_ns);
+	while (e->nheap && e->heap[0]->timer_at <= e->now)
 		timer_fire(e->heap[0]);
 	tcp_flush(e);
 	return e->nheap ? e->heap[0]->timer_at : 0;
@@ -362,7 +372,7 @@ int tcp_connect(struct tcp_engine *e, const struct tcp_tuple *t,
 	__u64 m[5] = {};
 	struct tcp_conn *c;
 
-	e->now = now_ns;
+	clock_set(e, now_ns);
 	if (conn_lookup(e, &t->key))
 		return -EADDRINUSE;
 	c = conn_alloc(e, t, app ? app : e->cfg.app);

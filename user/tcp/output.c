@@ -286,8 +286,7 @@ static bool pace_hold(struct tcp_conn *c, bool burst)
 {
 	uint64_t now = c->e->now;
 
-	if (!c->pacing_rate ||
-	    c->snd_max - c->iss <= PACE_FREE_SEGS * (uint32_t)c->mss)
+	if (!c->pacing_rate || c->rate.free_segs < PACE_FREE_SEGS)
 		return false;
 	if (burst ? c->pace_at < now + pacing_quantum_ns(c) : now >= c->pace_at)
 		return false;
@@ -309,6 +308,10 @@ static void pace_sent(struct tcp_conn *c, uint32_t n)
 {
 	uint64_t now = c->e->now, len_ns, late = 0;
 
+	if (c->rate.free_segs < PACE_FREE_SEGS) {
+		c->rate.free_segs++;	/* nor do they move the clock */
+		return;
+	}
 	if (!c->pacing_rate)
 		return;
 	len_ns = (uint64_t)n * 1000000000 / c->pacing_rate;

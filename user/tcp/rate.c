@@ -31,6 +31,19 @@ static void rec_del(struct rate_state *r, int i)
 	r->nrec--;
 }
 
+/*
+ * How long after a record's last send the next may still join it: sends
+ * a record holds are spread evenly (a burst, or paced), else the send
+ * time a byte is given from its place in the record would be wrong: 1 ms,
+ * or a pacing quantum when that is longer.
+ */
+static uint64_t rec_gap_ns(const struct tcp_conn *c)
+{
+	uint64_t q = c->pacing_rate ? pacing_quantum_ns(c) : 0;
+
+	return q > 1000000 ? q : 1000000;
+}
+
 /* 3.2, upon transmitting: [seq, end) goes now (before SND.MAX moves). */
 void rate_sent(struct tcp_conn *c, uint32_t seq, uint32_t end)
 {
@@ -41,30 +54,40 @@ void rate_sent(struct tcp_conn *c, uint32_t seq, uint32_t end)
 
 	if (!seq_lt(seq, end))
 		return;
+	if (t && now < t->sent_ns)
+		now = t->sent_ns;	/* a driver's clock must not step back */
 	/* nothing in flight: the send and ACK intervals start afresh */
 	if (c->snd_una == c->snd_max) {
 		r->first_sent_ns = now;
 		c->delivered_ns = now;
 	}
-	if (t && t->end == seq && t->rexmit == rexmit &&
-	    ((t->delivered == c->delivered && t->delivered_ns == c->delivered_ns &&
-	      t->first_sent_ns == r->first_sent_ns && t->app_limited == app) ||
-	     r->nrec == RATE_REC)) {
-		/* the same snapshot, or the list is full: the newest record
-		 * grows (full: this data keeps an older snapshot, so its
-		 * sample spans a longer interval, never a shorter one) */
-		uint64_t span = t->span_ns + (now - t->sent_ns);
+	if (t && t->end == seq && t->rexmit == rexmit) {
+		bool fits = t->delivered == c->delivered &&
+			    t->delivered_ns == c->delivered_ns &&
+			    t->first_sent_ns == r->first_sent_ns &&
+			    t->app_limited == app && now - t->sent_ns <= rec_gap_ns(c);
 
-		if (t->delivered != c->delivered)
-			ST(c->e, rate_rec_full)++;
-		t->span_ns = span > UINT32_MAX ? UINT32_MAX : (uint32_t)span;
-		t->sent_ns = now;
-		t->end = end;
-		return;
+		/* the same snapshot soon after, or the list is full: the
+		 * newest record grows (full: this data keeps an older
+		 * snapshot, so its sample spans a longer interval, never a
+		 * shorter one; and its send time is only roughly known, so
+		 * it times no RTT) */
+		if (fits || r->nrec == RATE_REC) {
+			uint64_t span = t->span_ns + (now - t->sent_ns);
+
+			if (!fits) {
+				t->coarse = 1;
+				ST(c->e, rate_rec_full)++;
+			}
+			t->span_ns = span > UINT32_MAX ? UINT32_MAX : (uint32_t)span;
+			t->sent_ns = now;
+			t->end = end;
+			return;
+		}
 	}
 	if (r->nrec == RATE_REC) {
-		/* full, and not contiguous: the oldest is forgotten; an ACK
-		 * of its data then gives no sample */
+		/* full, and not contiguous (or not soon after): the oldest
+		 * is forgotten; an ACK of its data then gives no sample */
 		rec_del(r, 0);
 		ST(c->e, rate_rec_full)++;
 	}
@@ -201,14 +224,16 @@ void rate_ack_end(struct tcp_conn *c)
 		const struct rate_rec *p = &r->p;
 		uint64_t send_el = r->p_sent_ns > p->first_sent_ns ?
 				   r->p_sent_ns - p->first_sent_ns : 0;
-		uint64_t ack_el = now - p->delivered_ns;
+		uint64_t ack_el = now > p->delivered_ns ? now - p->delivered_ns : 0;
 		uint64_t iv = (send_el > ack_el ? send_el : ack_el) / 1000;
 
 		rs.prior_delivered = p->delivered;
 		rs.delivered = c->delivered - p->delivered;
 		rs.is_app_limited = p->app_limited;
 		r->first_sent_ns = r->p_sent_ns;	/* C.first_sent_time */
-		if (!p->rexmit) {	/* Karn: a retransmission times nothing */
+		/* Karn: a retransmission times nothing; nor does a record
+		 * grown on a full list */
+		if (!p->rexmit && !p->coarse && now >= r->p_sent_ns) {
 			uint64_t rtt = (now - r->p_sent_ns) / 1000;
 
 			rs.rtt_us = rtt ? (rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt) : 1;
@@ -304,7 +329,11 @@ void pacing_default(struct tcp_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una;
 	uint64_t w = c->cwnd > flight ? c->cwnd : flight, rate;
-	uint32_t srtt = c->rate.srtt_us ? c->rate.srtt_us : c->srtt_us;
+	uint32_t srtt = c->rate.srtt_us;
+
+	/* never slower than the timestamps' SRTT says */
+	if (!srtt || (c->srtt_us && c->srtt_us < srtt))
+		srtt = c->srtt_us;
 
 	if (c->e->cfg.no_pacing || !srtt) {
 		c->pacing_rate = 0;
