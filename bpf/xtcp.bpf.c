@@ -34,8 +34,22 @@
 #include "csum.h"
 #include "reply.h"
 #include "xtcp/handoff.h"
+#include "xtcp/bench.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Benchmark only (xtcp-xdpcost --stages): stop a SYN after stage n of the
+ * XTCP_COST_* points below, verdict XDP_DROP, to time the SYN path stage
+ * by stage. Read-only data: at 0, as every production load leaves it, the
+ * verifier knows each test false and removes it as dead code.
+ */
+const volatile __u32 xtcp_cost_stop = 0;
+#define COST_STOP(n)							\
+	do {								\
+		if (xtcp_cost_stop == (n))				\
+			return XTCP_STAT_drop_internal;			\
+	} while (0)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -274,19 +288,25 @@ static __always_inline int stage_syn(struct pkt *p,
 	__u32 period = xtcp_cookie_period(now), mss_idx, cookie, tsval = 0;
 	int ret, ecn, ws;
 
+	COST_STOP(XTCP_COST_clock);
 	ret = parse_tcp_opts(p);
 	if (ret != XTCP_CONTINUE)
 		return ret;
+	COST_STOP(XTCP_COST_options);
 	ret = syn_checksums(p);
 	if (ret != XTCP_CONTINUE)
 		return ret;
+	COST_STOP(XTCP_COST_csum);
 	kc = period_keys(period);
 	if (!kc)
 		return XTCP_STAT_drop_internal;
+	COST_STOP(XTCP_COST_keys);
 
 	mss_idx = xtcp_mss_index(p->v6, p->opt.mss);
 	cookie = xtcp_cookie_make(kc->cur, period, &p->fk, p->v6,
 				  p->seq, mss_idx);
+	if (xtcp_cost_stop == XTCP_COST_siphash)
+		return cookie ? XTCP_STAT_drop_internal : XTCP_STAT_drop_meta;
 	/* Window scale, SACK and ECN can only be remembered in the TSval. */
 	ws = p->opt.ts && p->opt.wscale != XTCP_WSCALE_NONE;
 	ecn = p->opt.ts && (cfg->flags & XTCP_CFG_ECN) &&
@@ -301,6 +321,7 @@ static __always_inline int stage_syn(struct pkt *p,
 	r.window = cfg->window;
 	syn_ack_opts(&r, p->v6 ? cfg->mss6 : cfg->mss4, p->opt.ts,
 		     p->opt.sack, ws, cfg->wscale, tsval, p->opt.tsval);
+	COST_STOP(XTCP_COST_opts_out);
 	ret = reply_build(p, &r);
 	return ret == XTCP_CONTINUE ? XTCP_STAT_syn_ack : ret;
 }
@@ -677,8 +698,12 @@ static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg
 	if (f & TCPHDR_SYN) {
 		if (f & TCPHDR_ACK)
 			return XTCP_STAT_drop_syn_ack;
+		COST_STOP(XTCP_COST_flows);
 		ret = stage_acl(p);
-		return ret != XTCP_CONTINUE ? ret : stage_syn(p, cfg);
+		if (ret != XTCP_CONTINUE)
+			return ret;
+		COST_STOP(XTCP_COST_acl);
+		return stage_syn(p, cfg);
 	}
 	if (f & TCPHDR_RST)
 		return f & TCPHDR_ACK ? stage_rst_ack(p) : XTCP_STAT_drop_rst;
@@ -710,6 +735,8 @@ static __always_inline int process(struct pkt *p)
 	ret = parse_tcp(p, ip_len);
 	if (ret != XTCP_CONTINUE)
 		return ret;
+	if (p->flags & TCPHDR_SYN)
+		COST_STOP(XTCP_COST_parse);
 	return classify(p, cfg);
 }
 
