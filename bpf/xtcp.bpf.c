@@ -92,6 +92,28 @@ struct {
 #include "flows.h"
 
 /*
+ * This CPU's last CLOCK_TAI read and the jiffy it was made in: a SYN takes
+ * the time from here, read anew only when the jiffy has moved. Reading the
+ * clock is a helper call that costs a SYN about 30 ns (xtcp-xdpcost
+ * --stages); bpf_jiffies64() is inlined by the verifier to one load. The
+ * time is then at most one tick (1/HZ) old, which a SYN-ACK can afford:
+ * its TSval only has to be not ahead of the clock (and loses 64 ms to the
+ * option bits anyway), and a cookie of a period that ended a tick ago is
+ * still accepted for the whole next period.
+ */
+struct clock_cache {
+	__u64 jiffies;
+	__u64 tai_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_cache);
+} xtcp_clock SEC(".maps");
+
+/*
  * The replay guard: cookie handshakes that have ended, kept until their
  * cookie expires (struct xtcp_replay_key). Written by the engine when a
  * connection ends and here when a client abandons a handshake; read only
@@ -189,6 +211,23 @@ static __always_inline struct xtcp_keycache *period_keys(__u32 period)
 	return kc;
 }
 
+/* CLOCK_TAI to within a tick (see xtcp_clock). */
+static __always_inline __u64 tai_now_coarse(void)
+{
+	struct clock_cache *c;
+	__u64 j = bpf_jiffies64();
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&xtcp_clock, &zero);
+	if (!c)
+		return bpf_ktime_get_tai_ns();
+	if (c->jiffies != j) {
+		c->tai_ns = bpf_ktime_get_tai_ns();
+		c->jiffies = j;
+	}
+	return c->tai_ns;
+}
+
 /* The milliseconds the TSval clock runs on: CLOCK_TAI, as the engine's. */
 static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 {
@@ -284,7 +323,7 @@ static __always_inline int stage_syn(struct pkt *p,
 {
 	struct reply r = {};
 	struct xtcp_keycache *kc;
-	__u64 now = bpf_ktime_get_tai_ns();
+	__u64 now = tai_now_coarse();
 	__u32 period = xtcp_cookie_period(now), mss_idx, cookie, tsval = 0;
 	int ret, ecn, ws;
 
