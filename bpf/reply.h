@@ -17,14 +17,15 @@
 #define REPLY_OPT_MAX 20
 
 struct reply {
+	__u8 opts[REPLY_OPT_MAX];	/* zero past optlen; first, so that
+					 * it is copied by words */
 	__u32 seq;
 	__u32 ack;
 	__u16 window;
 	__u8 flags;		/* TH_* */
 	__u8 optlen;		/* multiple of 4, at most REPLY_OPT_MAX */
 	__u8 mss_first;		/* opts starts with a 4-byte MSS option */
-	__u8 opts[REPLY_OPT_MAX];	/* zero past optlen */
-};
+} __attribute__((aligned(8)));
 
 /* Drop the leading MSS option: the fallback when the frame cannot grow. */
 static __always_inline void reply_drop_mss(struct reply *r)
@@ -51,13 +52,18 @@ static __always_inline int reply_resize(struct pkt *p, struct reply *r)
 {
 	__u32 ip_new = p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	int front = p->ip_hlen - ip_new, delta, ret = XTCP_CONTINUE;
+	__u32 len = p->frame_len;
 
-	if (front > 0 && bpf_xdp_adjust_head(p->ctx, front))
-		return XTCP_STAT_drop_resize;
-	/* against the whole frame: on a multi-buffer frame, shrinking the
-	 * tail drops frags first, and the reply fits in the linear part */
+	if (front > 0) {
+		if (bpf_xdp_adjust_head(p->ctx, front))
+			return XTCP_STAT_drop_resize;
+		len -= front;
+	}
+	/* against the whole frame (frame_len, less what the head lost): on a
+	 * multi-buffer frame, shrinking the tail drops frags first, and the
+	 * reply fits in the linear part */
 	delta = (int)(p->l3_off + ip_new + sizeof(struct tcphdr) + r->optlen) -
-		(int)bpf_xdp_get_buff_len(p->ctx);
+		(int)len;
 	if (delta && bpf_xdp_adjust_tail(p->ctx, delta)) {
 		if (delta < 0 || !r->mss_first)
 			return XTCP_STAT_drop_resize;

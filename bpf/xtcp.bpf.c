@@ -92,6 +92,29 @@ struct {
 #include "flows.h"
 
 /*
+ * This CPU's SipHash state after the server words of a cookie's message
+ * (see xtcp_cookie_msg), one entry per family (0 IPv4, 1 IPv6), for the
+ * key of `period` under the master of `generation`. Every SYN to one
+ * service has the same server words, so a SYN starts from here: IPv4 pays
+ * 2 of SipHash's compression words instead of 3, IPv6 3 instead of 6. The
+ * function computed is SipHash-2-4 of the whole message all the same.
+ */
+struct cookie_prefix {
+	__u64 generation;	/* 0: empty */
+	__u32 period;
+	__u32 pad;
+	__u64 m[3];		/* the server words it was computed for */
+	struct xtcp_sip sip;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct cookie_prefix);
+} xtcp_cookie_prefix SEC(".maps");
+
+/*
  * This CPU's last CLOCK_TAI read and the jiffy it was made in: a SYN takes
  * the time from here, read anew only when the jiffy has moved. Reading the
  * clock is a helper call that costs a SYN about 30 ns (xtcp-xdpcost
@@ -211,6 +234,54 @@ static __always_inline struct xtcp_keycache *period_keys(__u32 period)
 	return kc;
 }
 
+/*
+ * The cookie of a SYN (xtcp_cookie_make's), from this CPU's cached state
+ * after the server words when it is for this service and key.
+ */
+static __always_inline __u32 syn_cookie(const struct xtcp_keycache *kc,
+					__u32 period, const struct pkt *p,
+					__u32 mss_idx)
+{
+	__u64 m[XTCP_COOKIE_MSG_MAX];
+	struct cookie_prefix *c;
+	struct xtcp_sip sip;
+	__u32 fam = p->v6, mac;
+
+	xtcp_cookie_msg(&p->fk, p->v6, p->seq, mss_idx, m);
+	c = bpf_map_lookup_elem(&xtcp_cookie_prefix, &fam);
+	if (!c)
+		return xtcp_cookie_make(kc->cur, period, &p->fk, p->v6, p->seq,
+					mss_idx);
+	if (!p->v6) {
+		if (c->generation != kc->generation || c->period != period ||
+		    c->m[0] != m[0]) {
+			xtcp_sip_init(&c->sip, kc->cur);
+			xtcp_sip_absorb(&c->sip, m, 1);
+			c->m[0] = m[0];
+			c->period = period;
+			c->generation = kc->generation;
+		}
+		sip = c->sip;
+		xtcp_sip_absorb(&sip, m + 1, 2);
+		mac = (__u32)xtcp_sip_final(&sip, 3);
+	} else {
+		if (c->generation != kc->generation || c->period != period ||
+		    c->m[0] != m[0] || c->m[1] != m[1] || c->m[2] != m[2]) {
+			xtcp_sip_init(&c->sip, kc->cur);
+			xtcp_sip_absorb(&c->sip, m, 3);
+			c->m[0] = m[0];
+			c->m[1] = m[1];
+			c->m[2] = m[2];
+			c->period = period;
+			c->generation = kc->generation;
+		}
+		sip = c->sip;
+		xtcp_sip_absorb(&sip, m + 3, 3);
+		mac = (__u32)xtcp_sip_final(&sip, 6);
+	}
+	return xtcp_cookie_from_mac(mac & XTCP_COOKIE_MAC_MASK, period, mss_idx);
+}
+
 /* CLOCK_TAI to within a tick (see xtcp_clock). */
 static __always_inline __u64 tai_now_coarse(void)
 {
@@ -283,34 +354,31 @@ static __always_inline int syn_checksums(struct pkt *p)
 	return XTCP_CONTINUE;
 }
 
-/* Our SYN-ACK options, in the order Linux writes them. */
+/* Four option bytes as one word, in network order. */
+#define OPT_WORD(a, b, c, d)						\
+	bpf_htonl((__u32)(a) << 24 | (__u32)(b) << 16 | (__u32)(c) << 8 | (d))
+
+/* Our SYN-ACK options, in the order Linux writes them; stored a word at a
+ * time (opts is aligned), not byte by byte. */
 static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
 					 int ts, int sack, int ws, __u8 wscale,
 					 __u32 tsval, __u32 tsecr)
 {
-	__u8 *o = r->opts;
+	__be32 *o = (__be32 *)r->opts;
 
-	o[0] = TCPO_MSS;
-	o[1] = 4;
-	o[2] = mss >> 8;
-	o[3] = mss & 0xff;
+	o[0] = OPT_WORD(TCPO_MSS, 4, mss >> 8, mss & 0xff);
 	r->mss_first = 1;
 	r->optlen = 4;
 	if (!ts)
 		return;
-	o[4] = sack ? TCPO_SACK_PERM : TCPO_NOP;
-	o[5] = sack ? 2 : TCPO_NOP;
-	o[6] = TCPO_TS;
-	o[7] = 10;
-	*(__be32 *)&o[8] = bpf_htonl(tsval);
-	*(__be32 *)&o[12] = bpf_htonl(tsecr);
+	o[1] = sack ? OPT_WORD(TCPO_SACK_PERM, 2, TCPO_TS, 10) :
+		      OPT_WORD(TCPO_NOP, TCPO_NOP, TCPO_TS, 10);
+	o[2] = bpf_htonl(tsval);
+	o[3] = bpf_htonl(tsecr);
 	r->optlen = 16;
 	if (!ws)
 		return;
-	o[16] = TCPO_NOP;
-	o[17] = TCPO_WSCALE;
-	o[18] = 3;
-	o[19] = wscale;
+	o[4] = OPT_WORD(TCPO_NOP, TCPO_WSCALE, 3, wscale);
 	r->optlen = 20;
 }
 
@@ -342,8 +410,7 @@ static __always_inline int stage_syn(struct pkt *p,
 	COST_STOP(XTCP_COST_keys);
 
 	mss_idx = xtcp_mss_index(p->v6, p->opt.mss);
-	cookie = xtcp_cookie_make(kc->cur, period, &p->fk, p->v6,
-				  p->seq, mss_idx);
+	cookie = syn_cookie(kc, period, p, mss_idx);
 	if (xtcp_cost_stop == XTCP_COST_siphash)
 		return cookie ? XTCP_STAT_drop_internal : XTCP_STAT_drop_meta;
 	/* Window scale, SACK and ECN can only be remembered in the TSval. */

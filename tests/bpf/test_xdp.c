@@ -233,6 +233,78 @@ static void spec_all_opts(struct frame_spec *s, int v6)
 	s->wscale = 7;
 }
 
+/* One SYN's SYN-ACK ISN, or 0 if no SYN-ACK came. */
+static __u32 syn_ack_isn(const struct frame_spec *s)
+{
+	__u8 frame[256];
+	size_t len = frame_build(s, frame, sizeof(frame));
+	struct frame_view v;
+	const __u8 *out;
+	struct run r;
+	__u32 out_len;
+
+	if (run_frame(frame, len, &r) || r.retval != XDP_TX)
+		return 0;
+	out = run_data(&r, &out_len);
+	return frame_parse(out, out_len, &v) ? 0 : v.seq;
+}
+
+/*
+ * The XDP program keeps SipHash's state after a cookie's server words per
+ * CPU and family (bpf/xtcp.bpf.c syn_cookie): a SYN of another service,
+ * MSS or family, or a new master, must not reuse it. Each SYN-ACK's cookie
+ * is checked on the host, which computes the MAC whole; after the master
+ * changes, it validates under the new master and not the old.
+ */
+static void test_cookie_prefix(void)
+{
+	static const __u64 other[2] = { 0x0badc0ffee0ddf00ULL, 0x1234567890abcdefULL };
+	struct xtcp_keys keys = { .master = { other[0], other[1] },
+				  .generation = 43 };
+	struct xtcp_flow_key fk;
+	struct frame_spec s;
+	__u64 cur[2], prev[2];
+	__u32 zero = 0, now, isn, idx;
+	int i, v6;
+
+	for (i = 0; i < 12; i++) {
+		char name[64];
+
+		spec_all_opts(&s, i % 2);
+		s.dport = i % 4 < 2 ? 80 : 443;
+		s.mss = i % 6 < 3 ? s.mss : 536;
+		s.seq = 1000 + i;
+		isn = syn_ack_isn(&s);
+		snprintf(name, sizeof(name), "SYN %d (v%d, port %d, mss %d)", i,
+			 s.v6 ? 6 : 4, s.dport, s.mss);
+		CHECK(isn && cookie_valid(&s, isn, &idx),
+		      "%s: cookie validates on the host", name);
+	}
+	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
+			     sizeof(keys), 0);
+	for (v6 = 0; v6 <= 1; v6++) {
+		spec_all_opts(&s, v6);
+		isn = syn_ack_isn(&s);
+		now = period_now();
+		frame_flow_key(&s, &fk);
+		xtcp_cookie_key(other, now, cur);
+		xtcp_cookie_key(other, now - 1, prev);
+		CHECK(isn && xtcp_cookie_check(cur, prev, now, &fk, s.v6, s.seq,
+					       isn, &idx) == XTCP_COOKIE_OK,
+		      "v%d: new master: cookie under the new master", v6 ? 6 : 4);
+		CHECK(!cookie_valid(&s, isn, &idx),
+		      "v%d: new master: not under the old", v6 ? 6 : 4);
+	}
+	keys.master[0] = master[0];
+	keys.master[1] = master[1];
+	keys.generation = 44;
+	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
+			     sizeof(keys), 0);
+	spec_all_opts(&s, 0);
+	isn = syn_ack_isn(&s);
+	CHECK(isn && cookie_valid(&s, isn, &idx), "master back: cookie validates");
+}
+
 /*
  * The SYN option layouts read without the walk (bpf/parse.h
  * parse_tcp_opts_linux): the test frames put the NOP after the window
@@ -1415,6 +1487,7 @@ int main(void)
 		return EXIT_FAILURE;
 	test_syn_variants();
 	test_syn_opt_layouts();
+	test_cookie_prefix();
 	test_handshake();
 	test_addrs();
 	test_multibuffer();
