@@ -130,23 +130,28 @@ static __always_inline int reply_build(struct pkt *p, struct reply *r)
 		struct tcphdr th;
 		__u8 opts[REPLY_OPT_MAX];
 	} t = {};
-	__u8 macs[ETH_ALEN * 2], tag[4] = {};
+	/* the MACs swapped and the tag, by 16-bit words (struct ethhdr is
+	 * packed: through it, clang moves them byte by byte) */
+	__u16 macs[ETH_ALEN], tag[2] = {};
 	void *data, *data_end, *l3;
-	struct ethhdr *eth = p->data;
+	__u16 *eth = p->data;
 	__u32 tcp_len;
 	__u8 *o;
 	int ret;
 
-	if ((void *)(eth + 1) > p->data_end)
+	if ((void *)(eth + 7) > p->data_end)
 		return XTCP_STAT_drop_resize;
-	__builtin_memcpy(macs, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(macs + ETH_ALEN, eth->h_dest, ETH_ALEN);
+	macs[0] = eth[3];
+	macs[1] = eth[4];
+	macs[2] = eth[5];
+	macs[3] = eth[0];
+	macs[4] = eth[1];
+	macs[5] = eth[2];
 	if (p->l3_off > ETH_HLEN) {
-		__u8 *vlan = p->data + ETH_HLEN - 2;
-
-		if ((void *)(vlan + 4) > p->data_end)
+		if ((void *)(eth + 9) > p->data_end)
 			return XTCP_STAT_drop_resize;
-		__builtin_memcpy(tag, vlan, 4);	/* TPID and TCI, kept as they are */
+		tag[0] = eth[6];	/* TPID and TCI, kept as they are */
+		tag[1] = eth[7];
 	}
 
 	ret = reply_resize(p, r);
@@ -158,20 +163,23 @@ static __always_inline int reply_build(struct pkt *p, struct reply *r)
 	p->data = data;
 	p->data_end = data_end;
 	eth = data;
-	if ((void *)(eth + 1) > data_end)
+	if ((void *)(eth + 7) > data_end)
 		return XTCP_STAT_drop_resize;
-	__builtin_memcpy(eth->h_dest, macs, ETH_ALEN * 2);
+	eth[0] = macs[0];
+	eth[1] = macs[1];
+	eth[2] = macs[2];
+	eth[3] = macs[3];
+	eth[4] = macs[4];
+	eth[5] = macs[5];
 	if (p->l3_off > ETH_HLEN) {
-		__u8 *vlan = data + ETH_HLEN - 2;
-
-		if ((void *)(vlan + 6) > data_end)
+		if ((void *)(eth + 9) > data_end)
 			return XTCP_STAT_drop_resize;
-		__builtin_memcpy(vlan, tag, 4);
-		*(__be16 *)(vlan + 4) =
-			bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
+		eth[6] = tag[0];
+		eth[7] = tag[1];
+		eth[8] = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 		l3 = data + ETH_HLEN + 4;
 	} else {
-		eth->h_proto = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
+		eth[6] = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 		l3 = data + ETH_HLEN;
 	}
 
