@@ -82,6 +82,28 @@ struct {
 	__type(value, __u8);
 } xtcp_addrs SEC(".maps");
 
+/*
+ * This CPU's last answer from `addrs`, kept for the jiffy it was looked up
+ * in: the hash lookup costs a segment to a served port about 14 ns
+ * (xtcp-xdpcost --stages, stage parse), the memo a compare, and a flood
+ * comes to one address. A change to `addrs` so takes effect within a tick
+ * (1/HZ), where serve's own watch of the interface's addresses runs once a
+ * second.
+ */
+struct addr_memo {
+	__u64 jiffies;
+	__be32 addr[4];
+	__u32 served;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct addr_memo);
+} xtcp_addr_memo SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -305,6 +327,30 @@ static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 	return (__u32)(tai_ns / 1000000);
 }
 
+/* Is the destination an address served (the `addrs` map, through this
+ * CPU's memo)? */
+static __always_inline int addr_served(const struct pkt *p)
+{
+	const __be32 *a = p->fk.server;
+	struct addr_memo *m;
+	__u64 j = bpf_jiffies64();
+	__u32 zero = 0;
+
+	m = bpf_map_lookup_elem(&xtcp_addr_memo, &zero);
+	if (!m)
+		return bpf_map_lookup_elem(&xtcp_addrs, a) != NULL;
+	if (m->jiffies != j || m->addr[3] != a[3] || m->addr[2] != a[2] ||
+	    m->addr[1] != a[1] || m->addr[0] != a[0]) {
+		m->served = bpf_map_lookup_elem(&xtcp_addrs, a) != NULL;
+		m->addr[0] = a[0];
+		m->addr[1] = a[1];
+		m->addr[2] = a[2];
+		m->addr[3] = a[3];
+		m->jiffies = j;
+	}
+	return m->served;
+}
+
 /*
  * Stage: served port, on an address served? Consulted first, so others'
  * traffic is never touched: a packet for an address the host does not own
@@ -324,7 +370,7 @@ static __always_inline int stage_port(struct pkt *p, const struct xtcp_config *c
 	served = bpf_map_lookup_elem(&xtcp_ports, &dport);
 	if (!served || !*served)
 		return XTCP_STAT_pass_port;
-	if ((cfg->flags & XTCP_CFG_ADDRS) && !bpf_map_lookup_elem(&xtcp_addrs, p->fk.server))
+	if ((cfg->flags & XTCP_CFG_ADDRS) && !addr_served(p))
 		return XTCP_STAT_pass_addr;
 	p->port_mode = *served;
 	/* a kernel port's own sockets come first: see stage_kernel_sock */

@@ -1463,6 +1463,13 @@ static void test_addrs(void)
 		      r.retval, r.stat);
 		bpf_map__update_elem(skel->maps.xtcp_addrs, v6 ? &a6 : &a4, sizeof(a4),
 				     &one, sizeof(one), 0);
+		/* Each CPU keeps its last answer for the jiffy it got it in
+		 * (xtcp_addr_memo): a change applies within a tick. Until
+		 * then the same SYN is still refused, after it answered. */
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS || r.stat == XTCP_STAT_syn_ack,
+		      "v%d: address added: passed or answered", v6 ? 6 : 4);
+		usleep(2 * 1000000 / 100);	/* two ticks at HZ >= 100 */
 		check_syn_ack("SYN to a served address", &s, &v);
 		/* the same SYN to an address next to it */
 		s.dst_addr[v6 ? 15 : 3] ^= 0x40;
@@ -1472,8 +1479,20 @@ static void test_addrs(void)
 		      "v%d: SYN to an address not served passed (%d %d)", v6 ? 6 : 4,
 		      r.retval, r.stat);
 	}
+	/* removed: refused again once the memo's tick is over */
 	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a4, sizeof(a4), 0);
 	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a6, sizeof(a6), 0);
+	usleep(2 * 1000000 / 100);
+	spec_all_opts(&s, 0);
+	s.sport = 44000;
+	{
+		size_t len = frame_build(&s, frame, sizeof(frame));
+
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_addr,
+		      "address removed: SYN passed as pass_addr (%d %d)",
+		      r.retval, r.stat);
+	}
 	set_config(XTCP_CFG_ECN);
 }
 
