@@ -114,6 +114,24 @@ struct {
 #include "flows.h"
 
 /*
+ * Entries in xtcp_flows, or more, never fewer: XDP counts one before it
+ * inserts (and takes it back if the insert fails), the engine takes one off
+ * after each delete that succeeded (user/queue.c). While it is 0 no
+ * segment can belong to a flow and classify skips the lookup (a hash of
+ * the 36-byte key: 15 ns a segment, xtcp-xdpcost --stages): a flood met
+ * while no connection is open pays nothing for it. A deleter that does not
+ * count (another process on the pinned map) only leaves it too high, which
+ * costs the lookup and nothing else. In .bss, which userspace reaches
+ * through the skeleton's mmap.
+ */
+__s64 xtcp_flows_live;
+
+static __always_inline int flows_maybe(void)
+{
+	return *(volatile __s64 *)&xtcp_flows_live != 0;
+}
+
+/*
  * This CPU's SipHash state after the server words of a cookie's message
  * (see xtcp_cookie_msg), one entry per family (0 IPv4, 1 IPv6), for the
  * key of `period` under the master of `generation`. Every SYN to one
@@ -816,7 +834,10 @@ static __always_inline int stage_ack(struct pkt *p,
 		return ret;
 	flow.queue = p->ctx->rx_queue_index;
 	flow.created_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&xtcp_flows_live, 1);	/* before: never low */
 	ret = bpf_map_update_elem(&xtcp_flows, &p->fk, &flow, BPF_NOEXIST);
+	if (ret)
+		__sync_fetch_and_add(&xtcp_flows_live, -1);
 	if (ret && ret != -EEXIST)	/* EEXIST: a retransmitted third ACK */
 		return XTCP_STAT_drop_flows_full;
 
@@ -844,7 +865,7 @@ static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg
 	if ((f & (TCPHDR_SYN | TCPHDR_RST)) == (TCPHDR_SYN | TCPHDR_RST))
 		return XTCP_STAT_drop_syn_rst;
 	/* A known flow owns everything, a SYN on it too (RFC 5961 4). */
-	if (p->port_mode != XTCP_PORT_KERNEL &&
+	if (p->port_mode != XTCP_PORT_KERNEL && flows_maybe() &&
 	    bpf_map_lookup_elem(&xtcp_flows, &p->fk))
 		return stage_flow(p);
 	if (f & TCPHDR_SYN) {

@@ -460,6 +460,58 @@ static int flow_exists(const struct frame_spec *s)
 				     sizeof(f), 0);
 }
 
+/*
+ * The XDP program's count of flows (xtcp_flows_live): up by one when a
+ * third ACK inserts a flow, not for a repeated one; while it is 0 the
+ * flows map is not looked up, which is why the count may never be below
+ * the map's entries: with a flow in the map and the count forced to 0, a
+ * SYN on it gets a SYN-ACK instead of going to the engine.
+ */
+static void test_flows_live(void)
+{
+	struct frame_spec s, a, syn;
+	struct frame_view v;
+	struct xtcp_flow_key fk;
+	__u8 frame[2048];
+	__s64 before;
+	size_t len;
+	struct run r;
+	int err;
+
+	err = xsk_setup();
+	CHECK(!err, "flows count: AF_XDP socket: %s", strerror(-err));
+	if (err)
+		return;
+	spec_all_opts(&s, 0);
+	s.sport = 45000;
+	check_syn_ack("flows count: SYN", &s, &v);
+	frame_third_ack(&s, &v, &a);
+	len = frame_build(&a, frame, sizeof(frame));
+	before = skel->bss->xtcp_flows_live;
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_flow_new, "flows count: third ACK");
+	CHECK_EQ(skel->bss->xtcp_flows_live, before + 1, "flows count: one up");
+	run_frame(frame, len, &r);	/* now a segment of the flow */
+	CHECK_EQ(r.stat, XTCP_STAT_flow, "flows count: repeated third ACK");
+	CHECK_EQ(skel->bss->xtcp_flows_live, before + 1, "flows count: unchanged");
+
+	syn = s;
+	len = frame_build(&syn, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK(r.retval == XDP_REDIRECT && r.stat == XTCP_STAT_flow,
+	      "flows count: SYN on the flow to the engine (%d %d)", r.retval, r.stat);
+	skel->bss->xtcp_flows_live = 0;
+	run_frame(frame, len, &r);
+	CHECK(r.retval == XDP_TX && r.stat == XTCP_STAT_syn_ack,
+	      "flows count forced to 0: the lookup is skipped (%d %d)",
+	      r.retval, r.stat);
+	skel->bss->xtcp_flows_live = before + 1;
+	frame_flow_key(&s, &fk);
+	bpf_map__delete_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), 0);
+	skel->bss->xtcp_flows_live--;	/* as the engine does */
+	xsk_teardown();
+}
+
 static void test_handshake(void)
 {
 	struct frame_spec s, a;
@@ -1508,6 +1560,7 @@ int main(void)
 	test_syn_opt_layouts();
 	test_cookie_prefix();
 	test_handshake();
+	test_flows_live();
 	test_addrs();
 	test_multibuffer();
 	test_replay();
