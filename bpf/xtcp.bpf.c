@@ -447,6 +447,123 @@ static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
 }
 
 /*
+ * Is this SYN in the layout syn_ack_in_place answers: IPv4 without options
+ * or IPv6 without extension headers, Linux's 20 option bytes, no payload,
+ * nothing past the IP length, all in the linear part?
+ */
+static __always_inline int syn_common_layout(const struct pkt *p)
+{
+	return p->opt.linux_syn && p->tcp_len == 40 &&
+	       p->ip_hlen == (p->v6 ? 40U : 20U) &&
+	       p->frame_len == p->l3_off + p->ip_hlen + 40 &&
+	       p->frame_len == (__u32)(p->data_end - p->data);
+}
+
+/*
+ * The SYN-ACK of a SYN in the common layout, built in place: it has the
+ * SYN's length, so nothing moves; MACs, addresses and ports swap where they
+ * are and only the words that change are rewritten. Both checksums are
+ * updated from the SYN's (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the
+ * changed words; the swapped ones and the pseudo-header sum the same),
+ * not computed afresh. So they are right exactly when the SYN's were: a
+ * SYN corrupted on the way gets a SYN-ACK whose checksum fails and that the
+ * client's stack drops, as it would one corrupted on its own way, which is
+ * why this path does not verify the SYN's checksums first. Nothing is kept
+ * for a SYN, so answering a corrupted one costs what answering any SYN
+ * costs; it is counted as syn_ack.
+ */
+static __always_inline int syn_ack_in_place(struct pkt *p,
+					    const struct xtcp_config *cfg,
+					    __u32 cookie, __u32 tsval, int ecn)
+{
+	__u16 *eth = p->data, *w, t16;
+	__u8 *l3 = p->data + (p->l3_off & 0x1f);
+	__be32 *th, t32;
+	__u64 sum;
+	__u16 mss;
+	int i;
+
+	if ((void *)(eth + 6) > p->data_end)
+		return XTCP_STAT_drop_resize;
+#pragma unroll
+	for (i = 0; i < 3; i++) {
+		t16 = eth[i];
+		eth[i] = eth[i + 3];
+		eth[i + 3] = t16;
+	}
+	if (!p->v6) {
+		__be32 *a = (__be32 *)(l3 + 12);
+
+		w = (__u16 *)l3;
+		if ((void *)(l3 + 20) > p->data_end)
+			return XTCP_STAT_drop_resize;
+		/* version/IHL/TOS, ID, DF, TTL/protocol: as reply_ipv4 */
+		sum = (__u16)~w[5];
+		sum += (__u16)~w[0] + (__u16)~w[2] + (__u16)~w[3] +
+		       (__u16)~w[4];
+		w[0] = bpf_htons(0x4500 | (p->tos & 0xfc));
+		w[2] = 0;
+		w[3] = bpf_htons(0x4000);
+		w[4] = bpf_htons(64 << 8 | IPPROTO_TCP);
+		sum += w[0] + w[2] + w[3] + w[4];
+		w[5] = ~csum_fold(sum);
+		t32 = a[0];
+		a[0] = a[1];
+		a[1] = t32;
+		th = (__be32 *)(l3 + 20);
+		mss = cfg->mss4;
+	} else {
+		__be32 *a = (__be32 *)(l3 + 8);
+
+		if ((void *)(l3 + 40) > p->data_end)
+			return XTCP_STAT_drop_resize;
+		/* traffic class without ECN, no flow label, hop limit 64 */
+		*(__be32 *)l3 = bpf_htonl(6U << 28 | (__u32)(p->tos & 0xfc) << 20);
+		l3[7] = 64;
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			t32 = a[i];
+			a[i] = a[i + 4];
+			a[i + 4] = t32;
+		}
+		th = (__be32 *)(l3 + 40);
+		mss = cfg->mss6;
+	}
+	if ((void *)(th + 10) > p->data_end)
+		return XTCP_STAT_drop_resize;
+	w = (__u16 *)th;
+	/* out: seq, ack, offset/flags/window, urgent pointer, 5 option words */
+	sum = (__u16)~w[8];
+	sum += (__u64)(__u32)~th[1] + (__u32)~th[2] + (__u32)~th[3] +
+	       (__u16)~w[9];
+#pragma unroll
+	for (i = 5; i < 10; i++)
+		sum += (__u32)~th[i];
+	t16 = w[0];
+	w[0] = w[1];
+	w[1] = t16;
+	th[1] = bpf_htonl(cookie);
+	th[2] = bpf_htonl(p->seq + 1);
+	th[3] = bpf_htonl(0xa0U << 24 |
+			  (__u32)(TCPHDR_SYN | TCPHDR_ACK | (ecn ? TCPHDR_ECE : 0)) << 16 |
+			  cfg->window);
+	w[9] = 0;
+	/* our options, as syn_ack_opts writes them for this SYN */
+	th[5] = OPT_WORD(TCPO_MSS, 4, mss >> 8, mss & 0xff);
+	th[6] = OPT_WORD(TCPO_SACK_PERM, 2, TCPO_TS, 10);
+	th[7] = bpf_htonl(tsval);
+	th[8] = bpf_htonl(p->opt.tsval);
+	th[9] = OPT_WORD(TCPO_NOP, TCPO_WSCALE, 3, cfg->wscale);
+	/* in: the same words */
+	sum += (__u64)th[1] + th[2] + th[3];
+#pragma unroll
+	for (i = 5; i < 10; i++)
+		sum += th[i];
+	w[8] = ~csum_fold(sum);
+	return XTCP_STAT_syn_ack;
+}
+
+/*
  * Stage: a SYN. Answer with a SYN-ACK whose ISN is the cookie (RFC 9293
  * 3.10.7.2 for what a listener sends); nothing is stored.
  */
@@ -457,16 +574,21 @@ static __always_inline int stage_syn(struct pkt *p,
 	struct xtcp_keycache *kc;
 	__u64 now = tai_now_coarse();
 	__u32 period = xtcp_cookie_period(now), mss_idx, cookie, tsval = 0;
-	int ret, ecn, ws;
+	int ret, ecn, ws, in_place;
 
 	COST_STOP(XTCP_COST_clock);
 	ret = parse_tcp_opts(p);
 	if (ret != XTCP_CONTINUE)
 		return ret;
 	COST_STOP(XTCP_COST_options);
-	ret = syn_checksums(p);
-	if (ret != XTCP_CONTINUE)
-		return ret;
+	/* the common layout's SYN-ACK carries the SYN's checksum errors
+	 * (syn_ack_in_place); every other SYN is verified first */
+	in_place = syn_common_layout(p);
+	if (!in_place) {
+		ret = syn_checksums(p);
+		if (ret != XTCP_CONTINUE)
+			return ret;
+	}
 	COST_STOP(XTCP_COST_csum);
 	kc = period_keys(period);
 	if (!kc)
@@ -485,13 +607,16 @@ static __always_inline int stage_syn(struct pkt *p,
 		tsval = xtcp_ts_encode(ts_now_ms(now), p->opt.wscale,
 				       p->opt.sack, ecn);
 
+	if (xtcp_cost_stop == XTCP_COST_opts_out)
+		return tsval ? XTCP_STAT_drop_internal : XTCP_STAT_drop_meta;
+	if (in_place)
+		return syn_ack_in_place(p, cfg, cookie, tsval, ecn);
 	r.seq = cookie;
 	r.ack = p->seq + 1;
 	r.flags = TCPHDR_SYN | TCPHDR_ACK | (ecn ? TCPHDR_ECE : 0);
 	r.window = cfg->window;
 	syn_ack_opts(&r, p->v6 ? cfg->mss6 : cfg->mss4, p->opt.ts,
 		     p->opt.sack, ws, cfg->wscale, tsval, p->opt.tsval);
-	COST_STOP(XTCP_COST_opts_out);
 	ret = reply_build(p, &r);
 	return ret == XTCP_CONTINUE ? XTCP_STAT_syn_ack : ret;
 }

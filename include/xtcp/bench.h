@@ -59,8 +59,8 @@ struct xtcp_cost_frame {
 	X(csum, "checksums of the SYN")					\
 	X(keys, "period keys")						\
 	X(siphash, "the cookie: SipHash-2-4")				\
-	X(opts_out, "TSval and the SYN-ACK's options")			\
-	X(build, "SYN-ACK built in place, checksums")
+	X(opts_out, "TSval (with the options it carries)")		\
+	X(build, "the SYN-ACK: headers, options, checksums")
 
 enum xtcp_cost_stage {
 	XTCP_COST_none,

@@ -512,6 +512,66 @@ static void test_flows_live(void)
 	xsk_teardown();
 }
 
+/*
+ * A SYN in the common layout (IPv4 without options or IPv6, Linux's 20
+ * option bytes, no payload) is answered in place with both checksums
+ * updated from the SYN's, not verified first (bpf/xtcp.bpf.c
+ * syn_ack_in_place): a SYN corrupted on the way must get a SYN-ACK whose
+ * checksum fails where the corruption was covered, so the client's stack
+ * drops it. The SYN's own bytes flipped one at a time: the TCP sequence
+ * number, a TCP checksum byte, an option, the IPv4 TTL (header checksum
+ * only), the client address (both: the pseudo-header covers it); IPv6
+ * too. Other layouts are still verified and dropped (test_malformed).
+ */
+static void test_syn_corrupt(void)
+{
+	static const struct {
+		const char *name;
+		int v6, off, ip_bad, tcp_bad;	/* off: from the IP header */
+	} c[] = {
+		{ "v4: sequence number", 0, 20 + 4, 0, 1 },
+		{ "v4: TCP checksum byte", 0, 20 + 16, 0, 1 },
+		{ "v4: timestamp option", 0, 20 + 20 + 9, 0, 1 },
+		{ "v4: urgent pointer", 0, 20 + 18, 0, 1 },
+		{ "v4: TTL", 0, 8, 1, 0 },
+		{ "v4: IP header checksum byte", 0, 10, 1, 0 },
+		{ "v4: client address", 0, 12, 1, 1 },
+		{ "v6: sequence number", 1, 40 + 4, 0, 1 },
+		{ "v6: client address", 1, 8 + 5, 0, 1 },
+		{ "v6: window scale", 1, 40 + 20 + 18, 0, 1 },
+	};
+	struct frame_spec s;
+	struct frame_view v;
+	__u8 f[256];
+	const __u8 *out;
+	struct run r;
+	__u32 out_len;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		spec_all_opts(&s, c[i].v6);
+		len = frame_build(&s, f, sizeof(f));
+		f[14 + c[i].off] ^= 0x04;
+		run_frame(f, len, &r);
+		CHECK(r.retval == XDP_TX && r.stat == XTCP_STAT_syn_ack,
+		      "%s corrupted: answered (%d %d)", c[i].name, r.retval, r.stat);
+		out = run_data(&r, &out_len);
+		if (frame_parse(out, out_len, &v)) {
+			CHECK(0, "%s corrupted: SYN-ACK does not parse", c[i].name);
+			continue;
+		}
+		if (!c[i].v6)
+			CHECK_EQ(!v.ip_csum_ok, c[i].ip_bad, c[i].name);
+		CHECK_EQ(!v.tcp_csum_ok, c[i].tcp_bad, c[i].name);
+	}
+	/* the same SYNs uncorrupted: both checksums right (and every field,
+	 * by check_syn_ack) */
+	spec_all_opts(&s, 0);
+	check_syn_ack("common layout, v4", &s, &v);
+	spec_all_opts(&s, 1);
+	check_syn_ack("common layout, v6", &s, &v);
+}
+
 static void test_handshake(void)
 {
 	struct frame_spec s, a;
@@ -1559,6 +1619,7 @@ int main(void)
 	test_syn_variants();
 	test_syn_opt_layouts();
 	test_cookie_prefix();
+	test_syn_corrupt();
 	test_handshake();
 	test_flows_live();
 	test_addrs();
