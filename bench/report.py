@@ -399,9 +399,11 @@ sections = [
      "every segment first asks the kernel for its socket "
      "(bpf_skc_lookup_tcp): a segment of the kernel's own connection passes "
      "after that lookup, a forged ACK dies after it and the cookie check, a "
-     "valid third ACK leaves with handoff metadata.",
+     "valid third ACK leaves with handoff metadata. `syn_synack` runs "
+     "while no flow is open, which skips the flows lookup; "
+     "`syn_synack_flows` is a SYN while one is.",
      ["xdp_pass", "reflector", "reflector_harnessed", "syn_synack",
-      "unserved_pass", "flow_redirect", "ack_redirect", "kernel_conn_pass",
+      "syn_synack_flows", "unserved_pass", "flow_redirect", "ack_redirect", "kernel_conn_pass",
       "kernel_forged_drop", "kernel_syn_synack", "kernel_ack_handoff",
       "harness"],
      ["floor", "xtcp", "harness"], None,

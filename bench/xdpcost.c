@@ -36,7 +36,10 @@
 
 struct cost {
 	int acl;		/* prefixes installed (--acl) */
+	int stages;		/* --stages: time the SYN to each stop point */
 	struct xtcp *x;
+	/* --stages: xtcp loaded with xtcp_cost_stop = n, configured alike */
+	struct xtcp *stop[XTCP_COST__MAX];
 	struct pass *pass;
 	struct reflect *refl;
 	struct xdpcost *h;
@@ -148,6 +151,42 @@ static size_t syn_frame(int port, __u8 *buf, size_t cap, struct frame_spec *s)
 }
 
 static int kernel_rep(struct cost *c, int rep, __u32 pass_ns);
+
+static const char *const stage_names[XTCP_COST__MAX] = {
+#define STAGE_NAME(name, desc) [XTCP_COST_##name] = #name,
+	XTCP_COST_STAGES(STAGE_NAME)
+#undef STAGE_NAME
+};
+
+/*
+ * --stages: the same SYN to each stop point, as rows syn_to_<stage>
+ * (cumulative: the SYN's time up to and including that stage). The
+ * difference of two neighbours is a stage's cost; the last stage ends in
+ * syn_synack, timed right before.
+ */
+static int stages_rep(struct cost *c, int rep, const __u8 *syn,
+		      size_t syn_len, __u32 pass_ns)
+{
+	char metric[64];
+	__u32 base;
+	double ns;
+	int i, err;
+
+	for (i = 1; i < XTCP_COST__MAX; i++) {
+		if (!c->stop[i])
+			continue;
+		err = time_harnessed(c, stage_names[i],
+				     bpf_program__fd(c->stop[i]->progs.xtcp_xdp),
+				     syn, syn_len, 0, NULL,
+				     i == XTCP_COST_build ? XDP_TX : XDP_DROP,
+				     pass_ns, &ns, &base);
+		if (err)
+			return err;
+		snprintf(metric, sizeof(metric), "syn_to_%s", stage_names[i]);
+		row(metric, "xtcp", rep, ns);
+	}
+	return 0;
+}
 static int fill_acl(struct cost *c);
 static void clear_acl(struct cost *c);
 
@@ -213,6 +252,11 @@ static int one_rep(struct cost *c, int rep)
 	if (err)
 		return err;
 	row("syn_synack", "xtcp", rep, ns);
+	if (c->stages) {
+		err = stages_rep(c, rep, syn, syn_len, pass_ns);
+		if (err)
+			return err;
+	}
 	err = time_harnessed(c, "unserved port -> pass", xfd, other, other_len,
 			     0, NULL, XDP_PASS, pass_ns, &ns, &base);
 	if (err)
@@ -231,7 +275,20 @@ static int one_rep(struct cost *c, int rep)
 	if (err)
 		return err;
 	row("flow_redirect", "xtcp", rep, ns);
+	/* a SYN of another client while a flow is open: the flows map is
+	 * looked up (syn_synack above ran with it empty, which skips that) */
+	o = s;
+	o.sport++;
+	other_len = frame_build(&o, other, sizeof(other));
+	err = time_harnessed(c, "SYN -> SYN-ACK, a flow open", xfd, other,
+			     other_len, 0, NULL, XDP_TX, pass_ns, &ns, &base);
+	if (err)
+		return err;
+	row("syn_synack_flows", "xtcp", rep, ns);
 	bpf_map__delete_elem(c->x->maps.xtcp_flows, &key, sizeof(key), 0);
+	/* the harness deleted a flow before every run of the third ACK
+	 * without counting it (xtcp_flows_live): the map is empty again */
+	c->x->bss->xtcp_flows_live = 0;
 
 	/* a forged ACK (what a flood of them costs): the cookie check fails */
 	a.ack += 1;
@@ -388,6 +445,8 @@ static void usage(FILE *out)
 		"by BPF_PROG_TEST_RUN; CSV on stdout (root).\n\n"
 		"  -r, --repeat N   runs per timing (default 10000000)\n"
 		"  -n, --reps N     repetitions (default 5)\n"
+		"  -s, --stages     also time the SYN to each stage of its path\n"
+		"                   (rows syn_to_STAGE, cumulative)\n"
 		"  -a, --acl N      also time the SYN with N ACL prefixes installed\n"
 		"                   (an allow list holding the client), right\n"
 		"                   before the same SYN without (syn_synack_acl)\n"
@@ -400,6 +459,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "reps", required_argument, NULL, 'n' },
 		{ "acl", required_argument, NULL, 'a' },
+		{ "stages", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -409,7 +469,7 @@ int main(int argc, char **argv)
 	int ch, i, err = 0, xsks_fd = -1, kfds[3] = { -1, -1, -1 };
 
 	log_init("xtcp-xdpcost", LOG_INFO);
-	while ((ch = getopt_long(argc, argv, "r:n:a:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:n:a:sh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (parse_uint("--repeat", optarg, 1, 1000000000, &v))
@@ -424,6 +484,9 @@ int main(int argc, char **argv)
 			if (parse_uint("--acl", optarg, 0, XTCP_ACL_MAX - 1, &v))
 				return 1;
 			c.acl = (int)v;
+			break;
+		case 's':
+			c.stages = 1;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -464,6 +527,22 @@ int main(int argc, char **argv)
 		pr_err("configuring xtcp's maps: %s", strerror(-err));
 		goto out;
 	}
+	for (i = 1; c.stages && i < XTCP_COST__MAX && !err; i++) {
+		c.stop[i] = xtcp__open();
+		if (!c.stop[i]) {
+			err = -errno;
+			break;
+		}
+		c.stop[i]->rodata->xtcp_cost_stop = (__u32)i;
+		err = xtcp__load(c.stop[i]);
+		if (!err)
+			err = loader_fill_maps(c.stop[i], &lo, 1500);
+	}
+	if (err) {
+		pr_err("--stages: loading xtcp with a stop point: %s",
+		       strerror(-err));
+		goto out;
+	}
 	xsks_fd = bpf_map__fd(c.x->maps.xtcp_xsks);
 	err = xsk_lo_open(xsks_fd);
 	if (err) {
@@ -485,6 +564,8 @@ out:
 			close(kfds[i]);
 	if (xsks_fd >= 0)
 		xsk_lo_close(xsks_fd);
+	for (i = 1; i < XTCP_COST__MAX; i++)
+		xtcp__destroy(c.stop[i]);
 	xdpcost__destroy(c.h);
 	reflect__destroy(c.refl);
 	pass__destroy(c.pass);

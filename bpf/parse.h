@@ -46,6 +46,7 @@ struct tcp_opts {
 	__u8 wscale;	/* XTCP_WSCALE_NONE: no window scale option */
 	__u8 sack;
 	__u8 ts;
+	__u8 linux_syn;	/* the 20 bytes of parse_tcp_opts_linux */
 };
 
 /* Per-packet context, filled by the parsers and read by the stages. */
@@ -321,6 +322,7 @@ static __always_inline int parse_tcp_opts_linux(struct pkt *p)
 		       ((__u32)o[14] << 8) | o[15];
 	/* RFC 7323 2.3: a shift above 14 is used as 14 */
 	p->opt.wscale = ws > 14 ? 14 : ws;
+	p->opt.linux_syn = 1;
 	return 1;
 }
 
@@ -370,6 +372,7 @@ static __always_inline int parse_tcp_opts(struct pkt *p)
 	p->opt.ts = 0;
 	p->opt.tsval = 0;
 	p->opt.tsecr = 0;
+	p->opt.linux_syn = 0;
 	if (p->tcp_hlen == sizeof(struct tcphdr) + 20 && parse_tcp_opts_linux(p))
 		return XTCP_CONTINUE;
 	if (p->tcp_hlen == sizeof(struct tcphdr) + 12 && parse_tcp_opts_ts(p))

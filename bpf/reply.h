@@ -17,14 +17,15 @@
 #define REPLY_OPT_MAX 20
 
 struct reply {
+	__u8 opts[REPLY_OPT_MAX];	/* zero past optlen; first, so that
+					 * it is copied by words */
 	__u32 seq;
 	__u32 ack;
 	__u16 window;
 	__u8 flags;		/* TH_* */
 	__u8 optlen;		/* multiple of 4, at most REPLY_OPT_MAX */
 	__u8 mss_first;		/* opts starts with a 4-byte MSS option */
-	__u8 opts[REPLY_OPT_MAX];	/* zero past optlen */
-};
+} __attribute__((aligned(8)));
 
 /* Drop the leading MSS option: the fallback when the frame cannot grow. */
 static __always_inline void reply_drop_mss(struct reply *r)
@@ -51,13 +52,18 @@ static __always_inline int reply_resize(struct pkt *p, struct reply *r)
 {
 	__u32 ip_new = p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	int front = p->ip_hlen - ip_new, delta, ret = XTCP_CONTINUE;
+	__u32 len = p->frame_len;
 
-	if (front > 0 && bpf_xdp_adjust_head(p->ctx, front))
-		return XTCP_STAT_drop_resize;
-	/* against the whole frame: on a multi-buffer frame, shrinking the
-	 * tail drops frags first, and the reply fits in the linear part */
+	if (front > 0) {
+		if (bpf_xdp_adjust_head(p->ctx, front))
+			return XTCP_STAT_drop_resize;
+		len -= front;
+	}
+	/* against the whole frame (frame_len, less what the head lost): on a
+	 * multi-buffer frame, shrinking the tail drops frags first, and the
+	 * reply fits in the linear part */
 	delta = (int)(p->l3_off + ip_new + sizeof(struct tcphdr) + r->optlen) -
-		(int)bpf_xdp_get_buff_len(p->ctx);
+		(int)len;
 	if (delta && bpf_xdp_adjust_tail(p->ctx, delta)) {
 		if (delta < 0 || !r->mss_first)
 			return XTCP_STAT_drop_resize;
@@ -124,23 +130,28 @@ static __always_inline int reply_build(struct pkt *p, struct reply *r)
 		struct tcphdr th;
 		__u8 opts[REPLY_OPT_MAX];
 	} t = {};
-	__u8 macs[ETH_ALEN * 2], tag[4] = {};
+	/* the MACs swapped and the tag, by 16-bit words (struct ethhdr is
+	 * packed: through it, clang moves them byte by byte) */
+	__u16 macs[ETH_ALEN], tag[2] = {};
 	void *data, *data_end, *l3;
-	struct ethhdr *eth = p->data;
+	__u16 *eth = p->data;
 	__u32 tcp_len;
 	__u8 *o;
 	int ret;
 
-	if ((void *)(eth + 1) > p->data_end)
+	if ((void *)(eth + 7) > p->data_end)
 		return XTCP_STAT_drop_resize;
-	__builtin_memcpy(macs, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(macs + ETH_ALEN, eth->h_dest, ETH_ALEN);
+	macs[0] = eth[3];
+	macs[1] = eth[4];
+	macs[2] = eth[5];
+	macs[3] = eth[0];
+	macs[4] = eth[1];
+	macs[5] = eth[2];
 	if (p->l3_off > ETH_HLEN) {
-		__u8 *vlan = p->data + ETH_HLEN - 2;
-
-		if ((void *)(vlan + 4) > p->data_end)
+		if ((void *)(eth + 9) > p->data_end)
 			return XTCP_STAT_drop_resize;
-		__builtin_memcpy(tag, vlan, 4);	/* TPID and TCI, kept as they are */
+		tag[0] = eth[6];	/* TPID and TCI, kept as they are */
+		tag[1] = eth[7];
 	}
 
 	ret = reply_resize(p, r);
@@ -152,20 +163,23 @@ static __always_inline int reply_build(struct pkt *p, struct reply *r)
 	p->data = data;
 	p->data_end = data_end;
 	eth = data;
-	if ((void *)(eth + 1) > data_end)
+	if ((void *)(eth + 7) > data_end)
 		return XTCP_STAT_drop_resize;
-	__builtin_memcpy(eth->h_dest, macs, ETH_ALEN * 2);
+	eth[0] = macs[0];
+	eth[1] = macs[1];
+	eth[2] = macs[2];
+	eth[3] = macs[3];
+	eth[4] = macs[4];
+	eth[5] = macs[5];
 	if (p->l3_off > ETH_HLEN) {
-		__u8 *vlan = data + ETH_HLEN - 2;
-
-		if ((void *)(vlan + 6) > data_end)
+		if ((void *)(eth + 9) > data_end)
 			return XTCP_STAT_drop_resize;
-		__builtin_memcpy(vlan, tag, 4);
-		*(__be16 *)(vlan + 4) =
-			bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
+		eth[6] = tag[0];
+		eth[7] = tag[1];
+		eth[8] = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 		l3 = data + ETH_HLEN + 4;
 	} else {
-		eth->h_proto = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
+		eth[6] = bpf_htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 		l3 = data + ETH_HLEN;
 	}
 

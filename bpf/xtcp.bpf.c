@@ -34,8 +34,22 @@
 #include "csum.h"
 #include "reply.h"
 #include "xtcp/handoff.h"
+#include "xtcp/bench.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Benchmark only (xtcp-xdpcost --stages): stop a SYN after stage n of the
+ * XTCP_COST_* points below, verdict XDP_DROP, to time the SYN path stage
+ * by stage. Read-only data: at 0, as every production load leaves it, the
+ * verifier knows each test false and removes it as dead code.
+ */
+const volatile __u32 xtcp_cost_stop = 0;
+#define COST_STOP(n)							\
+	do {								\
+		if (xtcp_cost_stop == (n))				\
+			return XTCP_STAT_drop_internal;			\
+	} while (0)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -68,6 +82,28 @@ struct {
 	__type(value, __u8);
 } xtcp_addrs SEC(".maps");
 
+/*
+ * This CPU's last answer from `addrs`, kept for the jiffy it was looked up
+ * in: the hash lookup costs a segment to a served port about 14 ns
+ * (xtcp-xdpcost --stages, stage parse), the memo a compare, and a flood
+ * comes to one address. A change to `addrs` so takes effect within a tick
+ * (1/HZ), where serve's own watch of the interface's addresses runs once a
+ * second.
+ */
+struct addr_memo {
+	__u64 jiffies;
+	__be32 addr[4];
+	__u32 served;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct addr_memo);
+} xtcp_addr_memo SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -76,6 +112,69 @@ struct {
 } xtcp_keycache SEC(".maps");
 
 #include "flows.h"
+
+/*
+ * Entries in xtcp_flows, or more, never fewer: XDP counts one before it
+ * inserts (and takes it back if the insert fails), the engine takes one off
+ * after each delete that succeeded (user/queue.c). While it is 0 no
+ * segment can belong to a flow and classify skips the lookup (a hash of
+ * the 36-byte key: 15 ns a segment, xtcp-xdpcost --stages): a flood met
+ * while no connection is open pays nothing for it. A deleter that does not
+ * count (another process on the pinned map) only leaves it too high, which
+ * costs the lookup and nothing else. In .bss, which userspace reaches
+ * through the skeleton's mmap.
+ */
+__s64 xtcp_flows_live;
+
+static __always_inline int flows_maybe(void)
+{
+	return *(volatile __s64 *)&xtcp_flows_live != 0;
+}
+
+/*
+ * This CPU's SipHash state after the server words of a cookie's message
+ * (see xtcp_cookie_msg), one entry per family (0 IPv4, 1 IPv6), for the
+ * key of `period` under the master of `generation`. Every SYN to one
+ * service has the same server words, so a SYN starts from here: IPv4 pays
+ * 2 of SipHash's compression words instead of 3, IPv6 3 instead of 6. The
+ * function computed is SipHash-2-4 of the whole message all the same.
+ */
+struct cookie_prefix {
+	__u64 generation;	/* 0: empty */
+	__u32 period;
+	__u32 pad;
+	__u64 m[3];		/* the server words it was computed for */
+	struct xtcp_sip sip;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct cookie_prefix);
+} xtcp_cookie_prefix SEC(".maps");
+
+/*
+ * This CPU's last CLOCK_TAI read and the jiffy it was made in: a SYN takes
+ * the time from here, read anew only when the jiffy has moved. Reading the
+ * clock is a helper call that costs a SYN about 30 ns (xtcp-xdpcost
+ * --stages); bpf_jiffies64() is inlined by the verifier to one load. The
+ * time is then at most one tick (1/HZ) old, which a SYN-ACK can afford:
+ * its TSval only has to be not ahead of the clock (and loses 64 ms to the
+ * option bits anyway), and a cookie of a period that ended a tick ago is
+ * still accepted for the whole next period.
+ */
+struct clock_cache {
+	__u64 jiffies;
+	__u64 tai_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_cache);
+} xtcp_clock SEC(".maps");
 
 /*
  * The replay guard: cookie handshakes that have ended, kept until their
@@ -175,10 +274,99 @@ static __always_inline struct xtcp_keycache *period_keys(__u32 period)
 	return kc;
 }
 
+/*
+ * The cookie of a SYN (xtcp_cookie_make's), from this CPU's cached state
+ * after the server words when it is for this service and key.
+ */
+static __always_inline __u32 syn_cookie(const struct xtcp_keycache *kc,
+					__u32 period, const struct pkt *p,
+					__u32 mss_idx)
+{
+	__u64 m[XTCP_COOKIE_MSG_MAX];
+	struct cookie_prefix *c;
+	struct xtcp_sip sip;
+	__u32 fam = p->v6, mac;
+
+	xtcp_cookie_msg(&p->fk, p->v6, p->seq, mss_idx, m);
+	c = bpf_map_lookup_elem(&xtcp_cookie_prefix, &fam);
+	if (!c)
+		return xtcp_cookie_make(kc->cur, period, &p->fk, p->v6, p->seq,
+					mss_idx);
+	if (!p->v6) {
+		if (c->generation != kc->generation || c->period != period ||
+		    c->m[0] != m[0]) {
+			xtcp_sip_init(&c->sip, kc->cur);
+			xtcp_sip_absorb(&c->sip, m, 1);
+			c->m[0] = m[0];
+			c->period = period;
+			c->generation = kc->generation;
+		}
+		sip = c->sip;
+		xtcp_sip_absorb(&sip, m + 1, 2);
+		mac = (__u32)xtcp_sip_final(&sip, 3);
+	} else {
+		if (c->generation != kc->generation || c->period != period ||
+		    c->m[0] != m[0] || c->m[1] != m[1] || c->m[2] != m[2]) {
+			xtcp_sip_init(&c->sip, kc->cur);
+			xtcp_sip_absorb(&c->sip, m, 3);
+			c->m[0] = m[0];
+			c->m[1] = m[1];
+			c->m[2] = m[2];
+			c->period = period;
+			c->generation = kc->generation;
+		}
+		sip = c->sip;
+		xtcp_sip_absorb(&sip, m + 3, 3);
+		mac = (__u32)xtcp_sip_final(&sip, 6);
+	}
+	return xtcp_cookie_from_mac(mac & XTCP_COOKIE_MAC_MASK, period, mss_idx);
+}
+
+/* CLOCK_TAI to within a tick (see xtcp_clock). */
+static __always_inline __u64 tai_now_coarse(void)
+{
+	struct clock_cache *c;
+	__u64 j = bpf_jiffies64();
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&xtcp_clock, &zero);
+	if (!c)
+		return bpf_ktime_get_tai_ns();
+	if (c->jiffies != j) {
+		c->tai_ns = bpf_ktime_get_tai_ns();
+		c->jiffies = j;
+	}
+	return c->tai_ns;
+}
+
 /* The milliseconds the TSval clock runs on: CLOCK_TAI, as the engine's. */
 static __always_inline __u32 ts_now_ms(__u64 tai_ns)
 {
 	return (__u32)(tai_ns / 1000000);
+}
+
+/* Is the destination an address served (the `addrs` map, through this
+ * CPU's memo)? */
+static __always_inline int addr_served(const struct pkt *p)
+{
+	const __be32 *a = p->fk.server;
+	struct addr_memo *m;
+	__u64 j = bpf_jiffies64();
+	__u32 zero = 0;
+
+	m = bpf_map_lookup_elem(&xtcp_addr_memo, &zero);
+	if (!m)
+		return bpf_map_lookup_elem(&xtcp_addrs, a) != NULL;
+	if (m->jiffies != j || m->addr[3] != a[3] || m->addr[2] != a[2] ||
+	    m->addr[1] != a[1] || m->addr[0] != a[0]) {
+		m->served = bpf_map_lookup_elem(&xtcp_addrs, a) != NULL;
+		m->addr[0] = a[0];
+		m->addr[1] = a[1];
+		m->addr[2] = a[2];
+		m->addr[3] = a[3];
+		m->jiffies = j;
+	}
+	return m->served;
 }
 
 /*
@@ -200,7 +388,7 @@ static __always_inline int stage_port(struct pkt *p, const struct xtcp_config *c
 	served = bpf_map_lookup_elem(&xtcp_ports, &dport);
 	if (!served || !*served)
 		return XTCP_STAT_pass_port;
-	if ((cfg->flags & XTCP_CFG_ADDRS) && !bpf_map_lookup_elem(&xtcp_addrs, p->fk.server))
+	if ((cfg->flags & XTCP_CFG_ADDRS) && !addr_served(p))
 		return XTCP_STAT_pass_addr;
 	p->port_mode = *served;
 	/* a kernel port's own sockets come first: see stage_kernel_sock */
@@ -230,35 +418,149 @@ static __always_inline int syn_checksums(struct pkt *p)
 	return XTCP_CONTINUE;
 }
 
-/* Our SYN-ACK options, in the order Linux writes them. */
+/* Four option bytes as one word, in network order. */
+#define OPT_WORD(a, b, c, d)						\
+	bpf_htonl((__u32)(a) << 24 | (__u32)(b) << 16 | (__u32)(c) << 8 | (d))
+
+/* Our SYN-ACK options, in the order Linux writes them; stored a word at a
+ * time (opts is aligned), not byte by byte. */
 static __always_inline void syn_ack_opts(struct reply *r, __u16 mss,
 					 int ts, int sack, int ws, __u8 wscale,
 					 __u32 tsval, __u32 tsecr)
 {
-	__u8 *o = r->opts;
+	__be32 *o = (__be32 *)r->opts;
 
-	o[0] = TCPO_MSS;
-	o[1] = 4;
-	o[2] = mss >> 8;
-	o[3] = mss & 0xff;
+	o[0] = OPT_WORD(TCPO_MSS, 4, mss >> 8, mss & 0xff);
 	r->mss_first = 1;
 	r->optlen = 4;
 	if (!ts)
 		return;
-	o[4] = sack ? TCPO_SACK_PERM : TCPO_NOP;
-	o[5] = sack ? 2 : TCPO_NOP;
-	o[6] = TCPO_TS;
-	o[7] = 10;
-	*(__be32 *)&o[8] = bpf_htonl(tsval);
-	*(__be32 *)&o[12] = bpf_htonl(tsecr);
+	o[1] = sack ? OPT_WORD(TCPO_SACK_PERM, 2, TCPO_TS, 10) :
+		      OPT_WORD(TCPO_NOP, TCPO_NOP, TCPO_TS, 10);
+	o[2] = bpf_htonl(tsval);
+	o[3] = bpf_htonl(tsecr);
 	r->optlen = 16;
 	if (!ws)
 		return;
-	o[16] = TCPO_NOP;
-	o[17] = TCPO_WSCALE;
-	o[18] = 3;
-	o[19] = wscale;
+	o[4] = OPT_WORD(TCPO_NOP, TCPO_WSCALE, 3, wscale);
 	r->optlen = 20;
+}
+
+/*
+ * Is this SYN in the layout syn_ack_in_place answers: IPv4 without options
+ * or IPv6 without extension headers, Linux's 20 option bytes, no payload,
+ * nothing past the IP length, all in the linear part?
+ */
+static __always_inline int syn_common_layout(const struct pkt *p)
+{
+	return p->opt.linux_syn && p->tcp_len == 40 &&
+	       p->ip_hlen == (p->v6 ? 40U : 20U) &&
+	       p->frame_len == p->l3_off + p->ip_hlen + 40 &&
+	       p->frame_len == (__u32)(p->data_end - p->data);
+}
+
+/*
+ * The SYN-ACK of a SYN in the common layout, built in place: it has the
+ * SYN's length, so nothing moves; MACs, addresses and ports swap where they
+ * are and only the words that change are rewritten. Both checksums are
+ * updated from the SYN's (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the
+ * changed words; the swapped ones and the pseudo-header sum the same),
+ * not computed afresh. So they are right exactly when the SYN's were: a
+ * SYN corrupted on the way gets a SYN-ACK whose checksum fails and that the
+ * client's stack drops, as it would one corrupted on its own way, which is
+ * why this path does not verify the SYN's checksums first. Nothing is kept
+ * for a SYN, so answering a corrupted one costs what answering any SYN
+ * costs; it is counted as syn_ack.
+ */
+static __always_inline int syn_ack_in_place(struct pkt *p,
+					    const struct xtcp_config *cfg,
+					    __u32 cookie, __u32 tsval, int ecn)
+{
+	__u16 *eth = p->data, *w, t16;
+	__u8 *l3 = p->data + (p->l3_off & 0x1f);
+	__be32 *th, t32;
+	__u64 sum;
+	__u16 mss;
+	int i;
+
+	if ((void *)(eth + 6) > p->data_end)
+		return XTCP_STAT_drop_resize;
+#pragma unroll
+	for (i = 0; i < 3; i++) {
+		t16 = eth[i];
+		eth[i] = eth[i + 3];
+		eth[i + 3] = t16;
+	}
+	if (!p->v6) {
+		__be32 *a = (__be32 *)(l3 + 12);
+
+		w = (__u16 *)l3;
+		if ((void *)(l3 + 20) > p->data_end)
+			return XTCP_STAT_drop_resize;
+		/* version/IHL/TOS, ID, DF, TTL/protocol: as reply_ipv4 */
+		sum = (__u16)~w[5];
+		sum += (__u16)~w[0] + (__u16)~w[2] + (__u16)~w[3] +
+		       (__u16)~w[4];
+		w[0] = bpf_htons(0x4500 | (p->tos & 0xfc));
+		w[2] = 0;
+		w[3] = bpf_htons(0x4000);
+		w[4] = bpf_htons(64 << 8 | IPPROTO_TCP);
+		sum += w[0] + w[2] + w[3] + w[4];
+		w[5] = ~csum_fold(sum);
+		t32 = a[0];
+		a[0] = a[1];
+		a[1] = t32;
+		th = (__be32 *)(l3 + 20);
+		mss = cfg->mss4;
+	} else {
+		__be32 *a = (__be32 *)(l3 + 8);
+
+		if ((void *)(l3 + 40) > p->data_end)
+			return XTCP_STAT_drop_resize;
+		/* traffic class without ECN, no flow label, hop limit 64 */
+		*(__be32 *)l3 = bpf_htonl(6U << 28 | (__u32)(p->tos & 0xfc) << 20);
+		l3[7] = 64;
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			t32 = a[i];
+			a[i] = a[i + 4];
+			a[i + 4] = t32;
+		}
+		th = (__be32 *)(l3 + 40);
+		mss = cfg->mss6;
+	}
+	if ((void *)(th + 10) > p->data_end)
+		return XTCP_STAT_drop_resize;
+	w = (__u16 *)th;
+	/* out: seq, ack, offset/flags/window, urgent pointer, 5 option words */
+	sum = (__u16)~w[8];
+	sum += (__u64)(__u32)~th[1] + (__u32)~th[2] + (__u32)~th[3] +
+	       (__u16)~w[9];
+#pragma unroll
+	for (i = 5; i < 10; i++)
+		sum += (__u32)~th[i];
+	t16 = w[0];
+	w[0] = w[1];
+	w[1] = t16;
+	th[1] = bpf_htonl(cookie);
+	th[2] = bpf_htonl(p->seq + 1);
+	th[3] = bpf_htonl(0xa0U << 24 |
+			  (__u32)(TCPHDR_SYN | TCPHDR_ACK | (ecn ? TCPHDR_ECE : 0)) << 16 |
+			  cfg->window);
+	w[9] = 0;
+	/* our options, as syn_ack_opts writes them for this SYN */
+	th[5] = OPT_WORD(TCPO_MSS, 4, mss >> 8, mss & 0xff);
+	th[6] = OPT_WORD(TCPO_SACK_PERM, 2, TCPO_TS, 10);
+	th[7] = bpf_htonl(tsval);
+	th[8] = bpf_htonl(p->opt.tsval);
+	th[9] = OPT_WORD(TCPO_NOP, TCPO_WSCALE, 3, cfg->wscale);
+	/* in: the same words */
+	sum += (__u64)th[1] + th[2] + th[3];
+#pragma unroll
+	for (i = 5; i < 10; i++)
+		sum += th[i];
+	w[8] = ~csum_fold(sum);
+	return XTCP_STAT_syn_ack;
 }
 
 /*
@@ -270,23 +572,33 @@ static __always_inline int stage_syn(struct pkt *p,
 {
 	struct reply r = {};
 	struct xtcp_keycache *kc;
-	__u64 now = bpf_ktime_get_tai_ns();
+	__u64 now = tai_now_coarse();
 	__u32 period = xtcp_cookie_period(now), mss_idx, cookie, tsval = 0;
-	int ret, ecn, ws;
+	int ret, ecn, ws, in_place;
 
+	COST_STOP(XTCP_COST_clock);
 	ret = parse_tcp_opts(p);
 	if (ret != XTCP_CONTINUE)
 		return ret;
-	ret = syn_checksums(p);
-	if (ret != XTCP_CONTINUE)
-		return ret;
+	COST_STOP(XTCP_COST_options);
+	/* the common layout's SYN-ACK carries the SYN's checksum errors
+	 * (syn_ack_in_place); every other SYN is verified first */
+	in_place = syn_common_layout(p);
+	if (!in_place) {
+		ret = syn_checksums(p);
+		if (ret != XTCP_CONTINUE)
+			return ret;
+	}
+	COST_STOP(XTCP_COST_csum);
 	kc = period_keys(period);
 	if (!kc)
 		return XTCP_STAT_drop_internal;
+	COST_STOP(XTCP_COST_keys);
 
 	mss_idx = xtcp_mss_index(p->v6, p->opt.mss);
-	cookie = xtcp_cookie_make(kc->cur, period, &p->fk, p->v6,
-				  p->seq, mss_idx);
+	cookie = syn_cookie(kc, period, p, mss_idx);
+	if (xtcp_cost_stop == XTCP_COST_siphash)
+		return cookie ? XTCP_STAT_drop_internal : XTCP_STAT_drop_meta;
 	/* Window scale, SACK and ECN can only be remembered in the TSval. */
 	ws = p->opt.ts && p->opt.wscale != XTCP_WSCALE_NONE;
 	ecn = p->opt.ts && (cfg->flags & XTCP_CFG_ECN) &&
@@ -295,6 +607,10 @@ static __always_inline int stage_syn(struct pkt *p,
 		tsval = xtcp_ts_encode(ts_now_ms(now), p->opt.wscale,
 				       p->opt.sack, ecn);
 
+	if (xtcp_cost_stop == XTCP_COST_opts_out)
+		return tsval ? XTCP_STAT_drop_internal : XTCP_STAT_drop_meta;
+	if (in_place)
+		return syn_ack_in_place(p, cfg, cookie, tsval, ecn);
 	r.seq = cookie;
 	r.ack = p->seq + 1;
 	r.flags = TCPHDR_SYN | TCPHDR_ACK | (ecn ? TCPHDR_ECE : 0);
@@ -643,7 +959,10 @@ static __always_inline int stage_ack(struct pkt *p,
 		return ret;
 	flow.queue = p->ctx->rx_queue_index;
 	flow.created_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&xtcp_flows_live, 1);	/* before: never low */
 	ret = bpf_map_update_elem(&xtcp_flows, &p->fk, &flow, BPF_NOEXIST);
+	if (ret)
+		__sync_fetch_and_add(&xtcp_flows_live, -1);
 	if (ret && ret != -EEXIST)	/* EEXIST: a retransmitted third ACK */
 		return XTCP_STAT_drop_flows_full;
 
@@ -671,14 +990,18 @@ static __always_inline int classify(struct pkt *p, const struct xtcp_config *cfg
 	if ((f & (TCPHDR_SYN | TCPHDR_RST)) == (TCPHDR_SYN | TCPHDR_RST))
 		return XTCP_STAT_drop_syn_rst;
 	/* A known flow owns everything, a SYN on it too (RFC 5961 4). */
-	if (p->port_mode != XTCP_PORT_KERNEL &&
+	if (p->port_mode != XTCP_PORT_KERNEL && flows_maybe() &&
 	    bpf_map_lookup_elem(&xtcp_flows, &p->fk))
 		return stage_flow(p);
 	if (f & TCPHDR_SYN) {
 		if (f & TCPHDR_ACK)
 			return XTCP_STAT_drop_syn_ack;
+		COST_STOP(XTCP_COST_flows);
 		ret = stage_acl(p);
-		return ret != XTCP_CONTINUE ? ret : stage_syn(p, cfg);
+		if (ret != XTCP_CONTINUE)
+			return ret;
+		COST_STOP(XTCP_COST_acl);
+		return stage_syn(p, cfg);
 	}
 	if (f & TCPHDR_RST)
 		return f & TCPHDR_ACK ? stage_rst_ack(p) : XTCP_STAT_drop_rst;
@@ -710,6 +1033,8 @@ static __always_inline int process(struct pkt *p)
 	ret = parse_tcp(p, ip_len);
 	if (ret != XTCP_CONTINUE)
 		return ret;
+	if (p->flags & TCPHDR_SYN)
+		COST_STOP(XTCP_COST_parse);
 	return classify(p, cfg);
 }
 

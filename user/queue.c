@@ -65,12 +65,21 @@ static int io_tx_gso(void *ctx, const struct tcp_gso *g)
 	return gso_tx_send(&q->gso, g);
 }
 
+/* A flow this queue deleted: the XDP program's count goes down after the
+ * delete, so it never says fewer flows than there are. */
+static void flows_live_dec(struct queue *q)
+{
+	if (q->flows_live)
+		__atomic_fetch_sub(q->flows_live, 1, __ATOMIC_RELAXED);
+}
+
 static void io_flow_gone(void *ctx, const struct xtcp_flow_key *key)
 {
 	struct queue *q = ctx;
 
 	/* ENOENT: XDP never inserted it (an engine-side open) */
-	bpf_map_delete_elem(q->flows_fd, key);
+	if (!bpf_map_delete_elem(q->flows_fd, key))
+		flows_live_dec(q);
 }
 
 /*
@@ -165,6 +174,7 @@ static void sweep_orphans(struct queue *q, __u64 now)
 		for (i = 0; i < ngone; i++) {
 			if (bpf_map_delete_elem(q->flows_fd, &gone[i]))
 				continue;
+			flows_live_dec(q);
 			q->port.st->flows_orphaned++;
 			orphan_prompt(q, &gone[i]);
 		}

@@ -24,6 +24,10 @@ struct queue {
 	__u64 next_stats, next_sweep;	/* housekeeping (queue.c) */
 	int replay_fd;		/* the replay guard map; -1 (queue_open's
 				 * default): none. Set before queue_start. */
+	__s64 *flows_live;	/* the XDP program's count of flows
+				 * (xtcp_flows_live, bpf/xtcp.bpf.c), one off
+				 * per delete; NULL (queue_open's default):
+				 * none. Set before queue_start. */
 	pthread_t thread;
 	bool running;
 	volatile sig_atomic_t *stop;

@@ -44,4 +44,30 @@ struct xtcp_cost_frame {
 	struct xtcp_flow_key key;
 };
 
+/*
+ * The points a SYN can be stopped at (XDP_DROP) in xtcp's program loaded
+ * with xtcp_cost_stop = n, for xtcp-xdpcost --stages: the time to point n
+ * minus the time to point n - 1 is stage n's cost. X(name, description),
+ * in the order a SYN passes them; 0 stops nowhere.
+ */
+#define XTCP_COST_STAGES(X)						\
+	X(parse, "Ethernet, IP, served port and address, TCP header")	\
+	X(flows, "SYN on a known flow? (RFC 5961 4)")			\
+	X(acl, "ACL (--allow, --deny)")					\
+	X(clock, "CLOCK_TAI read")					\
+	X(options, "TCP options of the SYN")				\
+	X(csum, "checksums of the SYN")					\
+	X(keys, "period keys")						\
+	X(siphash, "the cookie: SipHash-2-4")				\
+	X(opts_out, "TSval (with the options it carries)")		\
+	X(build, "the SYN-ACK: headers, options, checksums")
+
+enum xtcp_cost_stage {
+	XTCP_COST_none,
+#define XTCP_COST_ENUM(name, desc) XTCP_COST_##name,
+	XTCP_COST_STAGES(XTCP_COST_ENUM)
+#undef XTCP_COST_ENUM
+	XTCP_COST__MAX
+};
+
 #endif /* XTCP_BENCH_H */

@@ -11,8 +11,8 @@
  *   31                                             5 4   3 2      0
  *  +-----------------------------------------------+-------+--------+
  *  | MAC: low 27 bits of SipHash-2-4 under K[p] of |  p&3  |  MSS   |
- *  | (client addr, server addr, ports, client ISN, |       | index  |
- *  |  MSS index, family)                           |       |        |
+ *  | (server addr, server port, MSS index, family, |       | index  |
+ *  |  client addr, client port, client ISN)        |       |        |
  *  +-----------------------------------------------+-------+--------+
  *
  *  p     the cookie period: CLOCK_TAI / 60 s. A cookie of period p is
@@ -121,33 +121,62 @@ XTCP_INLINE void xtcp_cookie_key(const __u64 master[2], __u32 period,
 	key[1] = xtcp_siphash(master, &m1, 1);
 }
 
+/*
+ * The message a cookie's MAC is taken over, in little-endian 64-bit words:
+ * first the server side (address, port, MSS index, family), the same for
+ * every SYN to one service, so that the XDP program can keep SipHash's
+ * state after those words and start each SYN from it; then the client's
+ * (address, port, ISN). XTCP_COOKIE_SERVER_WORDS(v6) words of the first
+ * kind; XTCP_COOKIE_WORDS(v6) in all. Every field has its own bits and the
+ * family is in the message, so no two inputs give the same words.
+ */
+#define XTCP_COOKIE_SERVER_WORDS(v6) ((v6) ? 3 : 1)
+#define XTCP_COOKIE_WORDS(v6) ((v6) ? 6 : 3)
+#define XTCP_COOKIE_MSG_MAX 6
+
+XTCP_INLINE void xtcp_cookie_msg(const struct xtcp_flow_key *fk, int v6,
+				 __u32 client_isn, __u32 mss_idx,
+				 __u64 m[XTCP_COOKIE_MSG_MAX])
+{
+	/* port, MSS index and family: 16, 8 (of which 3 used) and 8 bits */
+	__u64 side = (__u64)fk->server_port | (__u64)(mss_idx & 0xff) << 16 |
+		     (v6 ? 6ULL : 4ULL) << 24;
+
+	if (v6) {
+		m[0] = (__u64)fk->server[0] | (__u64)fk->server[1] << 32;
+		m[1] = (__u64)fk->server[2] | (__u64)fk->server[3] << 32;
+		m[2] = side;
+		m[3] = (__u64)fk->client[0] | (__u64)fk->client[1] << 32;
+		m[4] = (__u64)fk->client[2] | (__u64)fk->client[3] << 32;
+		m[5] = (__u64)fk->client_port | (__u64)client_isn << 32;
+	} else {
+		m[0] = (__u64)fk->server[3] | side << 32;
+		m[1] = (__u64)fk->client[3] | (__u64)fk->client_port << 32;
+		m[2] = client_isn;
+		m[3] = m[4] = m[5] = 0;
+	}
+}
+
+#define XTCP_COOKIE_MAC_MASK ((1U << XTCP_COOKIE_MAC_BITS) - 1)
+
 /* The 27-bit MAC of one cookie. */
 XTCP_INLINE __u32 xtcp_cookie_mac(const __u64 key[2],
 				  const struct xtcp_flow_key *fk, int v6,
 				  __u32 client_isn, __u32 mss_idx)
 {
-	__u64 ports = (__u64)fk->client_port | (__u64)fk->server_port << 16 |
-		      (__u64)client_isn << 32;
-	__u64 tail = (__u64)mss_idx | (v6 ? 6ULL : 4ULL) << 8;
-	__u64 h;
+	__u64 m[XTCP_COOKIE_MSG_MAX];
 
-	if (v6) {
-		__u64 m[6] = {
-			(__u64)fk->client[0] | (__u64)fk->client[1] << 32,
-			(__u64)fk->client[2] | (__u64)fk->client[3] << 32,
-			(__u64)fk->server[0] | (__u64)fk->server[1] << 32,
-			(__u64)fk->server[2] | (__u64)fk->server[3] << 32,
-			ports, tail,
-		};
-		h = xtcp_siphash(key, m, 6);
-	} else {
-		__u64 m[3] = {
-			(__u64)fk->client[3] | (__u64)fk->server[3] << 32,
-			ports, tail,
-		};
-		h = xtcp_siphash(key, m, 3);
-	}
-	return (__u32)h & ((1U << XTCP_COOKIE_MAC_BITS) - 1);
+	xtcp_cookie_msg(fk, v6, client_isn, mss_idx, m);
+	if (v6)
+		return (__u32)xtcp_siphash(key, m, 6) & XTCP_COOKIE_MAC_MASK;
+	return (__u32)xtcp_siphash(key, m, 3) & XTCP_COOKIE_MAC_MASK;
+}
+
+/* The ISN that carries a MAC made in `period` with MSS index mss_idx. */
+XTCP_INLINE __u32 xtcp_cookie_from_mac(__u32 mac, __u32 period, __u32 mss_idx)
+{
+	return mac << (32 - XTCP_COOKIE_MAC_BITS) | (period & 3) << 3 |
+	       (mss_idx & (XTCP_COOKIE_MSS_SLOTS - 1));
 }
 
 /* The SYN-ACK ISN for a SYN with sequence number client_isn. */
@@ -155,10 +184,9 @@ XTCP_INLINE __u32 xtcp_cookie_make(const __u64 key[2], __u32 period,
 				   const struct xtcp_flow_key *fk, int v6,
 				   __u32 client_isn, __u32 mss_idx)
 {
-	__u32 mac = xtcp_cookie_mac(key, fk, v6, client_isn, mss_idx);
-
-	return mac << (32 - XTCP_COOKIE_MAC_BITS) | (period & 3) << 3 |
-	       (mss_idx & (XTCP_COOKIE_MSS_SLOTS - 1));
+	return xtcp_cookie_from_mac(xtcp_cookie_mac(key, fk, v6, client_isn,
+						    mss_idx),
+				    period, mss_idx);
 }
 
 /*

@@ -233,6 +233,78 @@ static void spec_all_opts(struct frame_spec *s, int v6)
 	s->wscale = 7;
 }
 
+/* One SYN's SYN-ACK ISN, or 0 if no SYN-ACK came. */
+static __u32 syn_ack_isn(const struct frame_spec *s)
+{
+	__u8 frame[256];
+	size_t len = frame_build(s, frame, sizeof(frame));
+	struct frame_view v;
+	const __u8 *out;
+	struct run r;
+	__u32 out_len;
+
+	if (run_frame(frame, len, &r) || r.retval != XDP_TX)
+		return 0;
+	out = run_data(&r, &out_len);
+	return frame_parse(out, out_len, &v) ? 0 : v.seq;
+}
+
+/*
+ * The XDP program keeps SipHash's state after a cookie's server words per
+ * CPU and family (bpf/xtcp.bpf.c syn_cookie): a SYN of another service,
+ * MSS or family, or a new master, must not reuse it. Each SYN-ACK's cookie
+ * is checked on the host, which computes the MAC whole; after the master
+ * changes, it validates under the new master and not the old.
+ */
+static void test_cookie_prefix(void)
+{
+	static const __u64 other[2] = { 0x0badc0ffee0ddf00ULL, 0x1234567890abcdefULL };
+	struct xtcp_keys keys = { .master = { other[0], other[1] },
+				  .generation = 43 };
+	struct xtcp_flow_key fk;
+	struct frame_spec s;
+	__u64 cur[2], prev[2];
+	__u32 zero = 0, now, isn, idx;
+	int i, v6;
+
+	for (i = 0; i < 12; i++) {
+		char name[64];
+
+		spec_all_opts(&s, i % 2);
+		s.dport = i % 4 < 2 ? 80 : 443;
+		s.mss = i % 6 < 3 ? s.mss : 536;
+		s.seq = 1000 + i;
+		isn = syn_ack_isn(&s);
+		snprintf(name, sizeof(name), "SYN %d (v%d, port %d, mss %d)", i,
+			 s.v6 ? 6 : 4, s.dport, s.mss);
+		CHECK(isn && cookie_valid(&s, isn, &idx),
+		      "%s: cookie validates on the host", name);
+	}
+	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
+			     sizeof(keys), 0);
+	for (v6 = 0; v6 <= 1; v6++) {
+		spec_all_opts(&s, v6);
+		isn = syn_ack_isn(&s);
+		now = period_now();
+		frame_flow_key(&s, &fk);
+		xtcp_cookie_key(other, now, cur);
+		xtcp_cookie_key(other, now - 1, prev);
+		CHECK(isn && xtcp_cookie_check(cur, prev, now, &fk, s.v6, s.seq,
+					       isn, &idx) == XTCP_COOKIE_OK,
+		      "v%d: new master: cookie under the new master", v6 ? 6 : 4);
+		CHECK(!cookie_valid(&s, isn, &idx),
+		      "v%d: new master: not under the old", v6 ? 6 : 4);
+	}
+	keys.master[0] = master[0];
+	keys.master[1] = master[1];
+	keys.generation = 44;
+	bpf_map__update_elem(skel->maps.xtcp_keys, &zero, sizeof(zero), &keys,
+			     sizeof(keys), 0);
+	spec_all_opts(&s, 0);
+	isn = syn_ack_isn(&s);
+	CHECK(isn && cookie_valid(&s, isn, &idx), "master back: cookie validates");
+}
+
 /*
  * The SYN option layouts read without the walk (bpf/parse.h
  * parse_tcp_opts_linux): the test frames put the NOP after the window
@@ -386,6 +458,118 @@ static int flow_exists(const struct frame_spec *s)
 	frame_flow_key(s, &fk);
 	return !bpf_map__lookup_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), &f,
 				     sizeof(f), 0);
+}
+
+/*
+ * The XDP program's count of flows (xtcp_flows_live): up by one when a
+ * third ACK inserts a flow, not for a repeated one; while it is 0 the
+ * flows map is not looked up, which is why the count may never be below
+ * the map's entries: with a flow in the map and the count forced to 0, a
+ * SYN on it gets a SYN-ACK instead of going to the engine.
+ */
+static void test_flows_live(void)
+{
+	struct frame_spec s, a, syn;
+	struct frame_view v;
+	struct xtcp_flow_key fk;
+	__u8 frame[2048];
+	__s64 before;
+	size_t len;
+	struct run r;
+	int err;
+
+	err = xsk_setup();
+	CHECK(!err, "flows count: AF_XDP socket: %s", strerror(-err));
+	if (err)
+		return;
+	spec_all_opts(&s, 0);
+	s.sport = 45000;
+	check_syn_ack("flows count: SYN", &s, &v);
+	frame_third_ack(&s, &v, &a);
+	len = frame_build(&a, frame, sizeof(frame));
+	before = skel->bss->xtcp_flows_live;
+	run_frame(frame, len, &r);
+	CHECK_EQ(r.stat, XTCP_STAT_flow_new, "flows count: third ACK");
+	CHECK_EQ(skel->bss->xtcp_flows_live, before + 1, "flows count: one up");
+	run_frame(frame, len, &r);	/* now a segment of the flow */
+	CHECK_EQ(r.stat, XTCP_STAT_flow, "flows count: repeated third ACK");
+	CHECK_EQ(skel->bss->xtcp_flows_live, before + 1, "flows count: unchanged");
+
+	syn = s;
+	len = frame_build(&syn, frame, sizeof(frame));
+	run_frame(frame, len, &r);
+	CHECK(r.retval == XDP_REDIRECT && r.stat == XTCP_STAT_flow,
+	      "flows count: SYN on the flow to the engine (%d %d)", r.retval, r.stat);
+	skel->bss->xtcp_flows_live = 0;
+	run_frame(frame, len, &r);
+	CHECK(r.retval == XDP_TX && r.stat == XTCP_STAT_syn_ack,
+	      "flows count forced to 0: the lookup is skipped (%d %d)",
+	      r.retval, r.stat);
+	skel->bss->xtcp_flows_live = before + 1;
+	frame_flow_key(&s, &fk);
+	bpf_map__delete_elem(skel->maps.xtcp_flows, &fk, sizeof(fk), 0);
+	skel->bss->xtcp_flows_live--;	/* as the engine does */
+	xsk_teardown();
+}
+
+/*
+ * A SYN in the common layout (IPv4 without options or IPv6, Linux's 20
+ * option bytes, no payload) is answered in place with both checksums
+ * updated from the SYN's, not verified first (bpf/xtcp.bpf.c
+ * syn_ack_in_place): a SYN corrupted on the way must get a SYN-ACK whose
+ * checksum fails where the corruption was covered, so the client's stack
+ * drops it. The SYN's own bytes flipped one at a time: the TCP sequence
+ * number, a TCP checksum byte, an option, the IPv4 TTL (header checksum
+ * only), the client address (both: the pseudo-header covers it); IPv6
+ * too. Other layouts are still verified and dropped (test_malformed).
+ */
+static void test_syn_corrupt(void)
+{
+	static const struct {
+		const char *name;
+		int v6, off, ip_bad, tcp_bad;	/* off: from the IP header */
+	} c[] = {
+		{ "v4: sequence number", 0, 20 + 4, 0, 1 },
+		{ "v4: TCP checksum byte", 0, 20 + 16, 0, 1 },
+		{ "v4: timestamp option", 0, 20 + 20 + 9, 0, 1 },
+		{ "v4: urgent pointer", 0, 20 + 18, 0, 1 },
+		{ "v4: TTL", 0, 8, 1, 0 },
+		{ "v4: IP header checksum byte", 0, 10, 1, 0 },
+		{ "v4: client address", 0, 12, 1, 1 },
+		{ "v6: sequence number", 1, 40 + 4, 0, 1 },
+		{ "v6: client address", 1, 8 + 5, 0, 1 },
+		{ "v6: window scale", 1, 40 + 20 + 18, 0, 1 },
+	};
+	struct frame_spec s;
+	struct frame_view v;
+	__u8 f[256];
+	const __u8 *out;
+	struct run r;
+	__u32 out_len;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		spec_all_opts(&s, c[i].v6);
+		len = frame_build(&s, f, sizeof(f));
+		f[14 + c[i].off] ^= 0x04;
+		run_frame(f, len, &r);
+		CHECK(r.retval == XDP_TX && r.stat == XTCP_STAT_syn_ack,
+		      "%s corrupted: answered (%d %d)", c[i].name, r.retval, r.stat);
+		out = run_data(&r, &out_len);
+		if (frame_parse(out, out_len, &v)) {
+			CHECK(0, "%s corrupted: SYN-ACK does not parse", c[i].name);
+			continue;
+		}
+		if (!c[i].v6)
+			CHECK_EQ(!v.ip_csum_ok, c[i].ip_bad, c[i].name);
+		CHECK_EQ(!v.tcp_csum_ok, c[i].tcp_bad, c[i].name);
+	}
+	/* the same SYNs uncorrupted: both checksums right (and every field,
+	 * by check_syn_ack) */
+	spec_all_opts(&s, 0);
+	check_syn_ack("common layout, v4", &s, &v);
+	spec_all_opts(&s, 1);
+	check_syn_ack("common layout, v6", &s, &v);
 }
 
 static void test_handshake(void)
@@ -1391,6 +1575,13 @@ static void test_addrs(void)
 		      r.retval, r.stat);
 		bpf_map__update_elem(skel->maps.xtcp_addrs, v6 ? &a6 : &a4, sizeof(a4),
 				     &one, sizeof(one), 0);
+		/* Each CPU keeps its last answer for the jiffy it got it in
+		 * (xtcp_addr_memo): a change applies within a tick. Until
+		 * then the same SYN is still refused, after it answered. */
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS || r.stat == XTCP_STAT_syn_ack,
+		      "v%d: address added: passed or answered", v6 ? 6 : 4);
+		usleep(2 * 1000000 / 100);	/* two ticks at HZ >= 100 */
 		check_syn_ack("SYN to a served address", &s, &v);
 		/* the same SYN to an address next to it */
 		s.dst_addr[v6 ? 15 : 3] ^= 0x40;
@@ -1400,8 +1591,20 @@ static void test_addrs(void)
 		      "v%d: SYN to an address not served passed (%d %d)", v6 ? 6 : 4,
 		      r.retval, r.stat);
 	}
+	/* removed: refused again once the memo's tick is over */
 	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a4, sizeof(a4), 0);
 	bpf_map__delete_elem(skel->maps.xtcp_addrs, &a6, sizeof(a6), 0);
+	usleep(2 * 1000000 / 100);
+	spec_all_opts(&s, 0);
+	s.sport = 44000;
+	{
+		size_t len = frame_build(&s, frame, sizeof(frame));
+
+		run_frame(frame, len, &r);
+		CHECK(r.retval == XDP_PASS && r.stat == XTCP_STAT_pass_addr,
+		      "address removed: SYN passed as pass_addr (%d %d)",
+		      r.retval, r.stat);
+	}
 	set_config(XTCP_CFG_ECN);
 }
 
@@ -1415,7 +1618,10 @@ int main(void)
 		return EXIT_FAILURE;
 	test_syn_variants();
 	test_syn_opt_layouts();
+	test_cookie_prefix();
+	test_syn_corrupt();
 	test_handshake();
+	test_flows_live();
 	test_addrs();
 	test_multibuffer();
 	test_replay();

@@ -222,7 +222,9 @@ void attach_notices(const struct loader_opts *o)
  * On a veth two things silently break a first try: XDP_TX'd SYN-ACKs reach
  * the peer promptly only when the peer runs NAPI (an XDP program on it),
  * and a Linux peer with TX checksum offload sends SYNs whose checksum is
- * partial, which xtcp drops (drop_tcp_csum). Say what to run.
+ * partial, which xtcp drops (drop_tcp_csum) or, in the common layout it
+ * does not verify, answers with a SYN-ACK whose checksum fails (the
+ * client drops it). Say what to run.
  */
 void veth_notices(const char *ifname)
 {
@@ -234,8 +236,8 @@ void veth_notices(const char *ifname)
 		pr_info("%s: a veth whose peer (ifindex %d) is in another namespace: "
 			"there, run `ethtool -K PEER tx off` and attach an XDP program "
 			"to PEER (e.g. `ip link set dev PEER xdpdrv obj pass.bpf.o sec "
-			"xdp.frags`), or SYN-ACKs wait in its ring and its SYNs are dropped "
-			"for partial checksums", ifname, p.ifindex);
+			"xdp.frags`), or SYN-ACKs wait in its ring and its SYNs, with "
+			"partial checksums, go unanswered", ifname, p.ifindex);
 		return;
 	}
 	if (!p.has_xdp)
@@ -244,7 +246,9 @@ void veth_notices(const char *ifname)
 			"pass.bpf.o sec xdp.frags`)", ifname, p.name, p.name);
 	if (p.tx_csum)
 		pr_warn("%s: veth peer %s leaves TCP checksums partial (TX "
-			"offload on) and xtcp drops such SYNs: `ethtool -K %s tx off`",
+			"offload on) and such SYNs go unanswered (dropped, or "
+			"answered with a SYN-ACK whose checksum fails): "
+			"`ethtool -K %s tx off`",
 			ifname, p.name, p.name);
 }
 

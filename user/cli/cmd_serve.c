@@ -685,6 +685,7 @@ int cmd_serve(int argc, char **argv)
 				     flows_fd, &queues_stop))
 			goto out;
 		qs[q].replay_fd = bpf_map__fd(l.skel->maps.xtcp_replay);
+		qs[q].flows_live = &l.skel->bss->xtcp_flows_live;
 	}
 	pr_info("%s: MTU %d: UMEM of %lu frames of %u bytes per queue (%lu MiB)%s",
 		a.lo.ifname, mtu, a.umem_frames, qs[0].port.frame_size,
