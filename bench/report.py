@@ -643,15 +643,16 @@ plot {", ".join(plots)}
 def sender_table():
     out = ["| cc | impairment | system | transfer median | min (s) | max (s) | n | timeouts | "
            "xtcp / Linux | retransmitted segments (median) | of sent | received twice "
-           "(median) | of sent | D-SACKs at the sender | undos | RTOs | frames lost by the bridge |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "(median) | of sent | D-SACKs at the sender | undos | RTOs | frames the bridge dropped | "
+           "dropped unchosen |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for cc, CC, _ in SENDER_CCS:
         for imp in SENDER_IMPS:
             b = f"sender_{cc}_{imp}"
             for s in ("xtcp", "linux"):
                 if sender_avail(cc, imp, s) is False:
                     out.append(f"| {CC} | {SENDER_IMP_NAME[imp]} | {SENDER_SYS[s]} | "
-                               f"not available (no `--cc {cc}`) |" + " |" * 13)
+                               f"not available (no `--cc {cc}`) |" + " |" * 14)
                     continue
                 st = stat(b, "transfer_s", s)
                 if not st:
@@ -669,7 +670,7 @@ def sender_table():
                            f"{fmt(sender_pooled(cc, imp, s, 'timeout'))} | {r} | {m('retrans')} | "
                            f"{med(b, 'retrans_pct', s):.2f}% | {m('spurious')} | "
                            f"{med(b, 'spurious_pct', s):.2f}% | {m('dsack_in')} | {m('undos')} | "
-                           f"{m('rto')} | {m('wire_lost')} |")
+                           f"{m('rto')} | {m('wire_lost')} | {m('wire_dropped')} |")
     return "\n".join(out)
 
 
@@ -691,7 +692,13 @@ if any(k[0].startswith("sender_") for k in rows):
            f"a frame per segment, the Linux sender's veth runs with "
            f"`ethtool -K gso off tso off` (as measured: "
            f"{machine.get('sender_srv_offloads', '?')}), the bridge's ports with no "
-           f"offloads. The server (its process and its veth's NAPI thread) owns CPU 1. "
+           f"offloads. There is no rate limit: the bottleneck is the bridge itself "
+           f"(one thread, CPU 0, beside the client), with 8 MiB socket buffers and a "
+           f"10,000-frame pfifo on its ports, so that a burst waits instead of being "
+           f"dropped; *dropped unchosen* counts what was lost anyway without an "
+           f"impairment choosing it (the bridge's sockets or queue full, a send "
+           f"refused, the four veths' drop counters), and should be 0. "
+           f"The server (its process and its veth's NAPI thread) owns CPU 1. "
            f"{reps} repetition(s) per cell; a transfer is bounded at "
            f"{machine.get('sender_bound_s', '?')} s and a timeout counts as the bound. "
            f"*Retransmitted segments*: xtcp's `retransmits`, Linux's `Tcp RetransSegs` "

@@ -32,7 +32,7 @@ QUICK=${QUICK:-}
 # 20 MiB, two repetitions, 90 s per transfer. Both: every impairment and
 # congestion control. A transfer past its bound is a timeout: its time is
 # recorded as the bound (the report marks it) and the section goes on. Once
-# the section has run BUDGET seconds (50 quick, 450 full), the cells left
+# the section has run BUDGET seconds (50 quick, 420 full), the cells left
 # are skipped (logged, and counted in machine.txt) so that `make bench`
 # keeps its time; repetitions are the outer loop, so every cell has one
 # sample before any has two.
@@ -41,11 +41,12 @@ if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	BUDGET=${SENDER_BUDGET:-50}
 else
 	MB=${SENDER_MB:-20}; REPS=${SENDER_REPS:-2}; BOUND=${SENDER_BOUND:-90}
-	BUDGET=${SENDER_BUDGET:-450}
+	BUDGET=${SENDER_BUDGET:-420}
 fi
 IMPS=${SENDER_IMPS:-loss1 loss5 reorder10 ge}
-CCS=${SENDER_CCS:-cubic bbr}
+CCS=${SENDER_CCS:-bbr cubic}	# the cheap cells first: a budget cut takes cubic
 DELAY_MS=5
+KPORT=8080		# the kernel's server; xtcp's is $PORT (80)
 SNDBUF=4194304		# Linux's tcp_wmem maximum: the same room in flight
 
 # The impairments, as xtcp-impair options; both directions (data and ACKs).
@@ -66,7 +67,7 @@ imp_args() {
 [ "$(id -u)" -eq 0 ] || { echo "bench sender: needs root" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/xtcp-bench-sender.XXXXXX)
 IMPAIR_PID=
-sender_cleanup() { impair_stop; system_down; netns_cleanup; rm -rf "$WORK"; }
+sender_cleanup() { impair_stop; servers_down; netns_cleanup; rm -rf "$WORK"; }
 netns_setup || { log "sender: namespaces failed"; netns_cleanup; exit 1; }
 trap sender_cleanup EXIT	# netns_setup set its own
 [ -f "$RAW" ] || echo "bench,metric,system,rep,value,unit" > "$RAW"
@@ -148,30 +149,76 @@ link_drops() {
 # Does this xtcp know congestion control $1? (`serve --help` lists them.)
 xtcp_has_cc() { "$XTCP" serve --help 2>&1 | grep -q "congestion control:.*\b$1\b"; }
 
-sender_up() { # SYSTEM CC
-	local ok=0
-	impair_start 1 || return 1	# a clean bridge for the readiness check
-	if [ "$1" = xtcp ]; then
+# Wait until something accepts on PORT (a real handshake, through the
+# bridge, which must be up).
+port_wait() { # PORT LOG
+	for _ in $(seq 50); do
+		in_cli python3 -c "import socket; socket.create_connection(('$SRV4', $1), 0.2).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "sender: nothing on port $1: $(tail -2 "$2")"
+	return 1
+}
+
+pid_stop() { # PID: SIGTERM, then SIGKILL after 3 s
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null
+	for _ in $(seq 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# Both servers at once, on CPU 1, for congestion control CC: xtcp on PORT
+# (unless it has no such cc: XTCP=0) and the kernel's on KPORT, a port xtcp
+# does not serve (its XDP program passes the kernel's segments, as
+# pass.bpf.o does without xtcp), so that the two systems alternate
+# transfer by transfer under the same conditions.
+XS_PID= KS_PID=
+servers_up() { # CC XTCP(0|1)
+	local ok=1
+	impair_start 1 || return 1	# a clean bridge for the readiness checks
+	if [ "$2" = 1 ]; then
 		srv_xdp_off
-		srv_start "$XTCP" serve "$VETH_SRV" --port "$PORT" --app source --cc "$2" \
-			--sndbuf "$SNDBUF" --time-wait 1
+		nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$XTCP" serve \
+			"$VETH_SRV" --port "$PORT" --app source --cc "$1" --sndbuf "$SNDBUF" \
+			--time-wait 1 >"$WORK/xtcp.log" 2>&1 &
+		XS_PID=$!
+		port_wait "$PORT" "$WORK/xtcp.log" || ok=0
 	else
 		srv_xdp "$BUILD/bpf/pass.bpf.o"
-		srv_start "$BUILD/xtcp-kserver" --port "$PORT" --app source --cc "$2"
 	fi
-	srv_wait && napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU" && ok=1
+	nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$BUILD/xtcp-kserver" \
+		--port "$KPORT" --app source --cc "$1" >"$WORK/kserver.log" 2>&1 &
+	KS_PID=$!
+	port_wait "$KPORT" "$WORK/kserver.log" || ok=0
+	# (re)attaching XDP can restart the veth's NAPI thread: pin it again
+	napi_thread "$NS_SRV" "$VETH_SRV" "$SRV_CPU" || ok=0
 	impair_stop
 	[ $ok = 1 ]
+}
+
+servers_down() {
+	in_srv "$XTCP" detach "$VETH_SRV" >/dev/null 2>&1
+	pid_stop "$XS_PID"; XS_PID=
+	pid_stop "$KS_PID"; KS_PID=
+	srv_xdp_off
 }
 
 # One transfer: the client reads MB megabytes (MiB) through the bridge
 # seeded SEED; rows of bench sender_CC_IMP for SYSTEM.
 transfer() { # SYSTEM CC IMP REP SEED
-	local sys=$1 cc=$2 imp=$3 rep=$4 s0 s1 c0 c1 l0 l1 res
+	local sys=$1 cc=$2 imp=$3 rep=$4 s0 s1 c0 c1 l0 l1 res port
 	# shellcheck disable=SC2046
 	impair_start "$5" $(imp_args "$imp") || { log "sender: the bridge did not start"; return 1; }
 	s0=$(sender_mib "$sys"); c0=$(ns_mib "$NS_CLI"); l0=$(link_drops)
-	res=$(in_cli taskset -c "$CLI_CPU" timeout $((BOUND + 5)) python3 - "$SRV4" "$PORT" \
+	port=$PORT
+	[ "$sys" = linux ] && port=$KPORT
+	res=$(in_cli taskset -c "$CLI_CPU" timeout $((BOUND + 5)) python3 - "$SRV4" "$port" \
 		$((MB << 20)) "$BOUND" <<'PY'
 import json, socket, sys, time
 addr, port, total, bound = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
@@ -253,41 +300,43 @@ print(f"[bench] sender {cc} {imp} {sys_} rep {rep}: "
 PY
 }
 
+# Repetitions outermost, so every cell has a sample before any has two;
+# within a cell the two systems back to back, xtcp first in odd
+# repetitions and Linux first in even ones.
 SKIPPED=0
 for rep in $(seq "$REPS"); do
+	order="xtcp linux"
+	[ $((rep % 2)) = 0 ] && order="linux xtcp"
 	for cc in $CCS; do
-		for sys in xtcp linux; do
-			if [ "$sys" = xtcp ] && ! xtcp_has_cc "$cc"; then
-				log "sender: xtcp has no --cc $cc: its cells are not available"
-				for imp in $IMPS; do
-					row "sender_${cc}_$imp" available xtcp "$rep" 0 1
-				done
-				continue
-			fi
+		has=1
+		if ! xtcp_has_cc "$cc"; then
+			has=0
+			log "sender: xtcp has no --cc $cc: its cells are not available"
+		fi
+		if [ "$SECONDS" -ge "$BUDGET" ]; then
+			log "sender: past the budget ($BUDGET s): $cc rep $rep skipped"
+			SKIPPED=$((SKIPPED + $(wc -w <<<"$IMPS")))
+			continue
+		fi
+		servers_up "$cc" "$has" || exit 1
+		for imp in $IMPS; do
 			if [ "$SECONDS" -ge "$BUDGET" ]; then
-				log "sender: past the budget ($BUDGET s): $sys $cc rep $rep skipped"
-				SKIPPED=$((SKIPPED + $(wc -w <<<"$IMPS")))
+				log "sender: past the budget ($BUDGET s): $cc $imp rep $rep skipped"
+				SKIPPED=$((SKIPPED + 1))
 				continue
 			fi
-			if ! sender_up "$sys" "$cc"; then
-				log "sender: $sys --cc $cc did not come up: $(tail -2 "$WORK/server.log")"
-				exit 1
-			fi
-			for imp in $IMPS; do
-				if [ "$SECONDS" -ge "$BUDGET" ]; then
-					log "sender: past the budget ($BUDGET s): $sys $cc $imp rep $rep skipped"
-					SKIPPED=$((SKIPPED + 1))
-					continue
-				fi
+			[ $has = 1 ] || row "sender_${cc}_$imp" available xtcp "$rep" 0 1
+			for sys in $order; do
+				[ $has = 1 ] || [ "$sys" = linux ] || continue
 				row "sender_${cc}_$imp" available "$sys" "$rep" 1 1
 				# the seed: the same for both systems, one per repetition
 				transfer "$sys" "$cc" "$imp" "$rep" "$rep" || exit 1
 			done
-			system_down
 		done
+		servers_down
 	done
 done
-echo "sender_skipped=$SKIPPED" >> "$OUT/machine.txt"
+echo "sender_skipped_cells=$SKIPPED" >> "$OUT/machine.txt"
 echo "sender_elapsed_s=$SECONDS" >> "$OUT/machine.txt"
-log "sender: $SECONDS s, $SKIPPED transfers skipped"
+log "sender: $SECONDS s, $SKIPPED cells skipped"
 exit 0
