@@ -399,9 +399,11 @@ for cc, CC, target in SENDER_CCS:
         continue
     sp, sg = (sender_pooled(cc, "reorder10", "xtcp", m) for m in ("spurious", "segs_out"))
     pct = 100 * sp / sg if sp is not None and sg else None
+    worst = max(rows.get((f"sender_{cc}_reorder10", "spurious_pct", "xtcp"), [0]))
     lsp, lsg = (sender_pooled(cc, "reorder10", "linux", m) for m in ("spurious", "segs_out"))
     goal(f"xtcp {CC}, 10% reordering: spurious retransmissions",
-         pct is not None and f"{pct:.2f}%", "< 1% of segments", pct is not None and pct < 1,
+         pct is not None and f"{pct:.2f}% (worst repetition {worst:.2f}%)",
+         "< 1% of segments in every repetition", pct is not None and worst < 1,
          f"{fmt(sp)} segments the client received twice of {fmt(sg)} sent (all "
          f"repetitions); xtcp counted {fmt(sender_pooled(cc, 'reorder10', 'xtcp', 'dsack_in'))} "
          f"D-SACKs and {fmt(sender_pooled(cc, 'reorder10', 'xtcp', 'undos'))} undos; Linux {CC}: "
@@ -704,7 +706,11 @@ if any(k[0].startswith("sender_") for k in rows):
            f"impairment choosing it (the bridge's sockets or queue full, a send "
            f"refused, the four veths' drop counters), and should be 0. "
            f"The server (its process and its veth's NAPI thread) owns CPU 1. "
-           f"{reps} repetition(s) per cell; a transfer is bounded at "
+           f"Repetitions: every cell once, then the cells that took under "
+           f"{machine.get('sender_cheap_s', '?')} s (both systems) the first time up "
+           f"to {reps} times in all, then a second sample of the others, as long as "
+           f"the section's budget ({machine.get('sender_budget_s', '?')} s) lasts "
+           f"(n in the table); a transfer is bounded at "
            f"{machine.get('sender_bound_s', '?')} s and a timeout counts as the bound. "
            f"*Retransmitted segments*: xtcp's `retransmits`, Linux's `Tcp RetransSegs` "
            f"of the server namespace; *of sent*: over xtcp's `segs_out` / Linux's "
