@@ -387,7 +387,7 @@ for cc, CC, target in SENDER_CCS:
         (xt, x), (kt, k) = sender_time(cc, imp, "xtcp"), sender_time(cc, imp, "linux")
         r = ratio(x, k)
         n = [len(rows.get((f"sender_{cc}_{imp}", "transfer_s", s_), [])) for s_ in ("xtcp", "linux")]
-        goal(text, r and f"{r:.2f}×", f"≤ {target}×", r is not None and r <= target,
+        goal(text, r and f"{r:.3f}×", f"≤ {target}×", r is not None and r <= target,
              f"medians {xt} vs {kt}, n = {n[0]} and {n[1]}" if r is not None else "not run")
     if sender_avail(cc, "reorder10", "xtcp") is False:
         goals.append(f"| xtcp {CC}, 10% reordering: spurious retransmissions | not available | "
@@ -706,12 +706,19 @@ if any(k[0].startswith("sender_") for k in rows):
            f"dropped; *dropped unchosen* counts what was lost anyway without an "
            f"impairment choosing it (the bridge's sockets or queue full, a send "
            f"refused, the four veths' drop counters), and should be 0. "
-           f"The server (its process and its veth's NAPI thread) owns CPU 1. "
-           f"Repetitions: every cell once, then the cells that took under "
-           f"{machine.get('sender_cheap_s', '?')} s (both systems) the first time up "
-           f"to {reps} times in all, then a second sample of the others, as long as "
-           f"the section's budget ({machine.get('sender_budget_s', '?')} s) lasts "
-           f"(n in the table); a transfer is bounded at "
+           f"Both servers run at once on CPU 1 with the server veth's NAPI thread "
+           f"(xtcp on port 80; the kernel's on 8080, whose segments cross xtcp's XDP "
+           f"program as an unserved port: XDP_PASS), and within a cell the two systems "
+           f"run back to back, xtcp first in odd repetitions, Linux first in even ones. "
+           + (f"One repetition (QUICK: {mb} MiB instead of 20, every cell once, as "
+              f"long as the section's budget of {machine.get('sender_budget_s', '?')} s "
+              f"lasts). " if reps == "1" else
+              f"Repetitions: every cell once, then the cells that took under "
+              f"{machine.get('sender_cheap_s', '?')} s (both systems) the first time up "
+              f"to {reps} times in all, then a second sample of the others, as long as "
+              f"the section's budget ({machine.get('sender_budget_s', '?')} s) lasts "
+              f"(n in the table). ") +
+           f"A transfer is bounded at "
            f"{machine.get('sender_bound_s', '?')} s and a timeout counts as the bound. "
            f"*Retransmitted segments*: xtcp's `retransmits`, Linux's `Tcp RetransSegs` "
            f"of the server namespace; *of sent*: over xtcp's `segs_out` / Linux's "
