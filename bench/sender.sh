@@ -79,13 +79,7 @@ trap sender_cleanup EXIT	# netns_setup set its own
 # with GRO a run of duplicates arriving together was one D-SACK.
 in_srv ethtool -K "$VETH_SRV" gso off tso off gro off >/dev/null || exit 1
 in_cli ethtool -K "$VETH_CLI" gro off >/dev/null || exit 1
-# The bridge's ports get a queue: a veth whose peer runs XDP holds 256
-# frames, and a burst released by the bridge beyond that was dropped (the
-# bridge counted it as send_failed); with a qdisc the veth stops its queue
-# instead and the burst waits.
-for l in "$MID_SRV" "$MID_CLI"; do
-	tc -n "$NS_MID" qdisc replace dev "$l" root pfifo limit 10000 || exit 1
-done
+# (netns_mid_links gave the bridge's ports a pfifo: a burst waits there.)
 ip -n "$NS_SRV" route add default via "$CLI4" 2>/dev/null
 {
 	echo "sender_mb=$MB"
