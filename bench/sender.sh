@@ -27,6 +27,7 @@ NETNS_MID=1
 
 OUT=${OUT:-${BENCH_OUT:-$ROOT/bench/results}}
 RAW=${RAW:-$OUT/raw.csv}
+mkdir -p "$OUT"
 QUICK=${QUICK:-}
 # QUICK: 2 MiB per transfer, one repetition, 10 s per transfer. Full:
 # 20 MiB, 90 s per transfer, every cell twice, and the cheap ones (under
