@@ -14,9 +14,10 @@
 #
 # Every frame is one wire segment on both sides: xtcp sends one frame per
 # segment, and the Linux sender's veth has GSO and TSO off; the bridge's
-# ports take no offloads either. CPU 1: the server (xtcp's engine, or the
-# kernel server) and the server veth's NAPI thread, where the kernel's
-# sender handles its ACKs; CPU 0: the client and the bridge.
+# ports take no offloads either, and neither end runs GRO. CPU 1: both
+# servers (xtcp's engine on port 80, the kernel's on 8080) and the server
+# veth's NAPI thread, where the kernel's sender handles its ACKs; CPU 0:
+# the client and the bridge.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -81,7 +82,6 @@ trap sender_cleanup EXIT	# netns_setup set its own
 in_srv ethtool -K "$VETH_SRV" gso off tso off gro off >/dev/null || exit 1
 in_cli ethtool -K "$VETH_CLI" gro off >/dev/null || exit 1
 # (netns_mid_links gave the bridge's ports a pfifo: a burst waits there.)
-ip -n "$NS_SRV" route add default via "$CLI4" 2>/dev/null
 {
 	echo "sender_mb=$MB"
 	echo "sender_reps=$REPS"
