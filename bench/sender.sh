@@ -149,8 +149,14 @@ link_drops() {
 	echo "$sum"
 }
 
-# Does this xtcp know congestion control $1? (`serve --help` lists them.)
-xtcp_has_cc() { "$XTCP" serve --help 2>&1 | grep -q "congestion control:.*\b$1\b"; }
+# Does this xtcp know congestion control $1? (`serve --help` lists them.
+# Not a pipe into grep -q: under pipefail, xtcp's SIGPIPE when grep has
+# quit early would read as "no".)
+xtcp_has_cc() {
+	local help
+	help=$("$XTCP" serve --help 2>&1)
+	grep -q "congestion control:.*\b$1\b" <<<"$help"
+}
 
 # Wait until something accepts on PORT (a real handshake, through the
 # bridge, which must be up).
@@ -221,8 +227,10 @@ transfer() { # SYSTEM CC IMP REP SEED
 	s0=$(sender_mib "$sys"); c0=$(ns_mib "$NS_CLI"); l0=$(link_drops)
 	port=$PORT
 	[ "$sys" = linux ] && port=$KPORT
-	res=$(in_cli taskset -c "$CLI_CPU" timeout $((BOUND + 5)) python3 - "$SRV4" "$port" \
-		$((MB << 20)) "$BOUND" <<'PY'
+	# in the background and waited for: a signal's trap (cleanup) runs at
+	# once instead of after the transfer
+	in_cli taskset -c "$CLI_CPU" timeout $((BOUND + 5)) python3 - "$SRV4" "$port" \
+		$((MB << 20)) "$BOUND" >"$WORK/client.json" <<'PY' &
 import json, socket, sys, time
 addr, port, total, bound = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 got, err, buf = 0, "", bytearray(1 << 20)
@@ -245,7 +253,8 @@ except (OSError, TimeoutError) as e:
 print(json.dumps({"bytes": got, "seconds": time.monotonic() - t0,
                   "ok": got >= total, "err": err}))
 PY
-)
+	wait $!
+	res=$(cat "$WORK/client.json")
 	[ -n "$res" ] || res='{"bytes": 0, "seconds": '"$BOUND"', "ok": false, "err": "killed"}'
 	s1=$(sender_mib "$sys"); c1=$(ns_mib "$NS_CLI"); l1=$(link_drops)
 	impair_stop
