@@ -115,16 +115,28 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 			"\"ssthresh\":%u,\"snd_wnd\":%u,\"rcv_wnd\":%u,\"unacked\":%u,"
 			"\"sacked\":%u,\"retransmits\":%u,\"fast_retransmits\":%u,"
 			"\"rtos\":%u,\"dsacks\":%u,\"min_rtt_us\":%u,\"reo_wnd_us\":%u,"
-			"\"tlp_probes\":%u,\"undos\":%u,\"recovery\":%s,\"snd_queued\":%u,"
+			"\"tlp_probes\":%u,\"undos\":%u,\"pacing_rate\":%llu,"
+			"\"delivery_rate\":%llu,\"delivery_app_limited\":%s,"
+			"\"recovery\":%s,\"snd_queued\":%u,"
 			"\"rcv_queued\":%u,\"sack\":%s,\"ts\":%s,\"wscale\":%s",
 			d->queue, tcp_state_name(i.state), local, ntohs(i.t.key.server_port),
 			peer, ntohs(i.t.key.client_port), i.cc, i.mss, i.srtt_us,
 			i.rttvar_us, i.rto_ms, i.cwnd, i.ssthresh, i.snd_wnd, i.rcv_wnd,
 			i.snd_nxt - i.snd_una, i.sacked, i.retransmits, i.fast_rexmits,
 			i.rto_count, i.dsacks_in, i.min_rtt_us, i.reo_wnd_us,
-			i.tlp_probes, i.undos, i.in_recovery ? "true" : "false",
+			i.tlp_probes, i.undos, (unsigned long long)i.pacing_rate,
+			(unsigned long long)i.delivery_rate,
+			i.delivery_app_limited ? "true" : "false",
+			i.in_recovery ? "true" : "false",
 			i.snd_queued, i.rcv_queued, i.sack_ok ? "true" : "false",
 			i.ts_ok ? "true" : "false", i.ws_ok ? "true" : "false");
+		if (i.bbr_mode)
+			fprintf(d->f, ",\"bbr\":{\"mode\":\"%s\",\"bw\":%llu,"
+				"\"min_rtt_us\":%u,\"pacing_gain\":%.2f,\"cwnd_gain\":%.2f,"
+				"\"inflight_hi\":%lld}", i.bbr_mode,
+				(unsigned long long)i.bbr_bw, i.bbr_min_rtt_us,
+				i.bbr_pacing_gain / 100.0, i.bbr_cwnd_gain / 100.0,
+				i.bbr_inflight_hi == UINT32_MAX ? -1LL : (long long)i.bbr_inflight_hi);
 		/* the app's own line (the proxy's backend side): no quotes in it */
 		if (tcp_conn_describe(c, app, sizeof(app)) > 0)
 			fprintf(d->f, ",\"app\":\"%s\"", app);
@@ -140,11 +152,22 @@ static int dump_conn(struct tcp_conn *c, void *arg)
 		fprintf(d->f, " ssthresh:%u", i.ssthresh);
 	fprintf(d->f, " snd_wnd:%u rcv_wnd:%u unacked:%u sacked:%u retrans:%u "
 		"fast_retrans:%u rtos:%u dsacks:%u min_rtt:%.3f reo_wnd:%.3f "
-		"tlp:%u undos:%u%s send-q:%u recv-q:%u\n",
+		"tlp:%u undos:%u pacing_rate:%.3fMbps delivery_rate:%.3fMbps%s%s "
+		"send-q:%u recv-q:%u\n",
 		i.snd_wnd, i.rcv_wnd, i.snd_nxt - i.snd_una, i.sacked, i.retransmits,
 		i.fast_rexmits, i.rto_count, i.dsacks_in, i.min_rtt_us / 1000.0,
-		i.reo_wnd_us / 1000.0, i.tlp_probes, i.undos,
+		i.reo_wnd_us / 1000.0, i.tlp_probes, i.undos, i.pacing_rate * 8 / 1e6,
+		i.delivery_rate * 8 / 1e6, i.delivery_app_limited ? " app_limited" : "",
 		i.in_recovery ? " recovery" : "", i.snd_queued, i.rcv_queued);
+	/* BBR's model: mode, max_bw, min_rtt, gains (inflight_hi once set) */
+	if (i.bbr_mode) {
+		fprintf(d->f, "\tbbr:%s bw:%.3fMbps min_rtt:%.3f pacing_gain:%.2f cwnd_gain:%.2f",
+			i.bbr_mode, i.bbr_bw * 8 / 1e6, i.bbr_min_rtt_us / 1000.0,
+			i.bbr_pacing_gain / 100.0, i.bbr_cwnd_gain / 100.0);
+		if (i.bbr_inflight_hi != UINT32_MAX)
+			fprintf(d->f, " inflight_hi:%u", i.bbr_inflight_hi);
+		fputc('\n', d->f);
+	}
 	if (tcp_conn_describe(c, app, sizeof(app)) > 0)
 		fprintf(d->f, "\t%s\n", app);
 	return 0;

@@ -2,9 +2,10 @@
 /*
  * The queue loop: the production driver of the engine. One thread per RX
  * queue runs rx burst -> tcp_input -> tcp_flush -> timers -> tx kick, and
- * sleeps in epoll_wait() on the AF_XDP socket, and on the descriptors its
+ * sleeps in epoll_pwait2() on the AF_XDP socket, and on the descriptors its
  * apps registered (apps/apploop.h: the proxy's backend sockets), when
- * there is nothing to do. Other threads reach its engine only through
+ * there is nothing to do, until the engine's next deadline to the
+ * microsecond (a pacing release is often sooner than a millisecond). Other threads reach its engine only through
  * queue_call. The engine core never sees a descriptor: the loop calls the
  * apps back, then flushes the engine as after a burst.
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -398,6 +400,36 @@ int queue_call(struct queue *q,
 	return 0;
 }
 
+/*
+ * Sleep until a descriptor is ready or the engine's next deadline (0:
+ * none), at most WAIT_MAX_NS. epoll_pwait2 takes the timeout to the
+ * nanosecond (Linux 5.11); epoll_wait's milliseconds, rounded up, where
+ * it is missing.
+ */
+#define WAIT_MAX_NS (100 * 1000000ULL)
+
+static int loop_wait(struct queue *q, struct epoll_event *evs, int max, __u64 next)
+{
+	static __thread bool no_pwait2;
+	__u64 now = mono_ns(), wait = WAIT_MAX_NS;
+	struct timespec ts;
+	int n;
+
+	if (next)
+		wait = next > now ? next - now : 0;
+	if (wait > WAIT_MAX_NS)
+		wait = WAIT_MAX_NS;
+	if (!no_pwait2) {
+		ts.tv_sec = (time_t)(wait / 1000000000);
+		ts.tv_nsec = (long)(wait % 1000000000);
+		n = epoll_pwait2(q->ep, evs, max, &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		no_pwait2 = true;
+	}
+	return epoll_wait(q->ep, evs, max, (int)((wait + 999999) / 1000000));
+}
+
 static void *run(void *arg)
 {
 	struct queue *q = arg;
@@ -406,6 +438,9 @@ static void *run(void *arg)
 	__u32 n;
 	int idle = 0, nev;
 
+	/* wake-ups on time to the microsecond, not the default 50 us of
+	 * timer slack: pacing releases segments by them */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	app_loop_bind(&queue_loop_ops, q);
 	while (!*q->stop) {
 		now = mono_ns();
@@ -431,14 +466,10 @@ static void *run(void *arg)
 		 * usually follows within microseconds */
 		if (++idle < 64)
 			continue;
-		{
-			__u64 wait = next && next > now ? (next - now) / 1000000 + 1 : 100;
-
-			nev = epoll_wait(q->ep, evs, 64, wait > 100 ? 100 : (int)wait);
-			if (nev > 0) {
-				loop_dispatch(q, evs, nev);
-				idle = 0;
-			}
+		nev = loop_wait(q, evs, 64, next);
+		if (nev > 0) {
+			loop_dispatch(q, evs, nev);
+			idle = 0;
 		}
 	}
 	app_loop_bind(NULL, NULL);

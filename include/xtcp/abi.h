@@ -320,7 +320,14 @@ _Static_assert(sizeof(struct xtcp_handoff_stats) ==
 	X(tlp_recoveries, COUNT, "losses a tail loss probe repaired (RFC 8985 7.4)") \
 	X(rack_reo_timeouts, COUNT, "RACK reordering windows that ended (RFC 8985 6.3)") \
 	X(undos, COUNT, "congestion responses undone: spurious by D-SACK or timestamp (RFC 3708, 3522)") \
+	X(pacing_holds, COUNT, "times pacing held a connection's next segment until its release time") \
+	X(rate_samples, COUNT, "delivery-rate samples taken (draft-cheng-iccrg-delivery-rate-estimation)") \
+	X(rate_samples_app_limited, COUNT, "of them, from data sent while the app had nothing more to send") \
+	X(rate_rec_full, COUNT, "delivery-rate send records merged or forgotten: a connection's list was full") \
 	X(retry_aborts, COUNT, "connections aborted after the retry limit") \
+	X(bbr_bw_probes, COUNT, "BBR bandwidth probes: ProbeBW_UP entered") \
+	X(bbr_probe_rtts, COUNT, "BBR ProbeRTT entered: min RTT 5 s old") \
+	X(bbr_inflight_cuts, COUNT, "BBR inflight_longterm set from losses above 2% a round") \
 	X(dsacks_in, COUNT, "D-SACKs received: the peer got a segment twice") \
 	X(dsacks_out, COUNT, "D-SACKs sent for duplicate segments (RFC 2883)") \
 	X(drop_paws, COUNT, "segments with an old timestamp (PAWS, RFC 7323 5)") \

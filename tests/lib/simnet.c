@@ -45,6 +45,8 @@ struct sim {
 	struct sim_side side[2];
 	struct evq inflight;		/* struct sim_frame, by arrival time */
 	uint64_t link_free[2];
+	uint64_t qdep[2][SIM_QUEUE_MAX];	/* departures of queued frames */
+	uint32_t qhead[2], qn[2];
 	bool bad_state[2];
 	uint64_t allocated, freed, tx_leaks;
 	struct sim_result *r;
@@ -97,20 +99,36 @@ static void link_send(struct sim *s, int d, uint8_t *buf, uint32_t len)
 	uint64_t depart = s->now, at;
 
 	s->r->frames++;
+	if (s->cfg->tx)
+		s->cfg->tx(s->cfg->arg, d, len, s->now);
 	if (getenv("SIMNET_TRACE"))
 		printf("%10.6f %c-> %u bytes\n", (double)(s->now % (1000 * SEC)) / SEC, 'A' + d, len);
 	if (im->rate_bps) {
 		uint64_t backlog_ns = s->link_free[d] > s->now ? s->link_free[d] - s->now : 0;
+		uint32_t qmax = im->queue_pkts < SIM_QUEUE_MAX ? im->queue_pkts : SIM_QUEUE_MAX;
 
-		if (backlog_ns * im->rate_bps / 8 / SEC > im->queue_bytes) {
+		/* frames whose last bit left are out of the queue */
+		while (s->qn[d] && s->qdep[d][s->qhead[d]] <= s->now) {
+			s->qhead[d] = (s->qhead[d] + 1) % SIM_QUEUE_MAX;
+			s->qn[d]--;
+		}
+		if (backlog_ns * im->rate_bps / 8 / SEC > im->queue_bytes ||
+		    (qmax && s->qn[d] >= qmax) || s->qn[d] == SIM_QUEUE_MAX) {
 			if (getenv("SIMNET_TRACE"))
 				printf("   queue full: backlog %llu ns\n", (unsigned long long)backlog_ns);
 			s->r->lost++;		/* the queue is full */
+			s->r->qdrops[d]++;
 			return;
 		}
 		depart = (s->link_free[d] > s->now ? s->link_free[d] : s->now) +
 			 (uint64_t)len * 8 * SEC / im->rate_bps;
 		s->link_free[d] = depart;
+		s->qdep[d][(s->qhead[d] + s->qn[d]) % SIM_QUEUE_MAX] = depart;
+		s->qn[d]++;
+		s->r->queued[d]++;
+		s->r->qdelay_sum_ns[d] += backlog_ns;
+		if (backlog_ns > s->r->qdelay_max_ns[d])
+			s->r->qdelay_max_ns[d] = backlog_ns;
 	}
 	s->bad_state[d] = s->bad_state[d] ? chance(&s->rng, im->burst_stay)
 					   : chance(&s->rng, im->burst);
@@ -248,6 +266,7 @@ static int new_engine(struct sim *s, int idx)
 		cfg.cc = sc->cc;
 	cfg.sack = sc->sack;
 	cfg.timestamps = sc->ts;
+	cfg.no_pacing = sc->no_pacing;
 	cfg.secret[0] = 42;
 	cfg.seed = sc->seed * 2 + (uint64_t)idx + 1;
 	cfg.io = (struct tcp_io){ .ctx = sd, .tx_buf = io_tx_buf, .tx_send = io_tx_send };
@@ -374,6 +393,20 @@ static int trace_conn(struct tcp_conn *c, void *arg)
 	return 0;
 }
 
+struct watch_arg {
+	const struct sim_cfg *cfg;
+	int side;
+	uint64_t now;
+};
+
+static int watch_conn(struct tcp_conn *c, void *arg)
+{
+	struct watch_arg *w = arg;
+
+	w->cfg->watch(w->cfg->arg, w->side, c, w->now);
+	return 0;
+}
+
 int sim_run(const struct sim_cfg *cfg, struct sim_result *r, char *why,
 	    size_t whylen, bool verbose)
 {
@@ -417,6 +450,11 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *r, char *why,
 				trace_frame(&s, f);
 			tcp_input(s.side[f->to].e, f->data, f->len, NULL, s.now);
 			tcp_flush(s.side[f->to].e);
+			if (cfg->watch) {
+				struct watch_arg w = { cfg, f->to, s.now };
+
+				tcp_conn_foreach(s.side[f->to].e, watch_conn, &w);
+			}
 			if (trace)
 				tcp_conn_foreach(s.side[f->to].e, trace_conn, NULL);
 			free(f);
@@ -472,6 +510,7 @@ out:
 		r->fast_retransmits += st->fast_retransmits;
 		r->rto_expiries += st->rto_expiries;
 		r->dsacks_in += st->dsacks_in;
+		r->undos += st->undos;
 		r->drop_csum += st->drop_csum + st->drop_malformed;
 		tcp_engine_free(s.side[i].e);
 	}
@@ -483,6 +522,13 @@ out:
 		       (unsigned long long)r->duplicated, (unsigned long long)r->retransmits,
 		       (unsigned long long)r->fast_retransmits,
 		       (unsigned long long)r->rto_expiries, (unsigned long long)r->dsacks_in);
+	for (int d = 0; d < 2 && verbose; d++)
+		if (r->queued[d] || r->qdrops[d])
+			printf("  bottleneck %s: %llu frames queued, wait mean %.3f ms max %.3f ms, "
+			       "%llu dropped by the full queue\n", d ? "B->A" : "A->B",
+			       (unsigned long long)r->queued[d],
+			       r->queued[d] ? (double)r->qdelay_sum_ns[d] / r->queued[d] / MS : 0.0,
+			       (double)r->qdelay_max_ns[d] / MS, (unsigned long long)r->qdrops[d]);
 	while (s.inflight.n)
 		free(evq_pop(&s.inflight));
 	evq_free(&s.inflight);

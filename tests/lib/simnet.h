@@ -14,15 +14,22 @@
 #include <stdint.h>
 
 struct tcp_cc;
+struct tcp_conn;
 
 /* One direction's impairments; probabilities in parts per million. */
 struct sim_imp {
 	uint32_t loss, burst, burst_stay;	/* Gilbert-Elliott: enter, stay */
 	uint32_t reorder, dup, corrupt;
 	uint64_t delay_ns, jitter_ns, reorder_ns;
+	/* the bottleneck: a link of rate_bps (bits/s of whole frames) behind
+	 * a drop-tail queue of queue_bytes, and of queue_pkts frames when
+	 * that is not 0 (at most SIM_QUEUE_MAX) */
 	uint64_t rate_bps;			/* 0: no bottleneck */
 	uint32_t queue_bytes;			/* drop-tail beyond */
+	uint32_t queue_pkts;
 };
+
+#define SIM_QUEUE_MAX 4096
 
 struct sim_cfg {
 	uint64_t seed;
@@ -33,13 +40,22 @@ struct sim_cfg {
 	uint16_t mss;
 	uint32_t sndbuf, rcvbuf;
 	uint64_t limit_ns;		/* virtual time allowed */
+	bool no_pacing;			/* both engines: tcp_cfg.no_pacing */
+	/* optional: after every frame a side takes in, each of its
+	 * connections; and every frame a side sends, as it leaves */
+	void (*watch)(void *arg, int side, struct tcp_conn *c, uint64_t now);
+	void (*tx)(void *arg, int side, uint32_t len, uint64_t now);
+	void *arg;
 };
 
 struct sim_result {
 	uint64_t end_ns;		/* virtual time the transfer took */
 	uint64_t frames, lost, corrupted, duplicated;
 	uint64_t retransmits, fast_retransmits, rto_expiries, dsacks_in;
-	uint64_t drop_csum;
+	uint64_t drop_csum, undos;
+	/* the bottleneck, per direction: frames dropped by its full queue,
+	 * frames that went through it and their waits in the queue */
+	uint64_t qdrops[2], queued[2], qdelay_sum_ns[2], qdelay_max_ns[2];
 };
 
 /* Draw a configuration from a seed: the fuzz-like mix of make test. */

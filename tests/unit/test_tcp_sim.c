@@ -6,8 +6,10 @@
  * consecutive seeds. Every run moves data both ways and closes; simnet
  * checks delivery, that nothing is left behind, and the window bounds.
  *
- *   test_tcp_sim [--seeds N] [--start S]   the random runs (default 1000)
+ *   test_tcp_sim [--seeds N] [--start S]   the random runs (default 1000),
+ *                                          with the drawn cc, then with BBR
  *   test_tcp_sim --seed S                  one seed, told in detail
+ *   --cc NAME                              every run with that cc
  */
 #include <getopt.h>
 #include <string.h>
@@ -56,13 +58,14 @@ static void clean_link(void)
 }
 
 /* Loss on a bottleneck: recovery must be fast retransmits, not only
- * timeouts, for NewReno and CUBIC, with SACK (RFC 6675) and without
+ * timeouts, for NewReno, CUBIC and BBR, with SACK (RFC 6675) and without
  * (RFC 6582 partial ACKs). */
 static void lossy(void)
 {
-	static const struct tcp_cc *const ccs[] = { &tcp_cc_newreno, &tcp_cc_cubic };
+	static const struct tcp_cc *const ccs[] = { &tcp_cc_newreno, &tcp_cc_cubic,
+						    &tcp_cc_bbr };
 
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		for (int sack = 0; sack < 2; sack++) {
 			struct sim_cfg c;
 			struct sim_result r;
@@ -131,7 +134,8 @@ static void corrupt_dup(void)
 	CHECK(r.dsacks_in > 0, "duplicates reported by D-SACK");
 }
 
-static int seeds(uint64_t start, uint64_t n)
+/* The seeds' networks, each with the cc it draws, or with cc. */
+static int seeds(uint64_t start, uint64_t n, const struct tcp_cc *cc)
 {
 	uint64_t failed = 0;
 
@@ -141,6 +145,8 @@ static int seeds(uint64_t start, uint64_t n)
 		char why[256];
 
 		sim_cfg_random(&c, s);
+		if (cc)
+			c.cc = cc;
 		if (!sim_run(&c, &r, why, sizeof(why), false)) {
 			check_passed++;
 			continue;
@@ -149,11 +155,12 @@ static int seeds(uint64_t start, uint64_t n)
 		failed++;
 		fprintf(stderr, "FAIL seed %llu: %s\n", (unsigned long long)s, why);
 		sim_cfg_print(&c);
-		fprintf(stderr, "  reproduce: build/tests/unit/test_tcp_sim --seed %llu\n",
-			(unsigned long long)s);
+		fprintf(stderr, "  reproduce: build/tests/unit/test_tcp_sim --seed %llu%s%s\n",
+			(unsigned long long)s, cc ? " --cc " : "", cc ? cc->name : "");
 	}
-	printf("%llu random seeds from %llu: %llu failed\n", (unsigned long long)n,
-	       (unsigned long long)start, (unsigned long long)failed);
+	printf("%llu random seeds from %llu%s%s: %llu failed\n", (unsigned long long)n,
+	       (unsigned long long)start, cc ? ", cc " : "", cc ? cc->name : "",
+	       (unsigned long long)failed);
 	return 0;
 }
 
@@ -163,8 +170,10 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "seeds", required_argument, NULL, 'n' },
 		{ "start", required_argument, NULL, 'f' },
+		{ "cc", required_argument, NULL, 'c' },
 		{}
 	};
+	const struct tcp_cc *cc = NULL;
 	uint64_t start = 1, n = 1000;
 	int c, one = 0;
 
@@ -180,8 +189,16 @@ int main(int argc, char **argv)
 		case 'f':
 			start = strtoull(optarg, NULL, 0);
 			break;
+		case 'c':
+			cc = tcp_cc_find(optarg);
+			if (!cc) {
+				fprintf(stderr, "--cc %s: not one of %s\n", optarg, tcp_cc_names());
+				return 2;
+			}
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--seeds N] [--start S] | --seed S\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seeds N] [--start S] | --seed S [--cc NAME]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -191,6 +208,8 @@ int main(int argc, char **argv)
 		char why[256];
 
 		sim_cfg_random(&cfg, start);
+		if (cc)
+			cfg.cc = cc;
 		sim_cfg_print(&cfg);
 		CHECK(!sim_run(&cfg, &r, why, sizeof(why), true), "seed %llu: %s",
 		      (unsigned long long)start, why);
@@ -200,6 +219,8 @@ int main(int argc, char **argv)
 	lossy();
 	reordering();
 	corrupt_dup();
-	seeds(start, n);
+	seeds(start, n, cc);
+	if (!cc)
+		seeds(start, n, &tcp_cc_bbr);
 	return check_done("unit/tcp_sim");
 }

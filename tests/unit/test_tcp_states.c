@@ -107,6 +107,9 @@ static void setup(__u32 max_conns)
 	H.cfg.time_wait_ns = 1 * SEC;
 	H.cfg.max_retries = 3;
 	H.cfg.delack_ms = 0;	/* every data segment ACKed: the scripts expect it */
+	/* the scripts answer at once on a clock that stands still: a paced
+	 * segment would wait for time that never passes (test_tcp_pacing) */
+	H.cfg.no_pacing = true;
 	H.cfg.app = &rec_app;
 	H.cfg.secret[0] = 0x0123456789abcdefULL;
 	H.cfg.secret[1] = 0xfedcba9876543210ULL;
@@ -981,6 +984,14 @@ static void test_established_send(void)
 }
 
 /* The peer's window limits what goes out. */
+static uint32_t tcp_conn_info_snd_wnd(void)
+{
+	struct tcp_conn_info i;
+
+	tcp_conn_get_info(H.conn, &i);
+	return i.snd_wnd;
+}
+
 static void test_established_send_peer_window(void)
 {
 	setup(4);
@@ -995,6 +1006,28 @@ static void test_established_send_peer_window(void)
 	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 1460, "window opened: more");
 	expect(TCPHDR_ACK, ISS + 2921, IRS + 1, 1460, "window opened: more");
 	expect(TCPHDR_ACK | TCPHDR_PSH, ISS + 4381, IRS + 1, 620, "the rest");
+}
+
+/* An ACK too old to take the window from (its SEG.SEQ below SND.WL1: the
+ * peer's earlier segment, reordered) moves SND.UNA, and the peer's right
+ * edge stays where the last window put it (RFC 9293 3.10.7.4). */
+static void test_established_old_ack_keeps_right_edge(void)
+{
+	setup(4);
+	establish_opts(2000, TCPHDR_ACK, NULL, 0);
+	tcp_send(H.conn, pattern, 5000);
+	tcp_flush(H.e);
+	expect(TCPHDR_ACK, ISS + 1, IRS + 1, 1460, "window: first");
+	expect_none("SWS: 540 bytes of window wait");
+	/* the peer's second segment first: out of order, its window taken */
+	seg(TCPHDR_ACK, IRS + 11, ISS + 1, 2000, pattern, 10);
+	expect(TCPHDR_ACK, ISS + 1461, IRS + 1, 0, "duplicate ACK for the hole");
+	/* then its first, acknowledging our 1460 bytes: the right edge is
+	 * still ISS + 2001, 540 bytes beyond SND.UNA, not 2000 */
+	seg(TCPHDR_ACK, IRS + 1, ISS + 1461, 2000, pattern, 10);
+	expect(TCPHDR_ACK, ISS + 1461, IRS + 21, 0, "the hole filled: ACK, no data");
+	expect_none("nothing sent past the peer's window");
+	CHECK_EQ(tcp_conn_info_snd_wnd(), 540, "SND.WND: the edge kept");
 }
 
 /* A full send buffer takes what fits. */
@@ -1708,6 +1741,7 @@ static const struct check_case tests[] = {
 	CHECK_CASE(test_established_data_fills_window),
 	CHECK_CASE(test_established_send),
 	CHECK_CASE(test_established_send_peer_window),
+	CHECK_CASE(test_established_old_ack_keeps_right_edge),
 	CHECK_CASE(test_established_send_buffer_full),
 	CHECK_CASE(test_established_send_nagle),
 	CHECK_CASE(test_established_send_nagle_large_write),

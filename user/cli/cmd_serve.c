@@ -64,6 +64,9 @@ static void usage(FILE *f)
 "      --xsk-mode MODE        auto (default), copy or zerocopy\n"
 "      --time-wait SECONDS    TIME-WAIT length, 2*MSL (default 60)\n"
 "      --cc NAME              congestion control: %s (default cubic)\n"
+"      --no-pacing            send cubic and newreno unpaced (by default their\n"
+"                             segments are spread at cwnd/SRTT, x2 in slow\n"
+"                             start, x1.2 after, as Linux's fq pacing does)\n"
 "      --rto-min MS           retransmission timeout floor (default 200)\n"
 "      --rto-max MS           retransmission timeout ceiling (default 60000)\n"
 "      --retries N            timeouts in a row before abort with RST (default 15)\n"
@@ -128,6 +131,7 @@ enum {
 	OPT_BACKEND,
 	OPT_PROXY_PROTOCOL,
 	OPT_CONNECT_TIMEOUT,
+	OPT_NO_PACING,
 };
 
 /* SECONDS, or MILLISECONDS with an ms suffix, up to a day, into ms. */
@@ -214,6 +218,7 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "proxy-protocol", required_argument, NULL, OPT_PROXY_PROTOCOL },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+		{ "no-pacing", no_argument, NULL, OPT_NO_PACING },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -310,6 +315,9 @@ static int parse(int argc, char **argv, struct serve_args *a)
 				pr_err("--cc %s: not one of %s", optarg, tcp_cc_names());
 				return -1;
 			}
+			break;
+		case OPT_NO_PACING:
+			a->tc.no_pacing = true;
 			break;
 		case OPT_RTO_MIN:
 		case OPT_RTO_MAX:

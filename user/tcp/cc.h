@@ -61,9 +61,9 @@ struct tcp_cc {
 
 extern const struct tcp_cc tcp_cc_newreno, tcp_cc_cubic, tcp_cc_bbr;
 
-/* By name ("newreno", "cubic"); NULL when unknown. */
+/* By name ("newreno", "cubic", "bbr"); NULL when unknown. */
 const struct tcp_cc *tcp_cc_find(const char *name);
-/* "newreno, cubic", for messages */
+/* "newreno, cubic, bbr", for messages */
 const char *tcp_cc_names(void);
 
 /* RFC 5681 3.1 slow start with RFC 3465 byte counting (L = 2*SMSS);

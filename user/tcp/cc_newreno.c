@@ -9,7 +9,9 @@
 
 #include "conn.h"
 
-static const struct tcp_cc *const algorithms[] = { &tcp_cc_newreno, &tcp_cc_cubic };
+static const struct tcp_cc *const algorithms[] = {
+	&tcp_cc_newreno, &tcp_cc_cubic, &tcp_cc_bbr,
+};
 
 const struct tcp_cc *tcp_cc_find(const char *name)
 {
@@ -19,7 +21,7 @@ const struct tcp_cc *tcp_cc_find(const char *name)
 	return NULL;
 }
 
-/* "newreno, cubic", built once from the table. */
+/* "newreno, cubic, bbr", built once from the table. */
 const char *tcp_cc_names(void)
 {
 	static char names[64];

@@ -15,9 +15,9 @@
 
 /*
  * A connection has one "main" timer (retransmission, persist or close: at
- * most one of them makes sense at a time) and three of its own (delayed
- * ACK, keepalive, the application's). The engine's heap holds the
- * connection once, at the earliest.
+ * most one of them makes sense at a time) and four of its own (delayed
+ * ACK, keepalive, the application's, pacing's release). The engine's heap
+ * holds the connection once, at the earliest.
  */
 enum tcp_timer {
 	TIMER_NONE,
@@ -29,6 +29,7 @@ enum tcp_timer {
 	TIMER_APP,		/* the application's (tcp_set_app_timer) */
 	TIMER_RACK,		/* RACK reordering window (RFC 8985 6.2) */
 	TIMER_TLP,		/* tail loss probe (RFC 8985 7.2) */
+	TIMER_PACE,		/* pacing released the next segment (pace_at) */
 };
 
 #define RACK_TXM 64		/* first-send time map entries */
@@ -59,15 +60,97 @@ struct rack_state {
 	uint8_t reo_persist;		/* recoveries left at that multiplier */
 };
 
+#define RATE_REC 32		/* delivery-rate send records */
+
+/*
+ * What the delivery-rate estimator (draft-cheng-iccrg-delivery-rate-
+ * estimation-02 3.2) keeps of one transmission, for a run of sequence
+ * sent with one connection snapshot: consecutive sends between two ACKs
+ * share C.delivered, C.delivered_time and C.first_sent_time, so they are
+ * one record, whose send times span [sent_ns - span_ns, sent_ns].
+ */
+struct rate_rec {
+	uint32_t seq, end;		/* [seq, end) */
+	uint64_t sent_ns;		/* when its last byte went */
+	uint64_t delivered;		/* P.delivered */
+	uint64_t delivered_ns;		/* P.delivered_time */
+	uint64_t first_sent_ns;		/* P.first_sent_time */
+	uint32_t span_ns;		/* sent_ns - when its first byte went */
+	uint8_t app_limited;		/* P.is_app_limited */
+	uint8_t rexmit;			/* a retransmission: no RTT sample */
+};
+
+/*
+ * rate.c. Records in send order, oldest first, at most RATE_REC (about
+ * one per ACK of a flight); a full list extends its newest record with
+ * the next contiguous send (that data's sample then spans a longer
+ * interval, never a shorter one), or forgets its oldest for a send
+ * elsewhere (that data's ACK then gives no sample). Counted.
+ */
+struct rate_state {
+	struct rate_rec rec[RATE_REC];
+	uint64_t first_sent_ns;		/* C.first_sent_time */
+	uint64_t app_limited;		/* C.app_limited: 0, or the delivered
+					 * mark that ends the app-limited phase */
+	uint64_t lost;			/* bytes deemed lost, ever */
+	uint64_t lost_sampled;		/* lost at the last sample */
+	struct tcp_rate_sample last;	/* the newest sample with an interval */
+	/* the ACK being taken in (rate_ack_begin .. rate_ack_end) */
+	struct rate_rec p;		/* its newest delivered send */
+	uint64_t p_sent_ns;		/* that byte's send time */
+	uint32_t pre_acked;		/* SND.UNA + SACKed bytes before it */
+	uint32_t prior_in_flight;
+	uint32_t lost_left;		/* RACK: deemed lost, not yet resent */
+	uint32_t min_rtt_us;
+	uint32_t srtt_us;		/* smoothed rtt_us of the samples */
+	uint8_t nrec;
+	uint8_t in_ack : 1, have_p : 1;
+};
+
 /* CUBIC's state (RFC 9438 4), in segments and seconds. */
 struct cubic_state {
 	double w_max, k, w_est, cwnd;	/* cwnd: what c->cwnd was set from */
 	uint64_t epoch_ns;		/* 0: no congestion avoidance epoch */
 };
 
+/*
+ * BBR's state (draft-ietf-ccwg-bbr-04, BBRv3): the path model (max_bw over
+ * two ProbeBW cycles, min_rtt, the long- and short-term bounds), the state
+ * machine and round counting. Bytes, bytes/s, microseconds, and the
+ * engine's nanosecond clock for stamps; gains in percent; UINT64_MAX and
+ * UINT32_MAX stand for the draft's Infinity.
+ */
+struct bbr_state {
+	uint64_t max_bw[2];		/* max filter, one slot per cycle */
+	uint64_t bw_shortterm, bw_latest, full_bw;
+	uint64_t next_round_delivered, loss_round_delivered;
+	uint64_t round_delivered;	/* C.delivered when this round began */
+	uint64_t min_rtt_stamp, probe_rtt_min_stamp, probe_rtt_done_stamp;
+	uint64_t cycle_stamp, extra_acked_start, rng;
+	uint32_t min_rtt_us, probe_rtt_min_us;
+	uint32_t inflight_longterm, inflight_shortterm, inflight_latest;
+	uint32_t rtt_latest_us, lost_latest;	/* the loss round's (deviation) */
+	uint32_t prior_cwnd, init_cwnd;
+	uint32_t extra_acked[2], extra_acked_delivered;
+	uint32_t probe_up_cnt, bw_probe_up_acks, bw_probe_wait_ms;
+	uint32_t round_count, rounds_since_bw_probe, recovery_round;
+	uint32_t round_lost, round_loss_events;	/* this round's losses */
+	uint32_t rto_high;		/* SND.MAX at a timeout: its recovery ends there */
+	uint16_t pacing_gain, cwnd_gain;
+	uint8_t state, ack_phase, full_bw_count, bw_probe_up_rounds;
+	uint8_t extra_rounds;
+	uint8_t cycle_count : 1, extra_idx : 1, round_start : 1,
+		full_bw_reached : 1, full_bw_now : 1, idle_restart : 1,
+		loss_in_round : 1, loss_round_start : 1;
+	uint8_t probe_rtt_round_done : 1, bw_probe_samples : 1,
+		cwnd_limited : 1, cwnd_limited_prev : 1, in_loss_recovery : 1,
+		rto_recovery : 1, conservation : 1;
+};
+
 /* an algorithm's own state, in the connection */
 union cc_state {
 	struct cubic_state cubic;
+	struct bbr_state bbr;
 };
 
 /* undo.c: what a congestion response changed, to restore it */
@@ -149,6 +232,8 @@ struct tcp_conn {
 	uint64_t pace_at;		/* the next segment leaves no earlier */
 	uint64_t delivered;		/* bytes ACKed or SACKed, ever */
 	uint64_t delivered_ns;		/* when delivered last grew */
+	uint64_t pace_wake_at;		/* TIMER_PACE armed: 0 not */
+	struct rate_state rate;
 
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
@@ -157,7 +242,7 @@ struct tcp_conn {
 	uint32_t retransmits;
 
 	struct ring snd, rcv;
-	uint64_t timer_at;		/* the earliest of the four below */
+	uint64_t timer_at;		/* the earliest of the five below */
 	uint64_t main_at, delack_at, ka_at, app_at;	/* 0: not armed */
 	uint32_t stall_una;		/* SND.UNA when stalls restarted */
 	uint32_t heap_idx;
@@ -264,6 +349,9 @@ bool recovery_next(const struct tcp_conn *c, bool any, uint32_t *seq, uint32_t *
 
 void recovery_enter(struct tcp_conn *c);
 
+/* cc_bbr.c: BBR's model and mode, for stats */
+void bbr_get_info(const struct tcp_conn *c, struct tcp_conn_info *i);
+
 /* rack.c: RACK-TLP loss detection (RFC 8985), where SACK is on */
 static inline bool rack_on(const struct tcp_conn *c)
 {
@@ -284,6 +372,19 @@ void prr_start(struct tcp_conn *c);
 void prr_sent(struct tcp_conn *c, uint32_t n);
 uint32_t prr_sndcnt(struct tcp_conn *c, uint32_t delivered, uint32_t pipe);
 void prr_ack(struct tcp_conn *c, uint32_t delivered);
+
+/* rate.c: delivery-rate estimation (draft-cheng-iccrg-delivery-rate-
+ * estimation-02), the sample to congestion control, the default pacing */
+void rate_sent(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void rate_ack_begin(struct tcp_conn *c, const struct tcp_seg *s);
+void rate_ack_end(struct tcp_conn *c);
+void rate_app_check(struct tcp_conn *c);
+void rate_lost(struct tcp_conn *c, uint32_t bytes);
+void rate_rack_lost(struct tcp_conn *c, uint32_t lost_now);
+void rate_resent(struct tcp_conn *c, uint32_t bytes);
+void pacing_default(struct tcp_conn *c);
+uint64_t pacing_quantum_ns(const struct tcp_conn *c);
+void cc_event(struct tcp_conn *c, enum tcp_cc_event ev);
 
 /* undo.c: spurious retransmissions (RFC 3708, RFC 3522) */
 void undo_begin(struct tcp_conn *c);

@@ -331,6 +331,10 @@ static void timer_fire(struct tcp_conn *c)
 		if (c->state == TCPS_CLOSED)
 			return;
 	}
+	if (c->pace_wake_at && c->pace_wake_at <= now) {
+		timer_clear(c, TIMER_PACE);
+		conn_mark(c);		/* the held segment goes at the flush */
+	}
 	if (c->app_at && c->app_at <= now) {
 		timer_clear(c, TIMER_APP);
 		conn_event(c, TCP_EV_TIMER);	/* nothing once the app let go */
@@ -404,6 +408,8 @@ ssize_t tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 		return -EPIPE;
 	if (!can_send(c))
 		return -ENOTCONN;
+	if (c->cc)
+		rate_app_check(c);	/* before the new bytes count as unsent */
 	n = ring_write(&c->snd, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	c->snd_end += n;
 	if (n)
@@ -570,11 +576,18 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *i)
 	i->reo_wnd_us = c->rack.reo_wnd_us;
 	i->tlp_probes = c->tlp_probes;
 	i->undos = c->undos;
+	i->pacing_rate = c->pacing_rate;
+	i->delivery_rate = c->rate.last.interval_us ?
+			   c->rate.last.delivered * 1000000 / c->rate.last.interval_us : 0;
+	i->delivery_app_limited = c->rate.last.is_app_limited;
 	i->in_recovery = c->in_recovery;
 	i->ts_ok = c->ts_ok;
 	i->sack_ok = c->sack_ok;
 	i->ws_ok = c->ws_ok;
 	i->cc = c->cc ? c->cc->name : "-";
+	i->bbr_mode = NULL;
+	if (c->cc == &tcp_cc_bbr)
+		bbr_get_info(c, i);
 	i->snd_queued = c->snd.cap ? ring_used(&c->snd) : 0;
 	i->rcv_queued = c->rcv.cap ? ring_used(&c->rcv) : 0;
 }

@@ -256,6 +256,8 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 {
 	struct tcp_engine *e = c->e;
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
+	uint32_t edge = c->snd_una + c->snd_wnd;	/* the window's right edge */
+	bool born = c->state == TCPS_SYN_RECEIVED;
 	bool fin_acked = false, news, dsack, dup, over;
 
 	if (c->state == TCPS_SYN_RECEIVED) {
@@ -284,6 +286,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	/* RFC 5681 2: a duplicate ACK carries nothing else new (and the
 	 * answer to a zero-window probe is not one) */
 	rack_input(c, s);	/* RFC 8985: before SND.UNA and the scoreboard move */
+	rate_ack_begin(c, s);	/* the delivery-rate sample: likewise */
 	dup = s->ack == c->snd_una && c->snd_max != c->snd_una && !s->len &&
 	      !(s->flags & TCPHDR_FIN) && wnd == c->snd_wnd && wnd;
 	if (seq_gt(s->ack, c->snd_una)) {
@@ -316,6 +319,7 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 	    (news || (dup && !dsack)))
 		recovery_dupack(c);
 	rack_detect(c);
+	rate_ack_end(c);	/* the sample, to cong_control or pacing */
 	/* window update: not from an old ACK, only from a newer segment
 	 * (SND.WL1/WL2) */
 	if (seq_le(c->snd_una, s->ack) &&
@@ -328,6 +332,11 @@ static bool rcv_ack(struct tcp_conn *c, const struct tcp_seg *s, unsigned *ev)
 			c->max_sndwnd = wnd;
 		if (c->snd_wnd && c->timer_kind == TIMER_PERSIST)
 			timer_stop(c);
+	} else if (!born) {
+		/* SND.UNA moved on an ACK too old to update the window (a
+		 * reordered segment of the peer's): the peer's right edge has
+		 * not moved, so SND.UNA + SND.WND must not either */
+		c->snd_wnd = seq_gt(edge, c->snd_una) ? edge - c->snd_una : 0;
 	}
 	if (!c->snd_wnd)
 		c->retries = 0;		/* a live peer with a closed window */

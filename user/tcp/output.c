@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Segments out: data segmented by the MSS and the peer's window, FIN after
- * the last byte, ACKs, SYNs, and the stateless RST/ACK answers.
+ * Segments out: data segmented by the MSS and the peer's window, paced
+ * when the connection has a pacing rate, FIN after the last byte, ACKs,
+ * SYNs, and the stateless RST/ACK answers.
  */
 #include "conn.h"
 
@@ -210,7 +211,9 @@ static bool send_range(struct tcp_conn *c, uint32_t seq, uint32_t n, uint32_t *e
 		return false;
 	*end = seq + n + ((flags & TCPHDR_FIN) ? 1 : 0);
 	rack_sent(c, seq, *end);
+	rate_sent(c, seq, *end);
 	if (seq_lt(seq, c->snd_max)) {
+		rate_resent(c, (seq_lt(*end, c->snd_max) ? *end : c->snd_max) - seq);
 		count_retransmit(c);
 		if (c->rtt_start_ns && seq_lt(seq, c->rtt_seq))
 			c->rtt_start_ns = 0;	/* Karn: that sample is void */
@@ -267,6 +270,58 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t n,
 }
 
 /*
+ * Pacing: a data segment leaves no earlier than pace_at, the rate clock,
+ * which each segment advances by its length over pacing_rate (from now
+ * when the clock fell behind: no credit is saved up while idle). A wake-up
+ * may run ahead of the clock by one quantum (pacing_quantum_ns, rate.c),
+ * so a fast connection is woken per burst, not per segment. As Linux, the
+ * first PACE_FREE_SEGS segments of a connection (its initial window) go
+ * unpaced. burst: this output() call already sent a paced segment. True:
+ * hold, the release timer armed at pace_at.
+ */
+#define PACE_FREE_SEGS 10
+
+static bool pace_hold(struct tcp_conn *c, bool burst)
+{
+	uint64_t now = c->e->now;
+
+	if (!c->pacing_rate ||
+	    c->snd_max - c->iss <= PACE_FREE_SEGS * (uint32_t)c->mss)
+		return false;
+	if (burst ? c->pace_at < now + pacing_quantum_ns(c) : now >= c->pace_at)
+		return false;
+	if (c->pace_wake_at != c->pace_at) {
+		timer_set(c, TIMER_PACE, c->pace_at);
+		ST(c->e, pacing_holds)++;
+	}
+	return true;
+}
+
+/*
+ * n bytes went: the rate clock moves on. A wake-up that came late (the
+ * clock behind now by less than a quantum: later than that the connection
+ * was idle, not delayed) takes back up to half of this segment's time, as
+ * Linux's tcp_update_skb_after_send does for OS jitter: a driver woken
+ * late loses less of the rate.
+ */
+static void pace_sent(struct tcp_conn *c, uint32_t n)
+{
+	uint64_t now = c->e->now, len_ns, late = 0;
+
+	if (!c->pacing_rate)
+		return;
+	len_ns = (uint64_t)n * 1000000000 / c->pacing_rate;
+	if (c->pace_at < now) {
+		late = now - c->pace_at;
+		if (late > pacing_quantum_ns(c))
+			late = 0;
+		c->pace_at = now;
+	}
+	c->pace_at += len_ns - (late < len_ns / 2 ? late : len_ns / 2);
+	timer_clear(c, TIMER_PACE);
+}
+
+/*
  * Send what recovery owes first (the segment at SND.UNA, then the holes
  * RFC 6675 calls lost), then new data from SND.NXT as the peer's window,
  * cwnd, Nagle and SWS avoidance allow, then FIN; else an ACK if one is
@@ -275,7 +330,7 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t n,
  */
 static void output(struct tcp_conn *c, bool probe)
 {
-	bool sent = false, starved = false;
+	bool sent = false, starved = false, held = false, burst = false;
 	uint32_t seq, n;
 
 	if (c->state == TCPS_CLOSED)
@@ -285,23 +340,31 @@ static void output(struct tcp_conn *c, bool probe)
 			send_syn(c);
 		return;
 	}
-	if (c->rexmit_una && c->snd_una != c->snd_max) {
+	if (c->rexmit_una && c->snd_una != c->snd_max &&
+	    !(held = pace_hold(c, burst))) {
 		/* nothing but the FIN may be left (n = 0) */
 		n = seq_lt(c->snd_una, c->snd_end) ? c->snd_end - c->snd_una : 0;
 		if (send_rexmit(c, c->snd_una, n)) {
 			c->rexmit_una = 0;
-			sent = true;
+			sent = burst = true;
+			pace_sent(c, n < snd_mss(c) ? n : snd_mss(c));
 		} else {
 			starved = true;		/* still owed: the RTO retries */
 		}
 	}
 	/* RFC 6675 NextSeg rule 1: the holes deemed lost, as pipe allows */
-	while (!starved && c->in_recovery && c->sack_ok &&
+	while (!starved && !held && c->in_recovery && c->sack_ok &&
 	       cwnd_room(c) >= c->mss && recovery_next(c, false, &seq, &n)) {
+		if ((held = pace_hold(c, burst)))
+			break;
 		starved = !send_rexmit(c, seq, n);
 		sent |= !starved;
+		if (!starved) {
+			burst = true;
+			pace_sent(c, n < snd_mss(c) ? n : snd_mss(c));
+		}
 	}
-	while (!starved) {
+	while (!starved && !held) {
 		uint32_t avail, wnd_end, room, end, mss = snd_mss(c);
 
 		/* after a timeout, go-back-N skips what the peer SACKed */
@@ -330,6 +393,11 @@ static void output(struct tcp_conn *c, bool probe)
 		/* FIN alone: once, or again after a timeout rewound SND.NXT */
 		if (!n && !(c->fin_queued && c->snd_nxt == c->snd_end))
 			break;
+		if (!probe && (held = pace_hold(c, burst)))
+			break;
+		/* nothing in flight: sending resumes (after idle, or at the start) */
+		if (c->snd_una == c->snd_max)
+			cc_event(c, CC_EV_TX_START);
 		if (!send_range(c, c->snd_nxt, n, &end)) {
 			starved = true;
 			break;
@@ -337,15 +405,20 @@ static void output(struct tcp_conn *c, bool probe)
 		if (n < c->mss)
 			c->snd_sml = c->snd_nxt + n;
 		c->snd_nxt = end;
-		sent = true;
+		sent = burst = true;
+		pace_sent(c, n);
 	}
 	/* RFC 6675 NextSeg rule 3: with room left and nothing new to send,
 	 * a hole with SACKed data above it goes before a timeout would */
-	if (!starved && !sent && c->in_recovery && c->sack_ok &&
-	    cwnd_room(c) >= c->mss && recovery_next(c, true, &seq, &n))
-		sent = send_rexmit(c, seq, n);
+	if (!starved && !held && !sent && c->in_recovery && c->sack_ok &&
+	    cwnd_room(c) >= c->mss && recovery_next(c, true, &seq, &n) &&
+	    !(held = pace_hold(c, burst)) && (sent = send_rexmit(c, seq, n)))
+		pace_sent(c, n < snd_mss(c) ? n : snd_mss(c));
 	if (!sent && c->ack_now)
 		conn_emit(c, c->snd_max, 0, 0);
+	if (!held)
+		timer_clear(c, TIMER_PACE);
+	rate_app_check(c);
 
 	if (c->timer_kind == TIMER_CLOSE)
 		return;
@@ -353,7 +426,7 @@ static void output(struct tcp_conn *c, bool probe)
 		/* no TX frame was free: the retransmission timer retries */
 		if ((starved || !rack_arm(c)) && c->timer_kind != TIMER_RTO)
 			timer_set(c, TIMER_RTO, c->e->now + rto_ns(c));
-	} else if (seq_lt(c->snd_nxt, c->snd_end)) {
+	} else if (seq_lt(c->snd_nxt, c->snd_end) && !held) {
 		/* a closed window, or a silly one: probe when it stays so */
 		if (c->timer_kind != TIMER_PERSIST)
 			timer_set(c, TIMER_PERSIST, c->e->now + rto_ns(c));

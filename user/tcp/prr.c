@@ -62,8 +62,8 @@ void prr_ack(struct tcp_conn *c, uint32_t delivered)
 {
 	uint32_t pipe;
 
-	if (!c->in_recovery)
-		return;
+	if (!c->in_recovery || c->cc->cong_control)
+		return;		/* a model-based algorithm sets its own */
 	pipe = recovery_pipe(c);
 	c->cwnd = pipe + prr_sndcnt(c, delivered, pipe);
 }

@@ -191,6 +191,7 @@ static bool piece_lost(const struct tcp_conn *c, uint32_t seq, uint64_t ns,
 struct scan {
 	uint32_t pipe;		/* bytes in flight (RFC 6675 pipe, RACK's way) */
 	uint32_t lost_seq, lost_len;	/* the first lost piece */
+	uint32_t lost_bytes;	/* every lost piece */
 	bool lost;
 	uint64_t next_at;	/* the earliest pending reordering deadline */
 };
@@ -215,6 +216,7 @@ static void scan(const struct tcp_conn *c, struct scan *o)
 					o->lost_seq = pos;
 					o->lost_len = pe - pos;
 				}
+				o->lost_bytes += pe - pos;
 			} else {
 				o->pipe += pe - pos;
 				if (at && (!o->next_at || at < o->next_at))
@@ -338,7 +340,8 @@ static void tlp_ack(struct tcp_conn *c, const struct tcp_seg *s)
 	if (!r->tlp_rexmit || r->tlp_dsack || c->in_recovery)
 		return;
 	c->ssthresh = c->cc->loss(c);
-	c->cwnd = c->ssthresh;
+	if (!c->cc->cong_control)
+		c->cwnd = c->ssthresh;
 	ST(c->e, tlp_recoveries)++;
 }
 
@@ -397,10 +400,13 @@ void rack_detect(struct tcp_conn *c)
 	}
 	if (!rack_on(c) || c->snd_una == c->snd_max) {
 		r->reo_at = 0;
+		if (rack_on(c))
+			rate_rack_lost(c, 0);
 		return;
 	}
 	r->reo_wnd_us = reo_wnd_us(c);
 	scan(c, &o);
+	rate_rack_lost(c, o.lost_bytes);
 	r->reo_at = o.next_at;
 	if (o.lost && !c->in_recovery && seq_ge(c->snd_una, c->recover)) {
 		recovery_enter(c);

@@ -4,7 +4,11 @@
  * per RFC 2883), duplicate ACKs and fast retransmit (RFC 5681 3.2),
  * limited transmit (RFC 3042, in output.c's budget), NewReno partial ACKs
  * (RFC 6582) for peers without SACK, and SACK-based recovery (RFC 6675)
- * for peers with it. Congestion control only sees cc->ack and cc->loss.
+ * for peers with it. Congestion control only sees cc->ack and cc->loss;
+ * a model-based one (cc->cong_control) sees every ACK's rate sample
+ * (rate.c) instead of cc->ack, owns cwnd, and is told of recovery and
+ * timeouts through cc->event; the window changes of RFC 6582, 6675 and
+ * PRR are then not made.
  */
 #include <string.h>
 
@@ -37,6 +41,8 @@ void conn_cc_start(struct tcp_conn *c)
 	if (c->retransmits && !c->srtt_us && c->rto_ms < 3000)
 		c->rto_ms = 3000;
 	c->cc->init(c);
+	if (!c->cc->cong_control)
+		pacing_default(c);	/* an RTT from the handshake paces the IW */
 	keepalive_arm(c);
 }
 
@@ -191,9 +197,11 @@ void recovery_enter(struct tcp_conn *c)
 	c->rexmit_una = 1;	/* RFC 5681 3.2 step 4: whatever pipe says */
 	/* RFC 6675 5 step 4.2; RFC 6582 3.2 step 2: inflate by the three
 	 * segments that left the network */
-	c->cwnd = c->sack_ok ? c->ssthresh : c->ssthresh + TCP_DUPTHRESH * c->mss;
+	if (!c->cc->cong_control)
+		c->cwnd = c->sack_ok ? c->ssthresh : c->ssthresh + TCP_DUPTHRESH * c->mss;
 	c->fast_rexmits++;
 	ST(c->e, fast_retransmits)++;
+	cc_event(c, CC_EV_RECOVERY);
 }
 
 /* A duplicate ACK: RFC 5681's definition, or, with SACK, an ACK that did
@@ -203,7 +211,7 @@ void recovery_dupack(struct tcp_conn *c)
 	bool lost_una;
 
 	if (c->in_recovery) {
-		if (!c->sack_ok)
+		if (!c->sack_ok && !c->cc->cong_control)
 			c->cwnd += c->mss;	/* RFC 6582 3.2 step 4 */
 		return;
 	}
@@ -223,9 +231,12 @@ void recovery_dupack(struct tcp_conn *c)
 /* SND.UNA moved by acked bytes (the scoreboard already trimmed). */
 void recovery_ack(struct tcp_conn *c, uint32_t acked)
 {
+	bool model = c->cc->cong_control != NULL;	/* rate_ack_end calls it */
+
 	c->dupacks = 0;
 	if (!c->in_recovery) {
-		c->cc->ack(c, acked);
+		if (!model)
+			c->cc->ack(c, acked);
 		return;
 	}
 	if (seq_ge(c->snd_una, c->recover)) {
@@ -235,9 +246,11 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked)
 
 		flight = (flight > c->mss ? flight : c->mss) + c->mss;
 
-		c->cwnd = c->ssthresh < flight ? c->ssthresh : flight;
+		if (!model)
+			c->cwnd = c->ssthresh < flight ? c->ssthresh : flight;
 		c->in_recovery = 0;
 		c->rexmit_una = 0;
+		cc_event(c, CC_EV_RECOVERED);
 		return;
 	}
 	if (seq_lt(c->high_rxt, c->snd_una))
@@ -247,6 +260,8 @@ void recovery_ack(struct tcp_conn *c, uint32_t acked)
 	/* RFC 6582 3.2 step 5: partial ACK, the next hole goes now; deflate
 	 * by what left, add back one segment */
 	c->rexmit_una = 1;
+	if (model)
+		return;
 	c->cwnd = c->cwnd > acked + c->mss ? c->cwnd - acked : c->mss;
 	if (acked >= c->mss)
 		c->cwnd += c->mss;
@@ -259,6 +274,8 @@ void recovery_rto(struct tcp_conn *c)
 		if (!c->in_recovery)
 			undo_begin(c);	/* else the recovery's saved state holds */
 		c->ssthresh = c->cc->loss(c);
+		/* everything in flight is deemed lost (rate.c) */
+		rate_lost(c, c->snd_max - c->snd_una - range_bytes(c->sb, c->nsb));
 	}
 	c->undo.rto = 1;
 	c->cwnd = c->mss;	/* the loss window */
@@ -275,4 +292,7 @@ void recovery_rto(struct tcp_conn *c)
 	c->snd_nxt = c->snd_una;	/* go back: resend from the hole */
 	c->rto_count++;
 	rack_rto(c);
+	/* after the loss window is set: a model-based algorithm may set its
+	 * own (as Linux's BBR does from its saved state) */
+	cc_event(c, CC_EV_RTO);
 }

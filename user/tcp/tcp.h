@@ -83,6 +83,8 @@ struct tcp_cfg {
 	bool sack, timestamps;		/* offered on active opens */
 	bool no_rack;			/* SACK loss detection by RFC 6675's
 					 * DupThresh, not RACK-TLP (RFC 8985) */
+	bool no_pacing;			/* no default pacing for a cc that sets
+					 * none itself (cubic, newreno) */
 	uint32_t delack_ms;		/* delayed ACK bound, 0: ACK every segment */
 	/* keepalive (RFC 9293 3.8.4): idle 0 is off, the default */
 	uint32_t keepalive_idle_ms, keepalive_intvl_ms, keepalive_probes;
@@ -167,9 +169,18 @@ struct tcp_conn_info {
 	uint32_t sacked;		/* bytes on the SACK scoreboard */
 	uint32_t min_rtt_us, reo_wnd_us;	/* RACK (RFC 8985) */
 	uint32_t tlp_probes, undos;
+	uint64_t pacing_rate;		/* bytes/s, 0: unpaced */
+	uint64_t delivery_rate;		/* bytes/s, the newest sample; 0: none */
+	uint8_t delivery_app_limited;	/* that sample was app-limited */
 	uint8_t in_recovery, ts_ok, sack_ok, ws_ok;
 	uint32_t snd_queued, rcv_queued;
 	const char *cc;
+	/* BBR's model (cc_bbr.c); bbr_mode NULL under another algorithm */
+	const char *bbr_mode;
+	uint64_t bbr_bw;		/* BBR.max_bw, bytes per second */
+	uint32_t bbr_min_rtt_us;
+	uint32_t bbr_inflight_hi;	/* inflight_longterm; UINT32_MAX: none */
+	uint16_t bbr_pacing_gain, bbr_cwnd_gain;	/* percent */
 };
 const char *tcp_state_name(enum tcp_state state);
 /* The app's line about c (tcp_app.describe) into buf; 0 when it has none. */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Each connection has a main timer (retransmission, persist or close) and
- * three of its own (delayed ACK, keepalive, the application's); the
- * connection sits in one
- * binary min-heap at the earliest of them, so finding the next deadline is
+ * four of its own (delayed ACK, keepalive, the application's, pacing's
+ * release); the connection sits in one binary min-heap at the earliest of them, so finding the next deadline is
  * O(1) and arming is O(log n).
  */
 #include "conn.h"
@@ -60,8 +59,9 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 static void reschedule(struct tcp_conn *c)
 {
 	struct tcp_engine *e = c->e;
-	uint64_t at = earliest(earliest(c->main_at, c->delack_at),
-			       earliest(c->ka_at, c->app_at));
+	uint64_t at = earliest(earliest(earliest(c->main_at, c->delack_at),
+					earliest(c->ka_at, c->app_at)),
+			       c->pace_wake_at);
 
 	if (!at) {
 		if (c->heap_idx)
@@ -97,6 +97,9 @@ void timer_set(struct tcp_conn *c, enum tcp_timer kind, uint64_t at)
 	case TIMER_APP:
 		c->app_at = at;
 		break;
+	case TIMER_PACE:
+		c->pace_wake_at = at;
+		break;
 	default:
 		c->timer_kind = (uint8_t)kind;
 		c->main_at = at;
@@ -123,6 +126,11 @@ void timer_clear(struct tcp_conn *c, enum tcp_timer kind)
 			return;
 		c->app_at = 0;
 		break;
+	case TIMER_PACE:
+		if (!c->pace_wake_at)
+			return;
+		c->pace_wake_at = 0;
+		break;
 	default:
 		if (c->timer_kind != kind)
 			return;
@@ -142,7 +150,7 @@ void timer_stop(struct tcp_conn *c)
 void timer_stop_all(struct tcp_conn *c)
 {
 	c->timer_kind = TIMER_NONE;
-	c->main_at = c->delack_at = c->ka_at = c->app_at = 0;
+	c->main_at = c->delack_at = c->ka_at = c->app_at = c->pace_wake_at = 0;
 	reschedule(c);
 }
 

@@ -50,6 +50,7 @@ static void undo(struct tcp_conn *c)
 	u->on = 0;
 	c->undos++;
 	ST(c->e, undos)++;
+	cc_event(c, CC_EV_UNDO);
 }
 
 /* RFC 3708 3: a D-SACK for [lo, hi), data of this episode sent twice. */
