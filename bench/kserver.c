@@ -4,7 +4,9 @@
  * one thread per --threads (SO_REUSEPORT), serving the same apps as xtcp
  * serve: http sends exactly the bytes of xtcp's http app (the same
  * http_response()), source sends the same byte pattern, discard reads and
- * drops. IPv4 and IPv6 on one socket.
+ * drops. IPv4 and IPv6 on one socket. --cc names the congestion control
+ * (TCP_CONGESTION on the listener, which its connections inherit), so a
+ * benchmark never depends on the namespace's default.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +40,7 @@ struct conn {
 struct server {
 	enum mode mode;
 	int port, backlog;
+	const char *cc;		/* NULL: the namespace's default */
 	unsigned char pattern[CHUNK + 251];
 };
 
@@ -54,6 +57,8 @@ static int listen_on(const struct server *s)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    (s->cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, s->cc,
+				 (socklen_t)strlen(s->cc))) ||
 	    bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
 	    listen(fd, s->backlog)) {
 		int err = -errno;
@@ -182,11 +187,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xtcp-kserver --port PORT --app http|source|discard [--threads N]\n"
+		"                    [--cc NAME]\n"
 		"The Linux-stack counterpart of `xtcp serve`: an epoll server.\n\n"
 		"  -p, --port PORT     listen on PORT, IPv4 and IPv6\n"
 		"  -a, --app APP       http, source or discard\n"
 		"  -j, --threads N     threads, one SO_REUSEPORT socket each (default 1)\n"
 		"      --backlog N     listen backlog (default 4096)\n"
+		"      --cc NAME       congestion control (TCP_CONGESTION; default: the\n"
+		"                      namespace's net.ipv4.tcp_congestion_control)\n"
 		"  -h, --help          this text\n");
 }
 
@@ -197,6 +205,7 @@ int main(int argc, char **argv)
 		{ "app", required_argument, NULL, 'a' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "backlog", required_argument, NULL, 'b' },
+		{ "cc", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -234,6 +243,9 @@ int main(int argc, char **argv)
 			if (parse_uint("--backlog", optarg, 1, 1 << 20, &v))
 				return 1;
 			s.backlog = (int)v;
+			break;
+		case 'c':
+			s.cc = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -6,7 +6,7 @@
 # them into REPORT.md and the plots. QUICK=1: short runs, same structure.
 #
 #   bench/run.sh [NAME...]   only these: xdp_cost syn_flood legit conn_rate
-#                            bulk memory
+#                            bulk memory nginx proxy sender
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -44,7 +44,7 @@ LEGIT_RATE=${LEGIT_RATE:-2000}
 OUT=${BENCH_OUT:-$ROOT/bench/results}	# BENCH_OUT: elsewhere, e.g. for a partial run
 WORK=$(mktemp -d /tmp/xtcp-bench.XXXXXX)
 RAW=$OUT/raw.csv
-BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx proxy}
+BENCHES=${*:-xdp_cost syn_flood legit conn_rate bulk memory nginx proxy sender}
 # legit's flood rates come from syn_flood's capacities: run it first
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
@@ -481,6 +481,12 @@ bench_proxy() {
 		done
 	done
 	nginx_backend_down
+}
+
+# 9. the sender on a bad path (issue 16): xtcp beside Linux through the
+# impairment bridge, in three namespaces of its own (bench/sender.sh)
+bench_sender() {
+	RAW=$RAW OUT=$OUT QUICK=$QUICK BUILD=$BUILD bench/sender.sh
 }
 
 machine

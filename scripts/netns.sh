@@ -114,6 +114,12 @@ netns_mid_links() {
 	done
 	ip -n "$NS_MID" link set dev "$MID_SRV" xdpdrv \
 		obj "$BUILD/bpf/pass.bpf.o" sec xdp || return 1
+	# a queue on each port: a veth whose peer runs XDP holds 256 frames,
+	# and without a qdisc a burst from the bridge beyond that is dropped
+	# (a loss no impairment chose); with one, the veth stops its queue
+	for l in "$MID_SRV" "$MID_CLI"; do
+		tc -n "$NS_MID" qdisc replace dev "$l" root pfifo limit 10000 || return 1
+	done
 }
 
 # A second veth pair SRV_IF CLI_IF with N queues each way, in the same

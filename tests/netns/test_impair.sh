@@ -61,9 +61,14 @@ transfer() { # NAME LIMIT KEY ARGS...: KEY is the impair counter that must move
 	c1=$(cli_retrans)
 	echo "  $name: $(python3 -c "print(f'{$t1 - $t0:.1f}')") s (bound $limit s);" \
 		"xtcp retransmits $((r1 - r0)), Linux client $((c1 - c0));" \
-		"impair $key $(impair_stat "$key")"
+		"impair $key $(impair_stat "$key");" \
+		"lost unchosen $(( $(impair_stat socket_dropped) + $(impair_stat send_failed) ))"
 	check "$name: $MB MB each way byte-exact within $limit s" [ $ok = 1 ]
 	check "$name: the impairment happened ($key > 0)" [ "$(impair_stat "$key")" -gt 0 ]
+	# what the bridge lost without an impairment choosing it is counted
+	# (its socket full, a send refused): the benchmark reports it
+	check "$name: the bridge counts the frames it lost unchosen" \
+		impair_stat socket_dropped
 	if [ "$key" = duplicated ]; then
 		# duplicates alone lose nothing: D-SACKs say so instead
 		check "$name: duplicates seen as D-SACKs" [ "$(engine_counter dsacks_in)" -gt 0 ]

@@ -41,7 +41,7 @@ struct imp {
 
 struct dir_stats {
 	uint64_t frames, passed, tcp, lost, burst_lost, reordered, duplicated,
-		 corrupted, queue_full;
+		 corrupted, queue_full, send_failed, socket_dropped;
 };
 
 struct held {			/* a frame waiting in the queue */
@@ -89,7 +89,7 @@ static int open_port(const char *ifname)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
 				   .sll_protocol = htons(ETH_P_ALL) };
 	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
-	int fd, one = 1;
+	int fd, one = 1, bufsz = 8 << 20;
 
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	if (!sll.sll_ifindex) {
@@ -101,7 +101,13 @@ static int open_port(const char *ifname)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
 	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) ||
 	    /* what we send out of this port is not ours to forward back */
-	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one))) {
+	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) ||
+	    /* a sender's burst at full speed (hundreds of frames) waits for
+	     * the bridge, and a burst the bridge releases waits for the
+	     * device, instead of being dropped: with the default buffers
+	     * (about 90 frames) the bridge was a lossy bottleneck of its own */
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz))) {
 		pr_err("%s: AF_PACKET: %s", ifname, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -122,11 +128,28 @@ static size_t tcp_payload(const uint8_t *p, size_t len, size_t *plen)
 	return (size_t)(s.data - p);
 }
 
-static void emit(int fd, const uint8_t *p, size_t len)
+/* false: not sent (counted as send_failed: a loss the impairment did not
+ * choose, which a benchmark must see) */
+static bool emit(int fd, const uint8_t *p, size_t len)
 {
+	if (send(fd, p, len, MSG_DONTWAIT) >= 0)
+		return true;
 	/* a full device queue is a loss like any other */
-	if (send(fd, p, len, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS)
+	if (errno != EAGAIN && errno != ENOBUFS)
 		pr_warn("send: %s", strerror(errno));
+	return false;
+}
+
+/* Frames the kernel dropped before this port's socket read them (its
+ * receive buffer was full: the bridge fell behind), since the last call. */
+static uint64_t socket_drops(int fd)
+{
+	struct tpacket_stats ts = {};
+	socklen_t len = sizeof(ts);
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ts, &len))
+		return 0;
+	return ts.tp_drops;
 }
 
 /* One frame from port `in`, out of `out`, impaired when it is TCP. */
@@ -139,7 +162,8 @@ static void forward(const struct imp *im, struct dir_stats *st, int out,
 	st->frames++;
 	if (!off) {
 		st->passed++;
-		emit(out, p, len);
+		if (!emit(out, p, len))
+			st->send_failed++;
 		return;
 	}
 	st->tcp++;
@@ -167,7 +191,8 @@ static void forward(const struct imp *im, struct dir_stats *st, int out,
 			st->queue_full++;
 	}
 	if (at == now && !Q.n) {	/* nothing held: no reordering to keep */
-		emit(out, p, len);
+		if (!emit(out, p, len))
+			st->send_failed++;
 		return;
 	}
 	if (!hold(out, p, len, at))
@@ -230,12 +255,14 @@ static void print_dir(const char *name, const struct dir_stats *s, bool comma)
 {
 	printf("\"%s\":{\"frames\":%llu,\"passed\":%llu,\"tcp\":%llu,\"lost\":%llu,"
 	       "\"burst_lost\":%llu,\"reordered\":%llu,\"duplicated\":%llu,"
-	       "\"corrupted\":%llu,\"queue_full\":%llu}%s", name,
+	       "\"corrupted\":%llu,\"queue_full\":%llu,\"send_failed\":%llu,"
+	       "\"socket_dropped\":%llu}%s", name,
 	       (unsigned long long)s->frames, (unsigned long long)s->passed,
 	       (unsigned long long)s->tcp, (unsigned long long)s->lost,
 	       (unsigned long long)s->burst_lost, (unsigned long long)s->reordered,
 	       (unsigned long long)s->duplicated, (unsigned long long)s->corrupted,
-	       (unsigned long long)s->queue_full, comma ? "," : "");
+	       (unsigned long long)s->queue_full, (unsigned long long)s->send_failed,
+	       (unsigned long long)s->socket_dropped, comma ? "," : "");
 }
 
 int main(int argc, char **argv)
@@ -358,7 +385,9 @@ int main(int argc, char **argv)
 		while (Q.n && evq_next(&Q) <= now) {
 			struct held *h = evq_pop(&Q);
 
-			emit(h->out, h->data, h->len);
+			/* leaving by a, it came in at b: b_to_a, st[1] */
+			if (!emit(h->out, h->data, h->len))
+				st[h->out == fd[0]].send_failed++;
 			free(h);
 		}
 		if (Q.n)
@@ -381,6 +410,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	for (int k = 0; k < 2; k++)
+		st[k].socket_dropped += socket_drops(fd[k]);
 	printf("{\"seed_rng_end\":%llu,", (unsigned long long)rng);
 	print_dir("a_to_b", &st[0], true);
 	print_dir("b_to_a", &st[1], false);
