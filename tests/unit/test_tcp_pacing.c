@@ -296,6 +296,34 @@ static void test_pace_unpaced(void)
 	CHECK_EQ(ntx, 12, "10 unpaced, then a quantum of two");
 }
 
+/* A timeout's retransmission is not held by the rate clock: at a slow
+ * rate the next release is seconds ahead, and each expiry held behind it
+ * would back off and spend a retry for a segment never sent. */
+static void test_pace_rto(void)
+{
+	struct tcp_conn *c;
+	uint64_t rto_at;
+	int sent;
+
+	memset(&stub, 0, sizeof(stub));
+	stub.cwnd_segs = 1000;
+	stub.pacing_rate = 1000;		/* 1 kB/s: a segment per 1.4 s */
+	c = conn(&stub_cc, 100000);
+	conn_mark(c);
+	tcp_flush(E);
+	sent = ntx;
+	CHECK(sent >= 1 && sent <= 3, "a quantum: %d segments", sent);
+	CHECK(c->pace_at > E->now + 2 * SEC, "the next release seconds ahead");
+	rto_at = c->main_at;
+	CHECK(c->timer_kind == TIMER_RTO && rto_at < c->pace_at,
+	      "the RTO due before the release");
+	tcp_timers(E, rto_at);
+	CHECK(ntx > sent, "the timeout's retransmission goes at once (%d frames, %d before)",
+	      ntx, sent);
+	CHECK_EQ(E->st->rto_expiries, 1, "one expiry");
+	CHECK_EQ(c->retries, 1, "one retry spent");
+}
+
 static void queue(struct tcp_conn *c, uint32_t bytes);
 
 /* A driver that hands the engine a stale time (the queue loop's top of
@@ -689,6 +717,7 @@ static void test_hooks(void)
 static const struct check_case tests[] = {
 	CHECK_CASE(test_pace_spacing),
 	CHECK_CASE(test_pace_unpaced),
+	CHECK_CASE(test_pace_rto),
 	CHECK_CASE(test_clock_forward),
 	CHECK_CASE(test_default_rate),
 	CHECK_CASE(test_app_limited),

@@ -238,6 +238,11 @@ static void rto_fire(struct tcp_conn *c)
 	}
 	pmtu_rto(c);
 	recovery_rto(c);
+	/* the flight is deemed gone: the rate clock restarts now, so the
+	 * timeout's retransmission is not held behind a release a slow
+	 * rate put far ahead (while held, each expiry would back off and
+	 * count a retry for a segment never sent) */
+	c->pace_at = e->now;
 	conn_mark(c);
 }
 
