@@ -81,7 +81,7 @@ int gso_tx_send(struct gso_tx *g, const struct tcp_gso *s)
 		.msg_iovlen = s->data_len[1] ? 4 : 3,
 	};
 	int err;
-	ssize_t len = (ssize_t)(sizeof(vh) + s->hdr_len + s->data_len[0] + s->data_len[1]);
+	ssize_t len = (ssize_t)(sizeof(vh) + s->hdr_len + s->data_len[0] + s->data_len[1]), n;
 
 	if (g->fd < 0 || g->broken)
 		return -ENOTCONN;
@@ -89,8 +89,13 @@ int gso_tx_send(struct gso_tx *g, const struct tcp_gso *s)
 	 * protocol would have to be the tag's; not worth it */
 	if (s->l3_off != ETH_HLEN)
 		return -EOPNOTSUPP;
-	if (sendmsg(g->fd, &mh, MSG_DONTWAIT) == len)
+	n = sendmsg(g->fd, &mh, MSG_DONTWAIT);
+	if (n == len)
 		return 0;
+	/* a packet socket sends all or nothing; a short count would leave
+	 * errno stale (0: taken for success, EINVAL: the path broken) */
+	if (n >= 0)
+		return -EIO;
 	err = errno;
 	if (err != EINVAL && err != EOPNOTSUPP && err != EMSGSIZE &&
 	    err != EPERM && err != EACCES)
