@@ -31,6 +31,7 @@ static struct {
 	int flows_gone;
 	struct xtcp_flow_key gone_key;
 	int accepted, peer_closed, resets;
+	bool abort_on_reset;	/* the app aborts a connection that reset */
 	__u8 rx[4096];
 	size_t rxlen;
 } H;
@@ -50,8 +51,11 @@ static void rec_event(struct tcp_conn *c, enum tcp_event ev, void *ctx)
 		H.accepted++;
 	if (ev == TCP_EV_PEER_CLOSED)
 		H.peer_closed++;
-	if (ev == TCP_EV_RESET)
+	if (ev == TCP_EV_RESET) {
 		H.resets++;
+		if (H.abort_on_reset)
+			tcp_abort(c);
+	}
 	if (ev == TCP_EV_READABLE)
 		H.rxlen += tcp_recv(c, H.rx + H.rxlen, sizeof(H.rx) - H.rxlen);
 }
@@ -393,6 +397,22 @@ static void test_established_engine_freed(void)
 	CHECK_EQ(H.resets, 1, "the app heard TCP_EV_RESET as the engine went away");
 }
 
+/* An app that lets go of its connection inside the RESET (tcp_abort
+ * unlinks it from the engine's lists) must not cut the walk short: every
+ * other connection's app hears the end too. */
+static void test_established_engine_freed_app_aborts(void)
+{
+	setup();
+	from_port(50000, TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	from_port(50001, TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	from_port(50002, TCPHDR_ACK, IRS + 1, 1001, 0, true);
+	CHECK_EQ(H.accepted, 3, "three born");
+	H.abort_on_reset = true;
+	tcp_engine_free(H.e);
+	H.e = NULL;
+	CHECK_EQ(H.resets, 3, "every app heard TCP_EV_RESET");
+}
+
 int main(void)
 {
 	test_established_lost_third_ack_data();
@@ -401,5 +421,6 @@ int main(void)
 	test_established_oow_ack_limit();
 	test_established_challenge_side_channel();
 	test_established_engine_freed();
+	test_established_engine_freed_app_aborts();
 	return check_done("unit/tcp_birth");
 }

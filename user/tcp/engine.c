@@ -98,19 +98,23 @@ int tcp_engine_new(const struct tcp_cfg *cfg, struct tcp_engine **out)
 
 void tcp_engine_free(struct tcp_engine *e)
 {
+	struct tcp_conn *c, *next;
 	uint32_t i;
 
 	if (!e)
 		return;
 	/* the apps hold resources per connection (the proxy's backend
 	 * socket): the engine going away ends every live one for them.
-	 * conn_event marks each app_gone, so the list is walked once. */
-	for (struct tcp_conn *c = e->idle_head; c; c = c->idle_next)
+	 * conn_event marks each app_gone, so the list is walked once; the
+	 * next is taken first: an app that aborts its connection in the
+	 * call unlinks it, and its idle_next with it */
+	for (c = e->idle_head; c; c = next) {
+		next = c->idle_next;
 		conn_event(c, TCP_EV_RESET);
+	}
 	if (e->pool) {
 		for (i = 0; i < e->cfg.max_conns; i++) {
-			struct tcp_conn *c = (void *)(e->pool + (size_t)i * e->conn_size);
-
+			c = (void *)(e->pool + (size_t)i * e->conn_size);
 			ring_release(&c->snd);
 			ring_release(&c->rcv);
 		}
