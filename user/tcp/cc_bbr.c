@@ -988,6 +988,9 @@ static void bbr_init(struct tcp_conn *c)
 	b->probe_rtt_min_stamp = c->e->now;
 	b->extra_acked_start = c->e->now;
 	b->inflight_longterm = BBR_INF32;
+	/* not growing inflight_longterm (as start_probe_bw_down sets it):
+	 * probe_inflight_longterm_upward divides by it */
+	b->probe_up_cnt = BBR_INF32;
 	reset_congestion_signals(b);
 	reset_short_term(b);
 	b->next_round_delivered = 0;	/* the first ACK starts round 1 */
