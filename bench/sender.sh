@@ -12,8 +12,9 @@
 # too: BENCH_OUT=/tmp/x bench/run.sh sender. It builds its own three
 # namespaces (scripts/netns.sh, NETNS_MID=1), removed on every exit path.
 #
-# Every frame is one wire segment on both sides: xtcp sends one frame per
-# segment, and the Linux sender's veth has GSO and TSO off; the bridge's
+# Every frame is one wire segment on both sides, built as one by each
+# stack: xtcp runs with --no-gso (one AF_XDP frame per segment, not runs
+# the kernel cuts), and the Linux sender's veth has GSO and TSO off; the bridge's
 # ports take no offloads either, and neither end runs GRO. CPU 1: both
 # servers (xtcp's engine on port 80, the kernel's on 8080) and the server
 # veth's NAPI thread, where the kernel's sender handles its ACKs; CPU 0:
@@ -194,7 +195,7 @@ servers_up() { # CC XTCP(0|1)
 	if [ "$2" = 1 ]; then
 		srv_xdp_off
 		nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$XTCP" serve \
-			"$VETH_SRV" --port "$PORT" --app source --cc "$1" --sndbuf "$SNDBUF" \
+			"$VETH_SRV" --port "$PORT" --app source --cc "$1" --sndbuf "$SNDBUF" --no-gso \
 			--time-wait 1 >"$WORK/xtcp.log" 2>&1 &
 		XS_PID=$!
 		port_wait "$PORT" "$WORK/xtcp.log" || ok=0

@@ -324,6 +324,28 @@ static void test_pace_rto(void)
 	CHECK_EQ(c->retries, 1, "one retry spent");
 }
 
+/* The release time was set at a far lower rate; the rate has grown since:
+ * the connection waits one quantum at the new rate, not seconds. */
+static void test_pace_rate_rise(void)
+{
+	struct tcp_conn *c;
+	int sent;
+
+	memset(&stub, 0, sizeof(stub));
+	stub.cwnd_segs = 1000;
+	stub.pacing_rate = 1000;		/* 1 kB/s: a segment per 1.4 s */
+	c = conn(&stub_cc, 100000);
+	conn_mark(c);
+	tcp_flush(E);
+	sent = ntx;
+	CHECK(c->pace_at > E->now + 2 * SEC, "the next release seconds ahead");
+	c->pacing_rate = 10000000;		/* 10 MB/s now */
+	conn_mark(c);
+	tcp_flush(E);
+	tcp_timers(E, E->now + 5 * MS);
+	CHECK(ntx > sent, "sent within 5 ms of the rise (%d frames, %d before)", ntx, sent);
+}
+
 static void queue(struct tcp_conn *c, uint32_t bytes);
 
 /* A driver that hands the engine a stale time (the queue loop's top of
@@ -718,6 +740,7 @@ static const struct check_case tests[] = {
 	CHECK_CASE(test_pace_spacing),
 	CHECK_CASE(test_pace_unpaced),
 	CHECK_CASE(test_pace_rto),
+	CHECK_CASE(test_pace_rate_rise),
 	CHECK_CASE(test_clock_forward),
 	CHECK_CASE(test_default_rate),
 	CHECK_CASE(test_app_limited),

@@ -284,11 +284,18 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t n,
 
 static bool pace_hold(struct tcp_conn *c, bool burst)
 {
-	uint64_t now = c->e->now;
+	uint64_t now = c->e->now, q;
 
 	if (!c->pacing_rate || c->rate.free_segs < PACE_FREE_SEGS)
 		return false;
-	if (burst ? c->pace_at < now + pacing_quantum_ns(c) : now >= c->pace_at)
+	q = pacing_quantum_ns(c);
+	/* a burst leaves the clock at most two quanta ahead (the quantum,
+	 * then one run); further than four at the current rate, it was run
+	 * ahead while the rate was far lower, and must not hold a connection
+	 * whose rate has since grown (a stale hold of seconds) */
+	if (c->pace_at > now + 4 * q)
+		c->pace_at = now + 4 * q;
+	if (burst ? c->pace_at < now + q : now >= c->pace_at)
 		return false;
 	if (c->pace_wake_at != c->pace_at) {
 		timer_set(c, TIMER_PACE, c->pace_at);
