@@ -54,8 +54,10 @@ static void io_tx_send(void *ctx, __u8 *buf, __u32 len)
 		afxdp_tx_kick(&q->port);
 }
 
-/* A run of new data through the kernel's GSO; what AF_XDP holds goes
- * first, so the wire sees the engine's order. */
+/* A run of new data through the kernel's GSO. What AF_XDP holds is kicked
+ * first, so it is handed to the device first; the two paths may still use
+ * different TX queues, so the wire's order is not guaranteed (RACK takes
+ * the reordering). */
 static int io_tx_gso(void *ctx, const struct tcp_gso *g)
 {
 	struct queue *q = ctx;
@@ -487,11 +489,13 @@ static void *run(void *arg)
 				n += (__u32)nev;
 			}
 		}
+		/* calls and housekeeping first: what they send or arm is
+		 * flushed and in `next` before the loop may sleep */
+		answer_call(q);
+		housekeeping(q, now, n < AFXDP_BATCH);	/* < a burst: drained */
 		tcp_flush(q->eng);
 		next = tcp_timers(q->eng, now);	/* O(1) when none is due */
 		afxdp_tx_kick(&q->port);
-		answer_call(q);
-		housekeeping(q, now, n < AFXDP_BATCH);	/* < a burst: drained */
 		if (n) {
 			idle = 0;
 			continue;
