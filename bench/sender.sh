@@ -98,7 +98,7 @@ in_cli ethtool -K "$VETH_CLI" gro off >/dev/null || exit 1
 		awk '/^(generic-segmentation|tcp-segmentation|generic-receive)-offload:/ {printf "%s%s %s", s, $1, $2; s=", "}')"
 } >> "$OUT/machine.txt"
 
-impair_start() { # SEED ARGS...: the bridge on CPU 0, 5 ms each way
+bridge_start() { # SEED ARGS...: the bridge on CPU 0, 5 ms each way (scripts/netns.sh's impair_stop stops it)
 	local seed=$1
 	shift
 	nsenter --net=/run/netns/"$NS_MID" taskset -c "$CLI_CPU" "$BUILD/xtcp-impair" \
@@ -107,13 +107,6 @@ impair_start() { # SEED ARGS...: the bridge on CPU 0, 5 ms each way
 	IMPAIR_PID=$!
 	sleep 0.2
 	kill -0 "$IMPAIR_PID" 2>/dev/null
-}
-
-impair_stop() { # its JSON summary stays in $WORK/impair.json
-	[ -n "$IMPAIR_PID" ] || return 0
-	kill -INT "$IMPAIR_PID" 2>/dev/null
-	wait "$IMPAIR_PID" 2>/dev/null
-	IMPAIR_PID=
 }
 
 # Every Tcp and TcpExt counter of a namespace as JSON ("Tcp.OutSegs": n).
@@ -191,7 +184,7 @@ pid_stop() { # PID: SIGTERM, then SIGKILL after 3 s
 XS_PID= KS_PID=
 servers_up() { # CC XTCP(0|1)
 	local ok=1
-	impair_start 1 || return 1	# a clean bridge for the readiness checks
+	bridge_start 1 || return 1	# a clean bridge for the readiness checks
 	if [ "$2" = 1 ]; then
 		srv_xdp_off
 		nsenter --net=/run/netns/"$NS_SRV" taskset -c "$SRV_CPU" "$XTCP" serve \
@@ -224,7 +217,7 @@ servers_down() {
 transfer() { # SYSTEM CC IMP REP SEED
 	local sys=$1 cc=$2 imp=$3 rep=$4 s0 s1 c0 c1 l0 l1 res port
 	# shellcheck disable=SC2046
-	impair_start "$5" $(imp_args "$imp") || { log "sender: the bridge did not start"; return 1; }
+	bridge_start "$5" $(imp_args "$imp") || { log "sender: the bridge did not start"; return 1; }
 	s0=$(sender_mib "$sys"); c0=$(ns_mib "$NS_CLI"); l0=$(link_drops)
 	port=$PORT
 	[ "$sys" = linux ] && port=$KPORT

@@ -179,6 +179,26 @@ stop_serve() { # SIGINT, then at most 10 s for a clean exit
 	return 1
 }
 
+# The impairment bridge (tests/tools/impair.c) between MID_CLI and MID_SRV
+# for at most SECS seconds, its output (the JSON summary at the end) in
+# $ILOG, its pid in IMPAIR_PID (NETNS_MID=1).
+impair_start() { # SECS ARGS...
+	local secs=$1
+	shift
+	nsenter --net=/run/netns/"$NS_MID" "$BUILD/xtcp-impair" --a "$MID_CLI" \
+		--b "$MID_SRV" --duration "$secs" "$@" >"$ILOG" 2>&1 &
+	IMPAIR_PID=$!
+	sleep 0.3
+	kill -0 "$IMPAIR_PID" 2>/dev/null
+}
+
+impair_stop() { # it writes its summary into $ILOG as it goes
+	[ -n "${IMPAIR_PID:-}" ] || return 0
+	kill -INT "$IMPAIR_PID" 2>/dev/null
+	wait "$IMPAIR_PID" 2>/dev/null
+	IMPAIR_PID=
+}
+
 engine_counter() {
 	in_srv "$XTCP" stats "$VETH_SRV" --json | python3 -c "
 import json, sys; d = json.load(sys.stdin)

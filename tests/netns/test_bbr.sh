@@ -15,28 +15,12 @@ NETNS_MID=1
 
 [ "$(id -u)" -eq 0 ] || { echo "netns/bbr: needs root (skipped)"; exit 77; }
 netns_setup || { echo "netns/bbr: setup failed"; exit 1; }
-IMPAIR="$BUILD/xtcp-impair"
 LOG=$(mktemp)
 ILOG=$(mktemp)
 CONNS=$(mktemp)
 IMPAIR_PID=
 trap 'rm -f "$LOG" "$ILOG" "$CONNS"; netns_cleanup' EXIT
 MB=${BBR_MB:-20}
-
-start_impair() { # ARGS...: the bridge, for at most 5 minutes
-	nsenter --net=/run/netns/"$NS_MID" "$IMPAIR" --a "$MID_CLI" --b "$MID_SRV" \
-		--duration 300 "$@" >"$ILOG" 2>&1 &
-	IMPAIR_PID=$!
-	sleep 0.3
-	kill -0 "$IMPAIR_PID" 2>/dev/null
-}
-
-stop_impair() {
-	[ -n "$IMPAIR_PID" ] || return 0
-	kill -INT "$IMPAIR_PID" 2>/dev/null
-	wait "$IMPAIR_PID" 2>/dev/null
-	IMPAIR_PID=
-}
 
 # read MB megabytes of the source app's stream (byte i is i % 251) at once;
 # prints the seconds it took, fails on a wrong byte or an early end
@@ -61,23 +45,23 @@ for cc in bbr cubic; do
 	for loss in 0 1; do
 		args=(--delay 5)
 		[ $loss = 0 ] || args+=(--loss $loss)
-		check "$cc, ${loss}% loss: the bridge runs" start_impair --seed 7 "${args[@]}"
+		check "$cc, ${loss}% loss: the bridge runs" impair_start 300 --seed 7 "${args[@]}"
 		t=$(bulk_read 120) && ok=1 || ok=0
-		stop_impair
+		impair_stop
 		check "$cc, ${loss}% loss: $MB MB byte-exact" [ $ok = 1 ]
 		took[$cc$loss]=${t:-120}
 		echo "  $cc, ${loss}% loss, 5 ms each way: $MB MB in ${t:-?} s"
 	done
 	if [ $cc = bbr ]; then
 		# the model while a transfer runs (1% loss, a longer read)
-		start_impair --seed 8 --delay 5 --loss 1
+		impair_start 300 --seed 8 --delay 5 --loss 1
 		MB=$((MB * 4)) bulk_read 120 >/dev/null &
 		rpid=$!
 		sleep 1.5
 		in_srv "$XTCP" stats "$VETH_SRV" --conns >"$CONNS" 2>&1
 		in_srv "$XTCP" stats "$VETH_SRV" --conns --json >"$CONNS.json" 2>&1
 		wait $rpid
-		stop_impair
+		impair_stop
 		sed -n 's/^\t\(bbr:.*\)/  stats --conns: \1/p' "$CONNS" | head -1
 		check "stats --conns: BBR's mode, bw, min_rtt and gains" \
 			grep -Eq 'bbr:(Startup|Drain|ProbeBW_[A-Z]+|ProbeRTT) bw:[0-9.]+Mbps min_rtt:[0-9.]+ pacing_gain:[0-9.]+ cwnd_gain:[0-9.]+' "$CONNS"

@@ -16,27 +16,11 @@ NETNS_MID=1
 [ "$(id -u)" -eq 0 ] || { echo "netns/impair: needs root (skipped)"; exit 77; }
 netns_setup || { echo "netns/impair: setup failed"; exit 1; }
 CLIENT="$here/client.py"
-IMPAIR="$BUILD/xtcp-impair"
 LOG=$(mktemp)
 ILOG=$(mktemp)
 IMPAIR_PID=
 trap 'rm -f "$LOG" "$ILOG"; netns_cleanup' EXIT
 MB=${IMPAIR_MB:-100}
-
-start_impair() { # ARGS...: the bridge, for at most 10 minutes
-	nsenter --net=/run/netns/"$NS_MID" "$IMPAIR" --a "$MID_CLI" --b "$MID_SRV" \
-		--duration 600 "$@" >"$ILOG" 2>&1 &
-	IMPAIR_PID=$!
-	sleep 0.3
-	kill -0 "$IMPAIR_PID" 2>/dev/null
-}
-
-stop_impair() { # prints the tool's JSON summary into $ILOG
-	[ -n "$IMPAIR_PID" ] || return 0
-	kill -INT "$IMPAIR_PID" 2>/dev/null
-	wait "$IMPAIR_PID" 2>/dev/null
-	IMPAIR_PID=
-}
 
 impair_stat() { # KEY: summed over both directions, from the last summary
 	grep '^{' "$ILOG" | tail -1 | python3 -c "
@@ -50,13 +34,13 @@ cli_retrans() { in_cli nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ {print $
 transfer() { # NAME LIMIT KEY ARGS...: KEY is the impair counter that must move
 	local name=$1 limit=$2 key=$3 t0 t1 ok=0 r0 r1 c0 c1
 	shift 3
-	check "$name: the bridge runs" start_impair "$@" || return
+	check "$name: the bridge runs" impair_start 600 "$@" || return
 	r0=$(engine_counter retransmits)
 	c0=$(cli_retrans)
 	t0=$(date +%s.%N)
 	in_cli timeout "$limit" python3 "$CLIENT" echo "$SRV4" 7 "$MB" && ok=1
 	t1=$(date +%s.%N)
-	stop_impair
+	impair_stop
 	r1=$(engine_counter retransmits)
 	c1=$(cli_retrans)
 	echo "  $name: $(python3 -c "print(f'{$t1 - $t0:.1f}')") s (bound $limit s);" \
@@ -98,7 +82,7 @@ check "serve stops" stop_serve
 # ---- the receiver's window closes for 5 s ----
 check "serve source, 4 retries" \
 	start_serve --port 19 --app source --time-wait 1 --retries 4 --rto-max 1000
-start_impair
+impair_start 600
 p0=$(engine_counter persist_probes)
 check "zero window for 5 s, then 20 MB more, every byte exact" \
 	in_cli timeout 60 python3 "$CLIENT" zerowin "$SRV4" 19 20
@@ -110,7 +94,7 @@ VPID=$!
 for _ in $(seq 50); do grep -q reading "$ILOG.v" && break; sleep 0.1; done
 check "the client is reading" grep -q reading "$ILOG.v"
 a0=$(engine_counter retry_aborts)
-stop_impair		# the wire is cut: nothing from either side passes
+impair_stop		# the wire is cut: nothing from either side passes
 kill -9 $VPID 2>/dev/null
 wait $VPID 2>/dev/null
 rm -f "$ILOG.v"

@@ -16,16 +16,13 @@ NETNS_MID=1
 [ "$(id -u)" -eq 0 ] || { echo "netns/pacing: needs root (skipped)"; exit 77; }
 netns_setup || { echo "netns/pacing: setup failed"; exit 1; }
 CLIENT="$here/client.py"
-IMPAIR="$BUILD/xtcp-impair"
 LOG=$(mktemp)
 ILOG=$(mktemp)
 SLOG=$(mktemp)
 IMPAIR_PID=
 trap 'rm -f "$LOG" "$ILOG" "$SLOG"; netns_cleanup' EXIT
 
-nsenter --net=/run/netns/"$NS_MID" "$IMPAIR" --a "$MID_CLI" --b "$MID_SRV" \
-	--duration 300 --delay 5 >"$ILOG" 2>&1 &
-IMPAIR_PID=$!
+impair_start 300 --delay 5
 sleep 0.3
 check "the bridge runs, 5 ms each way" kill -0 "$IMPAIR_PID"
 
@@ -87,6 +84,5 @@ check "--no-pacing: no pacing rate" [ "${pace:-1}" -eq 0 ]
 check "--no-pacing: nothing held" [ "$(engine_counter pacing_holds)" -eq "$h0" ]
 check "--no-pacing: the delivery rate is still measured" [ "${deliv:-0}" -gt 0 ]
 check "serve stops" stop_serve
-kill -INT "$IMPAIR_PID" 2>/dev/null
-wait "$IMPAIR_PID" 2>/dev/null
+impair_stop
 check_done "netns/pacing"

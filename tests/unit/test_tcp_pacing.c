@@ -299,21 +299,31 @@ static void test_pace_unpaced(void)
 /* A timeout's retransmission is not held by the rate clock: at a slow
  * rate the next release is seconds ahead, and each expiry held behind it
  * would back off and spend a retry for a segment never sent. */
+/* A connection paced at 1 kB/s (a segment per 1.4 s) that sent its first
+ * quantum: its next release is seconds ahead. */
+static struct tcp_conn *held_at_low_rate(int *sent)
+{
+	struct tcp_conn *c;
+
+	memset(&stub, 0, sizeof(stub));
+	stub.cwnd_segs = 1000;
+	stub.pacing_rate = 1000;
+	c = conn(&stub_cc, 100000);
+	conn_mark(c);
+	tcp_flush(E);
+	*sent = ntx;
+	CHECK(*sent >= 1 && *sent <= 3, "a quantum: %d segments", *sent);
+	CHECK(c->pace_at > E->now + 2 * SEC, "the next release seconds ahead");
+	return c;
+}
+
 static void test_pace_rto(void)
 {
 	struct tcp_conn *c;
 	uint64_t rto_at;
 	int sent;
 
-	memset(&stub, 0, sizeof(stub));
-	stub.cwnd_segs = 1000;
-	stub.pacing_rate = 1000;		/* 1 kB/s: a segment per 1.4 s */
-	c = conn(&stub_cc, 100000);
-	conn_mark(c);
-	tcp_flush(E);
-	sent = ntx;
-	CHECK(sent >= 1 && sent <= 3, "a quantum: %d segments", sent);
-	CHECK(c->pace_at > E->now + 2 * SEC, "the next release seconds ahead");
+	c = held_at_low_rate(&sent);
 	rto_at = c->main_at;
 	CHECK(c->timer_kind == TIMER_RTO && rto_at < c->pace_at,
 	      "the RTO due before the release");
@@ -331,14 +341,7 @@ static void test_pace_rate_rise(void)
 	struct tcp_conn *c;
 	int sent;
 
-	memset(&stub, 0, sizeof(stub));
-	stub.cwnd_segs = 1000;
-	stub.pacing_rate = 1000;		/* 1 kB/s: a segment per 1.4 s */
-	c = conn(&stub_cc, 100000);
-	conn_mark(c);
-	tcp_flush(E);
-	sent = ntx;
-	CHECK(c->pace_at > E->now + 2 * SEC, "the next release seconds ahead");
+	c = held_at_low_rate(&sent);
 	c->pacing_rate = 10000000;		/* 10 MB/s now */
 	conn_mark(c);
 	tcp_flush(E);
