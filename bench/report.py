@@ -44,6 +44,19 @@ LEGIT_LABEL = {"xtcp": "xtcp", "linux": "kernel, tcp_syncookies=1",
                "linux-cookies": "kernel, tcp_syncookies=2"}
 
 
+def gnuplot(script, data, png, what):
+    """Run one plot's script; its data file goes either way. The PNG, or
+    None when gnuplot is missing or fails (the report goes on without)."""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"report: gnuplot for {what}: {e}", file=sys.stderr)
+        return None
+    finally:
+        os.unlink(data)
+    return png
+
+
 def lg(point, system, key):
     r = legit.get((point, system))
     return float(r[key]) if r else None
@@ -126,14 +139,7 @@ set grid ytics
 unset key
 plot "{data}" using 2:3:4:xtic(1) lc rgb "#3070b0"
 """
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"report: gnuplot for {name}: {e}", file=sys.stderr)
-        return None
-    finally:
-        os.unlink(data)
-    return png
+    return gnuplot(script, data, png, name)
 
 
 goals = []
@@ -193,14 +199,7 @@ set key top left
 plot {", ".join(plots_p)}
 unset multiplot
 """
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"report: gnuplot for legit: {e}", file=sys.stderr)
-        return None
-    finally:
-        os.unlink(data)
-    return png
+    return gnuplot(script, data, png, "legit")
 
 
 def legit_table():
@@ -682,14 +681,7 @@ set xtics scale 0
 {f'set label 1 "not available: {", ".join(missing)}" at graph 0.02, graph 0.75' if missing else ""}
 plot {", ".join(plots)}
 """
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"report: gnuplot for sender: {e}", file=sys.stderr)
-        return None
-    finally:
-        os.unlink(data)
-    return png
+    return gnuplot(script, data, png, "sender")
 
 
 def sender_table():
